@@ -1,0 +1,244 @@
+//! `kefu check`: validates a content folder, runs the rubric's labelled examples, checks that
+//! scripted lines raise the topics they claim, and auto-plays every scenario.
+
+use std::io::Write;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::process::ExitCode;
+
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use rand::{RngExt, SeedableRng};
+
+use crate::content::rubric::Expect;
+use crate::content::{Content, Diagnostic};
+use crate::engine::{Scorer, Situation};
+use crate::lang::Lang;
+use crate::session::{FixedClock, Session};
+use crate::tr;
+
+/// Seed for auto-play, fixed so that `kefu check` is repeatable.
+pub const AUTOPLAY_SEED: u64 = 20261124;
+/// Replies after which an auto-played scenario counts as never ending.
+pub const AUTOPLAY_LIMIT: usize = 60;
+/// Auto-play rounds per scenario, each with its own seed.
+pub const AUTOPLAY_ROUNDS: u64 = 20;
+
+/// Everything `kefu check` finds, in file order.
+pub fn problems(content: &Content, scorer: &Scorer) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    problems.extend(topic_problems(content, scorer));
+    problems.extend(example_problems(content, scorer));
+    problems.extend(autoplay_problems(content, scorer));
+    problems
+}
+
+/// Every `say` variant must raise the topics its turn declares in `asks`.
+pub fn topic_problems(content: &Content, scorer: &Scorer) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for scenario in &content.scenarios {
+        for turn in &scenario.turns {
+            for topic in &turn.asks {
+                for (i, line) in turn.say.iter().enumerate() {
+                    if !scorer.topics_of(line).contains(&topic.get_ref().as_str()) {
+                        problems.push(content.diagnostic(
+                            scenario.file,
+                            Some(topic.span()),
+                            format!(
+                                "turn `{}`: line {} (\"{}\") does not raise the topic `{}`; add one of its keywords or fix `asks`",
+                                turn.id(),
+                                i + 1,
+                                line,
+                                topic.get_ref()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// Runs every labelled example of every check.
+pub fn example_problems(content: &Content, scorer: &Scorer) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for check in &content.rubric.checks {
+        for example in &check.examples {
+            if let Some(p) = &example.product {
+                if content.catalog.product(p).is_none() {
+                    problems.push(content.diagnostic(
+                        check.file,
+                        Some(example.reply.span()),
+                        format!("example of `{}` names unknown product `{p}`", check.id()),
+                    ));
+                    continue;
+                }
+            }
+            let mut state = scorer.new_conversation();
+            let situation = Situation {
+                product: example.product.as_deref(),
+                persona: example.persona,
+                tags: &example.tags,
+                facts: None,
+                order: None,
+            };
+            for earlier in &example.earlier {
+                scorer.customer_message(&mut state, earlier);
+                scorer.score_reply(&mut state, &situation, "好的", 3000, None);
+            }
+            while state.replies + 1 < example.reply_number {
+                scorer.customer_message(&mut state, "在吗");
+                scorer.score_reply(&mut state, &situation, "亲，在的", 3000, None);
+            }
+            if !example.customer.is_empty() {
+                scorer.customer_message(&mut state, &example.customer);
+            }
+            let latency = (example.latency_s.max(0.0) * 1000.0) as u64;
+            let score = scorer.score_reply(
+                &mut state,
+                &situation,
+                example.reply.get_ref(),
+                latency,
+                None,
+            );
+            let result = score.checks.iter().find(|c| c.check == check.id());
+            let wanted = example.expect == Expect::Pass;
+            let problem = match result {
+                None => Some("the check did not apply to this example".to_string()),
+                Some(r) if r.passed != wanted => Some(format!(
+                    "expected to {} but it {} (score {:.0}: {})",
+                    if wanted { "pass" } else { "fail" },
+                    if r.passed { "passed" } else { "failed" },
+                    r.score,
+                    r.message
+                )),
+                Some(_) => None,
+            };
+            if let Some(p) = problem {
+                problems.push(content.diagnostic(
+                    check.file,
+                    Some(example.reply.span()),
+                    format!("example of check `{}`: {p}", check.id()),
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Plays every scenario with random replies and latencies; reports any that crash or never end.
+pub fn autoplay_problems(content: &Content, scorer: &Scorer) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for scenario in &content.scenarios {
+        for round in 0..AUTOPLAY_ROUNDS {
+            let seed = AUTOPLAY_SEED + round;
+            let played = catch_unwind(AssertUnwindSafe(|| {
+                autoplay(content, scorer, scenario, seed)
+            }));
+            let message = match played {
+                Ok(Ok(())) => continue,
+                Ok(Err(m)) => m,
+                Err(_) => format!("auto-play crashed (seed {seed})"),
+            };
+            problems.push(content.diagnostic(scenario.file, Some(scenario.id.span()), message));
+            break;
+        }
+    }
+    problems
+}
+
+const GENERIC_REPLIES: &[&str] = &[
+    "亲，在的，请问有什么可以帮您？",
+    "不知道",
+    "自己看详情页",
+    "好的",
+    "亲，非常抱歉给您添麻烦了，我马上帮您核实处理，今天内给您答复",
+    "这个价格已经很低了，不能再便宜了",
+    "亲，给您便宜5元，再送一双袜子",
+    "建议M码",
+    "个人建议您看下尺码表哦",
+    "谢谢亲，欢迎下次光临～",
+];
+
+fn autoplay(
+    content: &Content,
+    scorer: &Scorer,
+    scenario: &crate::content::Scenario,
+    seed: u64,
+) -> Result<(), String> {
+    let clock = FixedClock::new(1_795_521_600);
+    let mut rng = StdRng::seed_from_u64(seed);
+    let (mut session, _) = Session::start(content, scorer, scenario, seed, &clock, None, None)
+        .ok_or_else(|| "the scenario cannot start".to_string())?;
+    for _ in 0..AUTOPLAY_LIMIT {
+        if session.is_over() {
+            return Ok(());
+        }
+        let mut pool: Vec<String> = GENERIC_REPLIES.iter().map(|s| s.to_string()).collect();
+        pool.extend(session.customer.reference());
+        pool.extend(session.customer.poor_reply());
+        let reply = pool.choose(&mut rng).cloned().unwrap_or_default();
+        clock.advance_ms(rng.random_range(1_000..45_000));
+        session.reply(&reply);
+    }
+    if session.is_over() {
+        Ok(())
+    } else {
+        Err(format!(
+            "auto-play never ended: still going after {AUTOPLAY_LIMIT} replies (seed {seed}, stuck at turn `{}`); a loop in the script has no way out",
+            session.customer.turn_id()
+        ))
+    }
+}
+
+/// Runs `kefu check [DIR]`.
+pub fn run(dir: Option<&Path>, lang: Lang, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let content = match Content::load(dir) {
+        Ok(c) => c,
+        Err(problems) => return report(&problems, lang, out),
+    };
+    let scorer = match Scorer::new(&content, lang) {
+        Ok(s) => s,
+        Err(problems) => return report(&problems, lang, out),
+    };
+    let found = problems(&content, &scorer);
+    if !found.is_empty() {
+        return report(&found, lang, out);
+    }
+    let examples: usize = content.rubric.checks.iter().map(|c| c.examples.len()).sum();
+    writeln!(
+        out,
+        "{}",
+        tr!(
+            lang,
+            "✓ 内容检查通过：{}个商品、{}个顾客类型、{}个场景（每个自动演练{}次）、{}个评分维度、{}项检查、{}个示例",
+            "✓ content is valid: {} products, {} personas, {} scenarios (each auto-played {} times), {} dimensions, {} checks, {} examples",
+            content.catalog.products.len(),
+            content.personas.len(),
+            content.scenarios.len(),
+            AUTOPLAY_ROUNDS,
+            content.rubric.dimensions.len(),
+            content.rubric.checks.len(),
+            examples
+        )
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(problems: &[Diagnostic], lang: Lang, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    for p in problems {
+        writeln!(out, "{p}\n")?;
+    }
+    writeln!(
+        out,
+        "{}",
+        tr!(
+            lang,
+            "✗ 发现{}处问题",
+            "✗ {} problem(s) found",
+            problems.len()
+        )
+    )?;
+    Ok(ExitCode::from(1))
+}

@@ -1,0 +1,185 @@
+//! The shop: policy, promotions, products and their size charts (`scenarios/catalog.toml`).
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalog {
+    pub shop: Shop,
+    #[serde(default)]
+    pub promotions: Vec<Promotion>,
+    #[serde(default)]
+    pub products: Vec<Product>,
+}
+
+/// Shop policy: the limits of an agent's authority and the shipping rules.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shop {
+    pub name: String,
+    /// Yuan; an order at or above ships free.
+    pub free_shipping_threshold: u32,
+    /// Most yuan an agent may knock off one order on their own.
+    pub max_discount: u32,
+    /// A price drop within this many days of delivery is refunded.
+    pub price_protection_days: u32,
+    /// Most yuan an agent may give to soothe an after-sales problem.
+    #[serde(default = "default_compensation")]
+    pub max_compensation: u32,
+    #[serde(default = "default_return_days")]
+    pub return_days: u32,
+    /// Extra yuan charged for cash on delivery.
+    #[serde(default)]
+    pub cod_surcharge: u32,
+    /// Within this many yuan of a gift threshold the agent may add the gift.
+    #[serde(default = "default_gift_reach")]
+    pub gift_reach: u32,
+}
+
+fn default_compensation() -> u32 {
+    5
+}
+fn default_return_days() -> u32 {
+    7
+}
+fn default_gift_reach() -> u32 {
+    10
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PromotionKind {
+    /// 满赠: spend the threshold, get a gift worth `value`.
+    Gift,
+    /// 满减: spend the threshold, get `value` yuan off.
+    Discount,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Promotion {
+    pub id: String,
+    pub kind: PromotionKind,
+    pub threshold: u32,
+    pub value: u32,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    pub id: Spanned<String>,
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub category: String,
+    pub price: f64,
+    #[serde(default)]
+    pub pairs_with: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub material: Option<String>,
+    #[serde(default)]
+    pub facts: Vec<String>,
+    #[serde(default)]
+    pub colors: Vec<String>,
+    #[serde(default)]
+    pub sizes: Vec<SizeRow>,
+}
+
+/// One row of a size chart; ranges are inclusive.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizeRow {
+    pub size: Spanned<String>,
+    pub height: Spanned<[f32; 2]>,
+    #[serde(default)]
+    pub weight: Option<Spanned<[f32; 2]>>,
+}
+
+impl SizeRow {
+    pub fn name(&self) -> &str {
+        self.size.get_ref()
+    }
+
+    /// Whether a buyer of these measurements fits this row. A missing weight is not held
+    /// against a row that has one: the height alone decides then.
+    pub fn fits(&self, height_cm: f32, weight_kg: Option<f32>) -> bool {
+        let [h_lo, h_hi] = *self.height.get_ref();
+        if height_cm < h_lo || height_cm > h_hi {
+            return false;
+        }
+        match (&self.weight, weight_kg) {
+            (Some(range), Some(w)) => {
+                let [w_lo, w_hi] = *range.get_ref();
+                w >= w_lo && w <= w_hi
+            }
+            _ => true,
+        }
+    }
+}
+
+impl Product {
+    pub fn id(&self) -> &str {
+        self.id.get_ref()
+    }
+
+    pub fn is_sized(&self) -> bool {
+        !self.sizes.is_empty()
+    }
+
+    /// Sized by height alone (children's clothing).
+    pub fn sized_by_height_only(&self) -> bool {
+        self.is_sized() && self.sizes.iter().all(|r| r.weight.is_none())
+    }
+
+    /// Every size the chart gives for these measurements (more than one inside an overlap).
+    ///
+    /// Adults are matched on height and weight, but buyers' builds rarely sit in one row on both,
+    /// so when no row fits both, the weight decides (charts agree that weight matters more
+    /// for fit); children's charts go by height alone.
+    pub fn sizes_for(&self, height_cm: Option<f32>, weight_kg: Option<f32>) -> Vec<&str> {
+        let both: Vec<&str> = match height_cm {
+            Some(h) => self
+                .sizes
+                .iter()
+                .filter(|r| r.fits(h, weight_kg))
+                .map(SizeRow::name)
+                .collect(),
+            None => Vec::new(),
+        };
+        if !both.is_empty() {
+            return both;
+        }
+        match weight_kg {
+            Some(w) => self
+                .sizes
+                .iter()
+                .filter(|r| {
+                    r.weight.as_ref().is_some_and(|range| {
+                        let [lo, hi] = *range.get_ref();
+                        w >= lo && w <= hi
+                    })
+                })
+                .map(SizeRow::name)
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Position of a size in the chart, to tell neighbouring sizes apart.
+    pub fn size_index(&self, size: &str) -> Option<usize> {
+        self.sizes.iter().position(|r| r.name() == size)
+    }
+
+    /// All names a buyer or agent may use for the product.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.name.as_str()).chain(self.aliases.iter().map(String::as_str))
+    }
+}
+
+impl Catalog {
+    pub fn product(&self, id: &str) -> Option<&Product> {
+        self.products.iter().find(|p| p.id() == id)
+    }
+}

@@ -1,0 +1,382 @@
+//! What one reply contains, worked out once and shared by every check: sizes named and whether
+//! they fit, concessions and their size, add-ons named, apologies, actions, times, and the signals.
+
+use std::ops::Range;
+
+use super::extract::{self, SizeMention};
+use super::text;
+use super::{ConversationState, Scorer, Situation};
+use crate::content::{Fit, Product};
+use crate::signal::{Signal, Signals};
+
+/// Smallest fuzzy similarity that counts as naming a product.
+pub const FUZZY_MIN: f64 = 0.75;
+
+/// How well `name` occurs in `hay`: 1.0 for an exact substring, else the best normalized
+/// Levenshtein similarity of any window of the same length (names of three characters or more).
+pub fn fuzzy_contains(hay: &[char], name: &[char]) -> f64 {
+    let n = name.len();
+    if n == 0 || hay.len() < n.saturating_sub(1) {
+        return 0.0;
+    }
+    if hay.windows(n).any(|w| w == name) {
+        return 1.0;
+    }
+    if n < 3 {
+        return 0.0;
+    }
+    let name_str: String = name.iter().collect();
+    let mut best = 0.0f64;
+    // Windows one shorter and one longer catch a dropped or an added character.
+    for len in [n - 1, n, n + 1] {
+        if len == 0 || len > hay.len() {
+            continue;
+        }
+        for w in hay.windows(len) {
+            // Cheap filter: the window must share its first or last character with the name.
+            if w[0] != name[0] && w[len - 1] != name[n - 1] {
+                continue;
+            }
+            let s: String = w.iter().collect();
+            best = best.max(strsim::normalized_levenshtein(&s, &name_str));
+        }
+    }
+    best
+}
+
+/// A fit preference stated in customer text.
+pub fn fit_preference(norm: &str) -> Option<Fit> {
+    const LOOSE: &[&str] = &["宽松", "宽大", "oversize", "松一点", "大一点"];
+    const FITTED: &[&str] = &["修身", "合身", "显瘦", "紧身", "贴身", "小一点"];
+    if LOOSE.iter().any(|p| norm.contains(p)) {
+        Some(Fit::Loose)
+    } else if FITTED.iter().any(|p| norm.contains(p)) {
+        Some(Fit::Fitted)
+    } else {
+        None
+    }
+}
+
+/// The sizing content of a reply, judged against the chart.
+#[derive(Debug, Default)]
+pub struct Sizing {
+    /// Sizes the chart gives for the customer (empty when measurements are unknown).
+    pub right: Vec<String>,
+    /// Sizes the reply names that exist in the chart, in order.
+    pub named: Vec<SizeMention>,
+    pub measurements_known: bool,
+    pub reason: Option<Range<usize>>,
+    pub fit_words: Option<Range<usize>>,
+    pub chart_pointer: Option<Range<usize>>,
+    pub asked_measurements: bool,
+}
+
+#[derive(Debug)]
+pub struct Analysis {
+    pub norm: String,
+    pub chars: usize,
+    pub lines: usize,
+    pub has_emoticon: bool,
+    pub emoticon: Option<Range<usize>>,
+    pub is_question: bool,
+    pub is_open_question: bool,
+    pub sizing: Sizing,
+    pub hedge: Option<Range<usize>>,
+    /// An add-on product named: its display name and where.
+    pub add_on: Option<(String, Range<usize>)>,
+    pub promotion: Option<Range<usize>>,
+    /// Money knocked off, the largest amount offered.
+    pub concession: Option<(f64, Range<usize>)>,
+    pub free_shipping_offer: Option<Range<usize>>,
+    pub gift_offer: Option<Range<usize>>,
+    pub personal: Option<Range<usize>>,
+    pub value: Option<Range<usize>>,
+    pub compensation: Option<(f64, Range<usize>)>,
+    pub apology: Option<Range<usize>>,
+    pub solution: Option<Range<usize>>,
+    pub time: Option<Range<usize>>,
+    pub blame: Option<Range<usize>>,
+    pub excuse: Option<Range<usize>>,
+    pub brush_off: Option<Range<usize>>,
+    pub review_pressure: Option<Range<usize>>,
+    pub product_facts: Option<Range<usize>>,
+    pub greeting: Option<Range<usize>>,
+    pub thanks: Option<Range<usize>>,
+    pub signals: Signals,
+}
+
+fn first(set: &text::PhraseSet, norm: &str) -> Option<Range<usize>> {
+    set.find_first(norm).map(|(_, r)| r)
+}
+
+/// Does a phrase of `set` stand within `before` bytes ahead of `at`?
+fn preceded_by(set: &text::PhraseSet, norm: &str, at: usize, before: usize) -> bool {
+    let mut start = at.saturating_sub(before);
+    while !norm.is_char_boundary(start) {
+        start -= 1;
+    }
+    norm.get(start..at)
+        .is_some_and(|window| set.find_first(window).is_some())
+}
+
+impl Analysis {
+    pub fn new(
+        scorer: &Scorer,
+        state: &ConversationState,
+        situation: &Situation<'_>,
+        product: Option<&Product>,
+        reply: &str,
+    ) -> Analysis {
+        let lex = &scorer.lexicon;
+        let norm = text::normalize(reply);
+        let shop = scorer.shop();
+        let chars = text::char_len(reply.trim());
+        let lines = reply
+            .trim()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .count();
+        let emoticon = first(&lex.emoticon, &norm).or_else(|| {
+            // Emoji outside the phrase list still count.
+            norm.char_indices()
+                .find(|(_, c)| matches!(*c as u32, 0x1F300..=0x1FAFF | 0x2600..=0x27BF))
+                .map(|(i, c)| i..i + c.len_utf8())
+        });
+
+        // Money: a concession is an amount right after a money-off word; compensation likewise.
+        let amounts = extract::money_amounts(&norm);
+        let mut concession: Option<(f64, Range<usize>)> = None;
+        let mut compensation: Option<(f64, Range<usize>)> = None;
+        for a in &amounts {
+            if preceded_by(&lex.compensation, &norm, a.range.start, 15) {
+                if compensation.as_ref().is_none_or(|(y, _)| a.yuan > *y) {
+                    compensation = Some((a.yuan, a.range.clone()));
+                }
+            } else if preceded_by(&lex.concession, &norm, a.range.start, 15)
+                && concession.as_ref().is_none_or(|(y, _)| a.yuan > *y)
+            {
+                concession = Some((a.yuan, a.range.clone()));
+            }
+        }
+        // Free shipping offered as a favour, not stated as the shop's rule ("满99包邮").
+        let threshold = shop.free_shipping_threshold.to_string();
+        let free_shipping_offer = first(&lex.free_shipping, &norm)
+            .filter(|_| !norm.contains(&threshold))
+            .filter(|r| {
+                preceded_by(&lex.concession, &norm, r.start, 15)
+                    || preceded_by(&lex.personal, &norm, r.start, 24)
+            });
+        let gift_offer = first(&lex.gift, &norm);
+
+        let promotion = first(&lex.promotion, &norm).or_else(|| {
+            scorer
+                .catalog
+                .promotions
+                .iter()
+                .map(|p| p.threshold.to_string())
+                .chain(std::iter::once(threshold.clone()))
+                .find_map(|t| {
+                    norm.find(&format!("满{t}"))
+                        .or_else(|| norm.find(&format!("{t}包邮")))
+                        .map(|i| i..i + t.len() + 3)
+                })
+        });
+
+        let add_on = product.and_then(|p| {
+            let hay: Vec<char> = norm.chars().collect();
+            p.pairs_with.iter().find_map(|id| {
+                let paired = scorer.catalog.product(id.get_ref())?;
+                let index = scorer
+                    .catalog
+                    .products
+                    .iter()
+                    .position(|x| x.id() == paired.id())?;
+                let names = &scorer.product_names.get(index)?.names;
+                names.iter().find_map(|name| {
+                    (fuzzy_contains(&hay, name) >= FUZZY_MIN).then(|| {
+                        let s: String = name.iter().collect();
+                        let at = norm.find(&s).unwrap_or(0);
+                        (paired.name.clone(), at..at + s.len().min(norm.len() - at))
+                    })
+                })
+            })
+        });
+
+        let sizing = product
+            .filter(|p| p.is_sized())
+            .map(|p| sizing_of(scorer, state, situation, p, &norm))
+            .unwrap_or_default();
+
+        let mut a = Analysis {
+            chars,
+            lines,
+            has_emoticon: emoticon.is_some(),
+            emoticon,
+            is_question: extract::is_question(&norm),
+            is_open_question: extract::is_open_question(&norm),
+            sizing,
+            hedge: first(&lex.hedge, &norm),
+            add_on,
+            promotion,
+            concession,
+            free_shipping_offer,
+            gift_offer,
+            personal: first(&lex.personal, &norm),
+            value: first(&lex.value, &norm),
+            compensation,
+            apology: first(&lex.apology, &norm),
+            solution: first(&lex.solution, &norm),
+            time: extract::mentions_time(&norm),
+            blame: first(&lex.blame, &norm),
+            excuse: first(&lex.excuse, &norm),
+            brush_off: first(&lex.brush_off, &norm),
+            review_pressure: first(&lex.review_pressure, &norm),
+            product_facts: first(&lex.product_facts, &norm),
+            greeting: first(&lex.greeting, &norm),
+            thanks: first(&lex.thanks, &norm),
+            signals: Signals::default(),
+            norm,
+        };
+        a.signals = a.derive_signals(scorer, situation);
+        a
+    }
+
+    /// Whether a gift was offered as a concession (送/赠 something), not described.
+    pub fn conceded(&self) -> bool {
+        self.concession.is_some() || self.free_shipping_offer.is_some() || self.gift_offer.is_some()
+    }
+
+    /// The primary recommended size and whether it is right.
+    pub fn primary_size(&self) -> Option<(&str, bool)> {
+        let first = self.sizing.named.first()?;
+        Some((first.size.as_str(), self.sizing.right.contains(&first.size)))
+    }
+
+    fn derive_signals(&self, scorer: &Scorer, situation: &Situation<'_>) -> Signals {
+        let shop = scorer.shop();
+        let mut s = Signals::default();
+        let mut put = |cond: bool, signal: Signal| {
+            if cond {
+                s.insert(signal);
+            }
+        };
+        put(self.greeting.is_some(), Signal::Greeted);
+        put(self.is_question, Signal::AskedQuestion);
+        if let Some((_, right)) = self.primary_size() {
+            if self.sizing.measurements_known {
+                put(right && self.hedge.is_none(), Signal::GaveDefiniteSize);
+                put(!right, Signal::GaveWrongSize);
+            }
+        }
+        put(self.sizing.chart_pointer.is_some(), Signal::SentToSizeChart);
+        put(self.hedge.is_some(), Signal::Hedged);
+        put(self.add_on.is_some(), Signal::RecommendedAddOn);
+        put(self.promotion.is_some(), Signal::MentionedPromotion);
+        put(self.conceded(), Signal::ConcededDiscount);
+        let over = self
+            .concession
+            .as_ref()
+            .is_some_and(|(y, _)| *y > f64::from(shop.max_discount))
+            || self
+                .compensation
+                .as_ref()
+                .is_some_and(|(y, _)| *y > f64::from(shop.max_compensation));
+        put(over, Signal::OverAuthority);
+        put(self.value.is_some(), Signal::HeldPrice);
+        put(self.product_facts.is_some(), Signal::GaveProductFacts);
+        put(self.apology.is_some(), Signal::Apologised);
+        put(self.solution.is_some(), Signal::OfferedSolution);
+        put(self.time.is_some(), Signal::GaveTime);
+        put(self.blame.is_some(), Signal::BlamedOther);
+        let substantive = self.solution.is_some()
+            || self.value.is_some()
+            || self.product_facts.is_some()
+            || !self.sizing.named.is_empty()
+            || self.add_on.is_some()
+            || self.apology.is_some();
+        let bare = self.chars <= 3 && !self.is_question;
+        put(
+            (self.brush_off.is_some() && !substantive) || bare,
+            Signal::BrushedOff,
+        );
+        put(self.thanks.is_some(), Signal::Thanked);
+        let _ = situation;
+        s
+    }
+}
+
+fn sizing_of(
+    scorer: &Scorer,
+    state: &ConversationState,
+    situation: &Situation<'_>,
+    product: &Product,
+    norm: &str,
+) -> Sizing {
+    let lex = &scorer.lexicon;
+    let facts = situation.facts.unwrap_or_default();
+    let height = state.measurements.height_cm.or(facts.height_cm);
+    let weight = state.measurements.weight_kg.or(facts.weight_kg);
+    let by_height_only = product.sized_by_height_only();
+    let measurements_known = if by_height_only {
+        height.is_some()
+    } else {
+        height.is_some() || weight.is_some()
+    };
+    let mut right: Vec<String> = if measurements_known {
+        product
+            .sizes_for(height, if by_height_only { None } else { weight })
+            .into_iter()
+            .map(String::from)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // A growing child or winter layers: one size up is sound advice too.
+    if by_height_only && state.growth {
+        let ups: Vec<String> = right
+            .iter()
+            .filter_map(|s| product.size_index(s))
+            .filter_map(|i| product.sizes.get(i + 1))
+            .map(|r| r.name().to_string())
+            .collect();
+        right.extend(ups);
+    }
+    let named: Vec<SizeMention> = extract::size_mentions(norm)
+        .into_iter()
+        .filter(|m| product.size_index(&m.size).is_some())
+        .collect();
+    Sizing {
+        right,
+        named,
+        measurements_known,
+        reason: first(&lex.size_reason, norm),
+        fit_words: first(&lex.fit, norm),
+        chart_pointer: first(&lex.size_chart, norm),
+        asked_measurements: first(&lex.measure_ask, norm).is_some(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chars(s: &str) -> Vec<char> {
+        s.chars().collect()
+    }
+
+    #[test]
+    fn fuzzy_names_allow_small_variations() {
+        let name = chars("纯棉短袜");
+        assert_eq!(fuzzy_contains(&chars("再加一双纯棉短袜吧"), &name), 1.0);
+        assert!(fuzzy_contains(&chars("再加一双纯棉袜吧"), &name) >= FUZZY_MIN);
+        assert!(fuzzy_contains(&chars("今天就能发货"), &name) < FUZZY_MIN);
+        assert_eq!(fuzzy_contains(&chars(""), &name), 0.0);
+    }
+
+    #[test]
+    fn fit_preferences() {
+        assert_eq!(fit_preference("我喜欢宽松一点的"), Some(Fit::Loose));
+        assert_eq!(fit_preference("想要修身的"), Some(Fit::Fitted));
+        assert_eq!(fit_preference("穿什么码"), None);
+    }
+}

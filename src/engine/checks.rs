@@ -1,0 +1,659 @@
+//! How each kind of check judges a reply. Every verdict carries a score, a short explanation and
+//! the span of the reply that triggered it.
+
+use super::analysis::Analysis;
+use super::kinds::{Kind, PhraseMode};
+use super::{ConversationState, Scorer, Situation, Verdict};
+use crate::content::Product;
+use crate::tr;
+
+pub(crate) struct Ctx<'a> {
+    pub scorer: &'a Scorer,
+    pub state: &'a ConversationState,
+    pub situation: &'a Situation<'a>,
+    pub product: Option<&'a Product>,
+    pub analysis: &'a Analysis,
+    pub latency_ms: u64,
+    pub answering: bool,
+    #[allow(dead_code)]
+    pub first_reply: bool,
+    pub reply_number: usize,
+}
+
+fn verdict(score: f64, message: String, span: Option<std::ops::Range<usize>>) -> Option<Verdict> {
+    Some(Verdict {
+        score: score.clamp(0.0, 100.0),
+        message,
+        span,
+    })
+}
+
+/// Judges one reply; `None` when the check has nothing to judge in this reply.
+pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
+    let lang = ctx.scorer.lang;
+    let a = ctx.analysis;
+    match kind {
+        Kind::Latency(p) => {
+            if !ctx.answering {
+                return None;
+            }
+            let secs = ctx.latency_ms as f64 / 1000.0;
+            let allowance = if p.chars_per_s > 0.0 {
+                a.chars as f64 / p.chars_per_s
+            } else {
+                0.0
+            };
+            let effective = (secs - allowance).max(0.0);
+            if let Some(hard) = p.hard_s {
+                if secs > hard {
+                    return verdict(
+                        0.0,
+                        tr!(
+                            lang,
+                            "回复用了{:.0}秒，超过{:.0}秒（3分钟响应率按此计算），顾客可能已经走了",
+                            "replied after {:.0} s, over the {:.0} s limit (the 3-minute response rule)",
+                            secs,
+                            hard
+                        ),
+                        None,
+                    );
+                }
+            }
+            let score = if effective <= p.good_s {
+                100.0
+            } else if effective >= p.max_s {
+                0.0
+            } else {
+                100.0 * (p.max_s - effective) / (p.max_s - p.good_s)
+            };
+            let message = if score >= 100.0 {
+                tr!(
+                    lang,
+                    "{:.0}秒回复，及时",
+                    "replied in {:.0} s: prompt",
+                    secs
+                )
+            } else if allowance >= 1.0 {
+                tr!(
+                    lang,
+                    "{:.0}秒才回复（已扣除打字时间{:.0}秒），理想是{:.0}秒内",
+                    "replied in {:.0} s ({:.0} s allowed for typing); aim for {:.0} s",
+                    secs,
+                    allowance,
+                    p.good_s
+                )
+            } else {
+                tr!(
+                    lang,
+                    "{:.0}秒才回复，理想是{:.0}秒内",
+                    "replied in {:.0} s; aim for {:.0} s",
+                    secs,
+                    p.good_s
+                )
+            };
+            verdict(score, message, None)
+        }
+        Kind::Length(p) => {
+            let over_chars = a.chars.saturating_sub(p.max_chars) as f64 / p.max_chars.max(1) as f64;
+            let over_lines = a.lines.saturating_sub(p.max_lines) as f64 / p.max_lines.max(1) as f64;
+            let over = over_chars.max(over_lines);
+            if over <= 0.0 {
+                return verdict(
+                    100.0,
+                    tr!(
+                        lang,
+                        "长度合适（{}字）",
+                        "length fine ({} characters)",
+                        a.chars
+                    ),
+                    None,
+                );
+            }
+            verdict(
+                59.0 - 60.0 * over,
+                tr!(
+                    lang,
+                    "太长：{}字/{}行，建议不超过{}字、{}行，分几条短消息发",
+                    "too long: {} characters / {} lines; keep to {} characters and {} lines",
+                    a.chars,
+                    a.lines,
+                    p.max_chars,
+                    p.max_lines
+                ),
+                None,
+            )
+        }
+        Kind::Phrases(p) => {
+            let hit = p.phrases.find_all(&a.norm).into_iter().find(|(_, r)| {
+                !p.except
+                    .find_all(&a.norm)
+                    .iter()
+                    .any(|(_, e)| e.start <= r.start && r.end <= e.end)
+            });
+            let message = match lang {
+                crate::lang::Lang::Zh => p.message.clone(),
+                crate::lang::Lang::En => p.message_en.clone(),
+            };
+            match (p.mode, hit) {
+                (PhraseMode::Forbid, Some((_, span))) => {
+                    let found = a.norm.get(span.clone()).unwrap_or("").to_string();
+                    verdict(0.0, format!("{message}「{found}」"), Some(span))
+                }
+                (PhraseMode::Forbid, None) => {
+                    verdict(100.0, tr!(lang, "无问题用语", "no problem wording"), None)
+                }
+                (PhraseMode::Require, Some((_, span))) => {
+                    verdict(100.0, tr!(lang, "做到了", "done"), Some(span))
+                }
+                (PhraseMode::Require, None) => verdict(0.0, message, None),
+            }
+        }
+        Kind::Hedging => match &a.hedge {
+            Some(span) => {
+                let definite = !a.sizing.named.is_empty() || a.solution.is_some();
+                let found = a.norm.get(span.clone()).unwrap_or("");
+                verdict(
+                    if definite { 40.0 } else { 0.0 },
+                    tr!(
+                        lang,
+                        "「{}」是含糊说法，顾客问了就给一个明确答案",
+                        "\u{300c}{}\u{300d} hedges: give one definite answer",
+                        found
+                    ),
+                    Some(span.clone()),
+                )
+            }
+            None => verdict(100.0, tr!(lang, "回答明确", "definite answer"), None),
+        },
+        Kind::QuestionStyle => {
+            if a.is_open_question {
+                verdict(
+                    100.0,
+                    tr!(
+                        lang,
+                        "用开放式问题了解需求",
+                        "open question to find the need"
+                    ),
+                    None,
+                )
+            } else if a.is_question {
+                verdict(
+                    65.0,
+                    tr!(
+                        lang,
+                        "封闭式提问只能得到是/否，换成开放式问题（如“您平时穿什么码呢？”）更能了解需求",
+                        "a yes/no question; an open one (\"what size do you usually wear?\") finds the need better"
+                    ),
+                    None,
+                )
+            } else {
+                verdict(
+                    0.0,
+                    tr!(
+                        lang,
+                        "顾客还没说需求，回复里没有问题去了解",
+                        "the customer has not said what they need and the reply asks nothing"
+                    ),
+                    None,
+                )
+            }
+        }
+        Kind::Emoticon(p) => {
+            let with = ctx.state.emoticon_replies as f64;
+            let ratio = with / ctx.reply_number as f64;
+            if ratio < p.min_ratio {
+                verdict(
+                    50.0,
+                    tr!(
+                        lang,
+                        "{}条回复里只有{}条带表情，语气偏冷，可以偶尔加个～或😊",
+                        "{} replies, {} with an emoticon: a little cold; add one now and then",
+                        ctx.reply_number,
+                        with
+                    ),
+                    None,
+                )
+            } else if ratio > p.max_ratio {
+                verdict(
+                    50.0,
+                    tr!(
+                        lang,
+                        "表情用得太多（{}条里{}条），显得不够专业",
+                        "too many emoticons ({} of {} replies)",
+                        ctx.reply_number,
+                        with
+                    ),
+                    a.emoticon.clone(),
+                )
+            } else {
+                verdict(
+                    100.0,
+                    tr!(
+                        lang,
+                        "语气亲切，表情适度",
+                        "warm tone, emoticons in moderation"
+                    ),
+                    a.emoticon.clone(),
+                )
+            }
+        }
+        Kind::Sizing => sizing(ctx),
+        Kind::Upsell(p) => upsell(ctx, p.near),
+        Kind::Bargaining => bargaining(ctx),
+        Kind::Recovery(p) => recovery(ctx, p.excuse_chars),
+        Kind::OverPromise(phrases) => over_promise(ctx, phrases),
+    }
+}
+
+fn sizing(ctx: &Ctx<'_>) -> Option<Verdict> {
+    let lang = ctx.scorer.lang;
+    let a = ctx.analysis;
+    let s = &a.sizing;
+    let product = ctx.product?;
+    if !product.is_sized() {
+        return None;
+    }
+    if !s.measurements_known {
+        if s.asked_measurements {
+            return verdict(
+                100.0,
+                tr!(
+                    lang,
+                    "先问身高体重再推荐尺码，正确",
+                    "asked for height and weight first: right"
+                ),
+                None,
+            );
+        }
+        if let Some(m) = s.named.first() {
+            return verdict(
+                40.0,
+                tr!(
+                    lang,
+                    "还不知道顾客身高体重就推荐了{}码，应先问清楚",
+                    "recommended {} without knowing height and weight: ask first",
+                    m.size
+                ),
+                Some(m.range.clone()),
+            );
+        }
+        return verdict(
+            0.0,
+            tr!(
+                lang,
+                "顾客问尺码，但回复既没问身高体重也没给建议",
+                "the customer asked about size; the reply neither asks for measurements nor advises"
+            ),
+            None,
+        );
+    }
+    let right = s.right.join("/");
+    let Some(primary) = s.named.first() else {
+        if let Some(span) = &s.chart_pointer {
+            return verdict(
+                0.0,
+                tr!(
+                    lang,
+                    "只让顾客自己看尺码表，等于没回答；按顾客的身高体重应推荐{}码",
+                    "only points to the size chart; for these measurements say {}",
+                    right
+                ),
+                Some(span.clone()),
+            );
+        }
+        return verdict(
+            0.0,
+            tr!(
+                lang,
+                "没有给出尺码建议；按顾客的身高体重应推荐{}码",
+                "no size given; for these measurements say {}",
+                right
+            ),
+            None,
+        );
+    };
+    if !s.right.contains(&primary.size) {
+        return verdict(
+            0.0,
+            tr!(
+                lang,
+                "推荐{}码不对：按尺码表，顾客的身高体重对应{}码，错码是退货的主因",
+                "{} is the wrong size: the chart gives {} for these measurements",
+                primary.size,
+                right
+            ),
+            Some(primary.range.clone()),
+        );
+    }
+    let mut score: f64 = 70.0;
+    let mut notes: Vec<String> = Vec::new();
+    if s.reason.is_some() {
+        score += 15.0;
+    } else {
+        notes.push(tr!(
+            lang,
+            "没说理由（按身高体重/版型）",
+            "no reason given (height, weight, cut)"
+        ));
+    }
+    let has_alternative = s.named.len() > 1 && s.fit_words.is_some();
+    if has_alternative {
+        score += 15.0;
+    } else if s.named.len() > 1 {
+        score -= 20.0;
+        notes.push(tr!(
+            lang,
+            "给了几个码却没说按什么选",
+            "several sizes with no word on how to choose"
+        ));
+    } else {
+        notes.push(tr!(
+            lang,
+            "可以补一句按喜好的备选（喜欢宽松选大一码）",
+            "add an alternative tied to fit (one size up for a looser fit)"
+        ));
+    }
+    if let Some(h) = &a.hedge {
+        score -= 30.0;
+        notes.push(tr!(
+            lang,
+            "「{}」显得不确定",
+            "\u{300c}{}\u{300d} sounds unsure",
+            a.norm.get(h.clone()).unwrap_or("")
+        ));
+    }
+    if s.chart_pointer.is_some() {
+        score -= 20.0;
+        notes.push(tr!(
+            lang,
+            "又让顾客自己看尺码表",
+            "still sends the buyer to the size chart"
+        ));
+    }
+    let head = tr!(lang, "推荐{}码正确", "{} is right", primary.size);
+    let message = if notes.is_empty() {
+        tr!(
+            lang,
+            "{}，有理由也有备选",
+            "{}, with a reason and an alternative",
+            head
+        )
+    } else {
+        format!("{head}; {}", notes.join("; "))
+    };
+    verdict(score, message, Some(primary.range.clone()))
+}
+
+fn upsell(ctx: &Ctx<'_>, near: f64) -> Option<Verdict> {
+    let lang = ctx.scorer.lang;
+    let a = ctx.analysis;
+    let product = ctx.product?;
+    if let Some((name, span)) = &a.add_on {
+        return verdict(
+            100.0,
+            tr!(lang, "连带推荐了{}", "recommended {} as an add-on", name),
+            Some(span.clone()),
+        );
+    }
+    if let Some(span) = &a.promotion {
+        return verdict(
+            80.0,
+            tr!(
+                lang,
+                "提到了优惠门槛，再点名一件搭配商品更好",
+                "mentioned the promotion; naming a matching item is better still"
+            ),
+            Some(span.clone()),
+        );
+    }
+    let names: Vec<&str> = product
+        .pairs_with
+        .iter()
+        .filter_map(|id| ctx.scorer.catalog.product(id.get_ref()))
+        .map(|p| p.name.as_str())
+        .collect();
+    let shop = ctx.scorer.shop();
+    let gap = f64::from(shop.free_shipping_threshold) - product.price;
+    let nudge = if gap > 0.0 && gap <= near {
+        tr!(
+            lang,
+            "；离包邮还差{:.0}元，正好凑单",
+            "; {:.0} yuan short of free shipping, a natural add-on",
+            gap
+        )
+    } else {
+        String::new()
+    };
+    if names.is_empty() && nudge.is_empty() {
+        return None;
+    }
+    verdict(
+        0.0,
+        tr!(
+            lang,
+            "没有连带推荐，可以顺带推荐{}{}",
+            "no add-on recommended; suggest {}{}",
+            names.join("、"),
+            nudge
+        ),
+        None,
+    )
+}
+
+fn bargaining(ctx: &Ctx<'_>) -> Option<Verdict> {
+    let lang = ctx.scorer.lang;
+    let a = ctx.analysis;
+    let shop = ctx.scorer.shop();
+    let first_ask = ctx.state.discount_asks <= 1;
+    if let Some((yuan, span)) = &a.concession {
+        if *yuan > f64::from(shop.max_discount) {
+            return verdict(
+                0.0,
+                tr!(
+                    lang,
+                    "让了{}元，超出权限（最多{}元）",
+                    "conceded {} yuan, beyond the {} yuan you may give",
+                    yuan,
+                    shop.max_discount
+                ),
+                Some(span.clone()),
+            );
+        }
+    }
+    if a.conceded() {
+        let span = a
+            .concession
+            .as_ref()
+            .map(|(_, s)| s.clone())
+            .or_else(|| a.free_shipping_offer.clone())
+            .or_else(|| a.gift_offer.clone());
+        if first_ask && a.personal.is_none() {
+            return verdict(
+                35.0,
+                tr!(
+                    lang,
+                    "顾客第一次开口就让步，容易让人觉得价格有水分；先讲价值守住价格",
+                    "conceded on the first ask: hold the price and argue value first"
+                ),
+                span,
+            );
+        }
+        if a.personal.is_some() {
+            return verdict(
+                100.0,
+                tr!(
+                    lang,
+                    "让步在权限内，并且让顾客感到是特意争取的",
+                    "a small concession within authority, framed as hard-won"
+                ),
+                span,
+            );
+        }
+        return verdict(
+            70.0,
+            tr!(
+                lang,
+                "让步在权限内，但来得太轻松；说成“帮您申请”会更珍贵",
+                "within authority but too easy; frame it as a favour you asked for"
+            ),
+            span,
+        );
+    }
+    if let Some(span) = &a.value {
+        return verdict(
+            100.0,
+            tr!(
+                lang,
+                "守住了价格，并讲了商品价值",
+                "held the price and argued value"
+            ),
+            Some(span.clone()),
+        );
+    }
+    if let Some(span) = &a.brush_off {
+        return verdict(
+            20.0,
+            tr!(
+                lang,
+                "生硬拒绝，没有讲价值也没有给台阶",
+                "a flat no, with no value argument and no way forward"
+            ),
+            Some(span.clone()),
+        );
+    }
+    verdict(
+        45.0,
+        tr!(
+            lang,
+            "顾客在议价，回复没有回应：守住价格，讲讲品质和售后",
+            "the customer is bargaining and the reply ignores it: hold the price, argue value"
+        ),
+        None,
+    )
+}
+
+fn recovery(ctx: &Ctx<'_>, excuse_chars: usize) -> Option<Verdict> {
+    let lang = ctx.scorer.lang;
+    let a = ctx.analysis;
+    let mut score: f64 = 15.0;
+    let mut good = Vec::new();
+    let mut missing = Vec::new();
+    if a.apology.is_some() {
+        score += 30.0;
+        good.push(tr!(lang, "道歉", "apology"));
+    } else {
+        missing.push(tr!(lang, "真诚道歉", "a sincere apology"));
+    }
+    if a.solution.is_some() {
+        score += 35.0;
+        good.push(tr!(lang, "具体方案", "a concrete action"));
+    } else {
+        missing.push(tr!(lang, "具体怎么处理", "what you will do"));
+    }
+    if a.time.is_some() {
+        score += 20.0;
+        good.push(tr!(lang, "时间", "a time"));
+    } else {
+        missing.push(tr!(lang, "什么时候办好", "by when"));
+    }
+    let mut span = a.solution.clone().or_else(|| a.apology.clone());
+    let mut problems = Vec::new();
+    if let Some(b) = &a.blame {
+        score = score.min(40.0) - 20.0;
+        span = Some(b.clone());
+        problems.push(tr!(
+            lang,
+            "「{}」在推卸责任",
+            "\u{300c}{}\u{300d} shifts the blame",
+            a.norm.get(b.clone()).unwrap_or("")
+        ));
+    }
+    if let Some(e) = &a.excuse {
+        if a.chars > excuse_chars {
+            score -= 15.0;
+            problems.push(tr!(lang, "解释太多", "too much explaining"));
+            span = span.or(Some(e.clone()));
+        }
+    }
+    if let Some(r) = &a.review_pressure {
+        if a.solution.is_none() {
+            score -= 30.0;
+            span = Some(r.clone());
+            problems.push(tr!(
+                lang,
+                "问题还没解决就提评价",
+                "brings up the review before fixing anything"
+            ));
+        }
+    }
+    let mut message = String::new();
+    if !good.is_empty() {
+        message.push_str(&tr!(lang, "有{}", "has {}", good.join("、")));
+    }
+    if !missing.is_empty() {
+        if !message.is_empty() {
+            message.push_str("; ");
+        }
+        message.push_str(&tr!(lang, "缺{}", "lacks {}", missing.join("、")));
+    }
+    if !problems.is_empty() {
+        message.push_str("; ");
+        message.push_str(&problems.join("; "));
+    }
+    verdict(score, message, span)
+}
+
+fn over_promise(ctx: &Ctx<'_>, phrases: &super::text::PhraseSet) -> Option<Verdict> {
+    let lang = ctx.scorer.lang;
+    let a = ctx.analysis;
+    let shop = ctx.scorer.shop();
+    if let Some((yuan, span)) = &a.compensation {
+        if *yuan > f64::from(shop.max_compensation) {
+            return verdict(
+                0.0,
+                tr!(
+                    lang,
+                    "承诺补偿{}元，超出店铺权限（最多{}元）",
+                    "promised {} yuan of compensation, beyond the shop's {} yuan",
+                    yuan,
+                    shop.max_compensation
+                ),
+                Some(span.clone()),
+            );
+        }
+    }
+    if let Some((_, span)) = phrases.find_first(&a.norm) {
+        return verdict(
+            0.0,
+            tr!(
+                lang,
+                "「{}」超出店铺政策的承诺",
+                "\u{300c}{}\u{300d} promises more than the shop's policy",
+                a.norm.get(span.clone()).unwrap_or("")
+            ),
+            Some(span),
+        );
+    }
+    if let Some(order) = ctx.situation.order {
+        if let (Some(days), Some(span)) = (order.days_since_delivery, a.norm.find("退差价")) {
+            if days > shop.price_protection_days {
+                return verdict(
+                    0.0,
+                    tr!(
+                        lang,
+                        "签收已{}天，超过{}天价保期，不能承诺退差价",
+                        "delivered {} days ago, past the {}-day price protection: no refund of the difference",
+                        days,
+                        shop.price_protection_days
+                    ),
+                    Some(span..span + "退差价".len()),
+                );
+            }
+        }
+    }
+    verdict(
+        100.0,
+        tr!(lang, "承诺在权限内", "promises within policy"),
+        None,
+    )
+}

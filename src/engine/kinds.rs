@@ -1,0 +1,229 @@
+//! The kinds of check a rubric can use, and their parameters as written in `[checks.params]`.
+
+use std::ops::Range;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::text::PhraseSet;
+use crate::content::{Catalog, Check};
+
+/// Every check kind, as named in rubric files.
+pub const KIND_NAMES: &[&str] = &[
+    "latency",
+    "length",
+    "phrases",
+    "hedging",
+    "question_style",
+    "emoticon",
+    "sizing",
+    "upsell",
+    "bargaining",
+    "recovery",
+    "over_promise",
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatencyParams {
+    /// At or under this many seconds: full marks.
+    pub good_s: f64,
+    /// At or over this: zero.
+    pub max_s: f64,
+    /// Typing allowance: this many characters of the reply are free per second.
+    #[serde(default)]
+    pub chars_per_s: f64,
+    /// A hard limit (the Taobao three-minute rule): over it the reply fails outright.
+    #[serde(default)]
+    pub hard_s: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LengthParams {
+    pub max_chars: usize,
+    #[serde(default = "default_lines")]
+    pub max_lines: usize,
+}
+
+fn default_lines() -> usize {
+    4
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PhraseMode {
+    /// Fail when any phrase occurs.
+    Forbid,
+    /// Pass only when some phrase occurs.
+    Require,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPhraseParams {
+    phrases: Vec<String>,
+    #[serde(default)]
+    except: Vec<String>,
+    mode: PhraseMode,
+    /// Chinese explanation when the check fails.
+    message: String,
+    #[serde(default)]
+    message_en: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct PhraseParams {
+    pub phrases: PhraseSet,
+    /// Longer phrases that contain a listed one but are fine ("最好选M码" is not an absolute claim).
+    pub except: PhraseSet,
+    pub mode: PhraseMode,
+    pub message: String,
+    pub message_en: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmoticonParams {
+    pub min_ratio: f64,
+    pub max_ratio: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpsellParams {
+    /// A threshold counts as near when the cart is at most this many yuan below it.
+    #[serde(default = "default_near")]
+    pub near: f64,
+}
+
+fn default_near() -> f64 {
+    60.0
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryParams {
+    /// Replies longer than this that make excuses count as over-explaining.
+    #[serde(default = "default_excuse_chars")]
+    pub excuse_chars: usize,
+}
+
+fn default_excuse_chars() -> usize {
+    60
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverPromiseParams {
+    #[serde(default)]
+    phrases: Vec<String>,
+}
+
+#[derive(Debug)]
+pub enum Kind {
+    Latency(LatencyParams),
+    Length(LengthParams),
+    Phrases(PhraseParams),
+    Hedging,
+    QuestionStyle,
+    Emoticon(EmoticonParams),
+    Sizing,
+    Upsell(UpsellParams),
+    Bargaining,
+    Recovery(RecoveryParams),
+    OverPromise(PhraseSet),
+}
+
+fn params<T: DeserializeOwned>(check: &Check) -> Result<T, (Range<usize>, String)> {
+    let (table, span) = match &check.params {
+        Some(p) => (p.get_ref().clone(), p.span()),
+        None => (toml::Table::new(), check.kind.span()),
+    };
+    toml::Value::Table(table).try_into::<T>().map_err(|e| {
+        (
+            span,
+            format!(
+                "bad params for a `{}` check: {}",
+                check.kind.get_ref(),
+                e.message().trim()
+            ),
+        )
+    })
+}
+
+impl Kind {
+    pub fn compile(check: &Check, _catalog: &Catalog) -> Result<Kind, (Range<usize>, String)> {
+        let kind = match check.kind.get_ref().as_str() {
+            "latency" => {
+                let p: LatencyParams = params(check)?;
+                if p.max_s <= p.good_s {
+                    return Err((
+                        check.kind.span(),
+                        "latency: max_s must be more than good_s".into(),
+                    ));
+                }
+                Kind::Latency(p)
+            }
+            "length" => Kind::Length(params(check)?),
+            "phrases" => {
+                let raw: RawPhraseParams = params(check)?;
+                Kind::Phrases(PhraseParams {
+                    phrases: PhraseSet::new(&raw.phrases),
+                    except: PhraseSet::new(&raw.except),
+                    mode: raw.mode,
+                    message_en: raw.message_en.unwrap_or_else(|| raw.message.clone()),
+                    message: raw.message,
+                })
+            }
+            "hedging" => Kind::Hedging,
+            "question_style" => Kind::QuestionStyle,
+            "emoticon" => Kind::Emoticon(params(check)?),
+            "sizing" => Kind::Sizing,
+            "upsell" => Kind::Upsell(params(check)?),
+            "bargaining" => Kind::Bargaining,
+            "recovery" => Kind::Recovery(params(check)?),
+            "over_promise" => {
+                let raw: RawOverPromiseParams = params(check)?;
+                Kind::OverPromise(PhraseSet::new(&raw.phrases))
+            }
+            other => {
+                let hint = crate::content::suggest(other, KIND_NAMES.iter().copied())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                return Err((
+                    check.kind.span(),
+                    format!(
+                        "unknown check kind `{other}`{hint}; known kinds: {}",
+                        KIND_NAMES.join(", ")
+                    ),
+                ));
+            }
+        };
+        Ok(kind)
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::Latency(_) => "latency",
+            Kind::Length(_) => "length",
+            Kind::Phrases(_) => "phrases",
+            Kind::Hedging => "hedging",
+            Kind::QuestionStyle => "question_style",
+            Kind::Emoticon(_) => "emoticon",
+            Kind::Sizing => "sizing",
+            Kind::Upsell(_) => "upsell",
+            Kind::Bargaining => "bargaining",
+            Kind::Recovery(_) => "recovery",
+            Kind::OverPromise(_) => "over_promise",
+        }
+    }
+
+    /// The score at which a check counts as passed.
+    pub fn pass_mark(&self) -> f64 {
+        match self {
+            Kind::Phrases(_) | Kind::OverPromise(_) => 100.0,
+            _ => 60.0,
+        }
+    }
+}

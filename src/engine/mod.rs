@@ -1,0 +1,484 @@
+//! The scoring engine: pure functions from a conversation, the catalog and a reply to
+//! explained per-check results, per-dimension scores and the signals that drive the customer.
+//!
+//! No I/O, no clock, no randomness: the same input always gives the same score.
+
+pub mod analysis;
+mod checks;
+pub mod extract;
+mod kinds;
+pub mod lexicon;
+mod score;
+pub mod text;
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+pub use kinds::KIND_NAMES;
+pub use score::{SessionScore, SessionTotals};
+
+use crate::content::rubric::{Aggregate, When};
+use crate::content::{Catalog, Content, Diagnostic, Fit, Order, PersonaKind, Shop};
+use crate::lang::Lang;
+use crate::signal::Signals;
+use analysis::Analysis;
+use extract::Measurements;
+use kinds::Kind;
+use lexicon::{Lexicon, Topics};
+
+/// A dimension as the engine uses it.
+#[derive(Debug, Clone)]
+pub struct DimensionInfo {
+    pub id: String,
+    pub name: String,
+    pub name_en: String,
+    pub weight: f64,
+    pub aggregate: Aggregate,
+    pub red_line: bool,
+}
+
+impl DimensionInfo {
+    pub fn label(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.name,
+            Lang::En => &self.name_en,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct CompiledCheck {
+    id: String,
+    dimension: usize,
+    weight: f64,
+    advice: String,
+    when: CompiledWhen,
+    kind: Kind,
+}
+
+#[derive(Debug, Default)]
+struct CompiledWhen {
+    personas: Vec<PersonaKind>,
+    tags_any: Vec<String>,
+    asks_any: u64,
+    asks_none: Option<u64>,
+    first_reply: Option<bool>,
+    sized_product: Option<bool>,
+    min_replies: Option<usize>,
+    until_passed: bool,
+}
+
+/// Product names and aliases, normalized, for spotting a product in a message.
+#[derive(Debug)]
+struct ProductNames {
+    names: Vec<Vec<char>>,
+}
+
+/// The compiled rubric and catalog: build once, score many replies.
+#[derive(Debug)]
+pub struct Scorer {
+    pub dimensions: Vec<DimensionInfo>,
+    checks: Vec<CompiledCheck>,
+    topics: Topics,
+    lexicon: Lexicon,
+    pub catalog: Catalog,
+    product_names: Vec<ProductNames>,
+    lang: Lang,
+}
+
+/// What is known about the conversation apart from its text.
+#[derive(Debug, Clone, Default)]
+pub struct Situation<'a> {
+    /// The catalog id of the item under discussion.
+    pub product: Option<&'a str>,
+    pub persona: Option<PersonaKind>,
+    pub tags: &'a [String],
+    /// The customer's measurements when known from a scenario (used when the text lacks them).
+    pub facts: Option<KnownFacts>,
+    pub order: Option<&'a Order>,
+}
+
+/// Hidden facts a scenario gives the engine.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct KnownFacts {
+    pub height_cm: Option<f32>,
+    pub weight_kg: Option<f32>,
+    pub fit: Fit,
+}
+
+/// Running state of one conversation, carried between calls.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationState {
+    /// Agent replies scored so far.
+    pub replies: usize,
+    /// Customer text since the last reply, normalized.
+    pending: String,
+    /// Topics raised since the last reply.
+    pending_topics: u64,
+    /// How many customer messages asked for a discount.
+    discount_asks: usize,
+    /// Checks that have passed at least once (for `until_passed`).
+    passed: Vec<bool>,
+    emoticon_replies: usize,
+    /// The latest measurements the customer gave.
+    pub measurements: Measurements,
+    /// The customer mentioned a growing child or thick layers.
+    growth: bool,
+    /// The customer asked for a loose or a fitted cut.
+    fit_hint: Option<Fit>,
+}
+
+/// One check's verdict on one reply.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub check: String,
+    pub dimension: String,
+    pub kind: &'static str,
+    /// 0–100.
+    pub score: f64,
+    pub weight: f64,
+    pub passed: bool,
+    /// Why, in the UI language.
+    pub message: String,
+    /// The text of the reply that triggered the verdict (or the whole reply, shortened).
+    pub excerpt: String,
+    /// What a better reply would have said: the reference answer, or the check's advice.
+    pub better: String,
+}
+
+/// Everything the engine says about one reply.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplyScore {
+    pub checks: Vec<CheckResult>,
+    /// Per dimension, in rubric order: 0–100, or `None` when nothing applied.
+    pub dimensions: Vec<Option<f64>>,
+    pub overall: Option<f64>,
+    #[serde(skip)]
+    pub signals: Signals,
+    pub red_line: bool,
+    /// Topics the customer raised before this reply.
+    pub topics: Vec<String>,
+}
+
+impl ReplyScore {
+    /// The failed checks, worst (most points lost) first.
+    pub fn failures(&self) -> impl Iterator<Item = &CheckResult> {
+        self.checks.iter().filter(|c| !c.passed)
+    }
+}
+
+/// Outcome of evaluating one check.
+pub(crate) struct Verdict {
+    score: f64,
+    message: String,
+    span: Option<Range<usize>>,
+}
+
+impl Scorer {
+    /// Compiles the rubric and catalog of `content`; problems come back located in their files.
+    pub fn new(content: &Content, lang: Lang) -> Result<Scorer, Vec<Diagnostic>> {
+        let rubric = &content.rubric;
+        let mut problems = Vec::new();
+        let rubric_file = content
+            .files
+            .iter()
+            .position(|f| f.rel.starts_with("rubrics/"))
+            .unwrap_or(0);
+        let lexicon = match Lexicon::compile(&rubric.lexicon) {
+            Ok(l) => Some(l),
+            Err(missing) => {
+                problems.push(content.diagnostic(
+                    rubric_file,
+                    None,
+                    format!(
+                        "the rubric's [lexicon] lacks these phrase lists: {}",
+                        missing.join(", ")
+                    ),
+                ));
+                None
+            }
+        };
+        let topics = Topics::compile(&rubric.topics);
+        let dimensions: Vec<DimensionInfo> = rubric
+            .dimensions
+            .iter()
+            .map(|d| DimensionInfo {
+                id: d.id().to_string(),
+                name: d.name.clone(),
+                name_en: d.name_en.clone().unwrap_or_else(|| d.id().to_string()),
+                weight: d.weight,
+                aggregate: d.aggregate,
+                red_line: d.red_line,
+            })
+            .collect();
+        let mut checks = Vec::new();
+        for check in &rubric.checks {
+            let Some(dimension) = dimensions
+                .iter()
+                .position(|d| d.id == *check.dimension.get_ref())
+            else {
+                continue; // reported by content validation
+            };
+            match Kind::compile(check, &content.catalog) {
+                Ok(kind) => checks.push(CompiledCheck {
+                    id: check.id().to_string(),
+                    dimension,
+                    weight: check.weight,
+                    advice: check.advice.clone(),
+                    when: compile_when(&check.when, &topics),
+                    kind,
+                }),
+                Err((span, message)) => {
+                    problems.push(content.diagnostic(check.file, Some(span), message))
+                }
+            }
+        }
+        let product_names = content
+            .catalog
+            .products
+            .iter()
+            .map(|p| ProductNames {
+                names: p
+                    .names()
+                    .map(|n| text::normalize(n).chars().collect())
+                    .collect(),
+            })
+            .collect();
+        match lexicon {
+            Some(lexicon) if problems.is_empty() => Ok(Scorer {
+                dimensions,
+                checks,
+                topics,
+                lexicon,
+                catalog: content.catalog.clone(),
+                product_names,
+                lang,
+            }),
+            _ => Err(problems),
+        }
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    pub fn shop(&self) -> &Shop {
+        &self.catalog.shop
+    }
+
+    pub fn new_conversation(&self) -> ConversationState {
+        ConversationState {
+            passed: vec![false; self.checks.len()],
+            ..ConversationState::default()
+        }
+    }
+
+    /// Topic names raised by a piece of text (for content checks and QA grouping).
+    pub fn topics_of(&self, text: &str) -> Vec<&str> {
+        self.topics
+            .names_of(self.topics.raised(&text::normalize(text)))
+    }
+
+    /// Feeds a customer message into the conversation state.
+    pub fn customer_message(&self, state: &mut ConversationState, message: &str) {
+        let norm = text::normalize(message);
+        let topics = self.topics.raised(&norm);
+        if topics & self.topics.bit("discount") != 0 {
+            state.discount_asks += 1;
+        }
+        let m = extract::measurements(&norm);
+        if m.height_cm.is_some() {
+            state.measurements.height_cm = m.height_cm;
+        }
+        if m.weight_kg.is_some() {
+            state.measurements.weight_kg = m.weight_kg;
+        }
+        if self.lexicon.growth.find_first(&norm).is_some() {
+            state.growth = true;
+        }
+        if let Some(fit) = analysis::fit_preference(&norm) {
+            state.fit_hint = Some(fit);
+        }
+        state.pending_topics |= topics;
+        if !state.pending.is_empty() {
+            state.pending.push('\n');
+        }
+        state.pending.push_str(&norm);
+    }
+
+    /// The catalog product a message most likely talks about, by name or alias (fuzzy).
+    pub fn product_in(&self, message: &str) -> Option<&str> {
+        let norm: Vec<char> = text::normalize(message).chars().collect();
+        let mut best: Option<(f64, usize)> = None;
+        for (index, product) in self.product_names.iter().enumerate() {
+            for name in &product.names {
+                let score = analysis::fuzzy_contains(&norm, name);
+                if score >= analysis::FUZZY_MIN && best.is_none_or(|(b, _)| score > b) {
+                    best = Some((score, index));
+                }
+            }
+        }
+        best.and_then(|(_, i)| self.catalog.products.get(i).map(|p| p.id()))
+    }
+
+    /// Scores one agent reply and advances the conversation state.
+    ///
+    /// `latency_ms` is the time since the customer's message; `reference` is the scenario's
+    /// reference answer for this turn, when there is one.
+    pub fn score_reply(
+        &self,
+        state: &mut ConversationState,
+        situation: &Situation<'_>,
+        reply: &str,
+        latency_ms: u64,
+        reference: Option<&str>,
+    ) -> ReplyScore {
+        if state.passed.len() != self.checks.len() {
+            state.passed.resize(self.checks.len(), false);
+        }
+        let product = situation.product.and_then(|id| self.catalog.product(id));
+        let analysis = Analysis::new(self, state, situation, product, reply);
+        let answering = !state.pending.is_empty();
+        let first_reply = state.replies == 0;
+        let reply_number = state.replies + 1;
+        if analysis.has_emoticon {
+            state.emoticon_replies += 1;
+        }
+
+        let mut results = Vec::new();
+        let mut dim_sum = vec![0.0f64; self.dimensions.len()];
+        let mut dim_weight = vec![0.0f64; self.dimensions.len()];
+        let mut red_line = false;
+        for (index, check) in self.checks.iter().enumerate() {
+            let w = &check.when;
+            let applies = (w.personas.is_empty()
+                || situation.persona.is_some_and(|p| w.personas.contains(&p)))
+                && (w.tags_any.is_empty() || w.tags_any.iter().any(|t| situation.tags.contains(t)))
+                && (w.asks_any == 0 || state.pending_topics & w.asks_any != 0)
+                && w.asks_none.is_none_or(|mask| {
+                    if mask == 0 {
+                        answering && state.pending_topics == 0
+                    } else {
+                        state.pending_topics & mask == 0
+                    }
+                })
+                && w.first_reply.is_none_or(|f| f == first_reply)
+                && w.sized_product
+                    .is_none_or(|s| product.is_some_and(|p| p.is_sized()) == s)
+                && w.min_replies.is_none_or(|n| reply_number >= n)
+                && !(w.until_passed && state.passed[index]);
+            if !applies {
+                continue;
+            }
+            let ctx = checks::Ctx {
+                scorer: self,
+                state,
+                situation,
+                product,
+                analysis: &analysis,
+                latency_ms,
+                answering,
+                first_reply,
+                reply_number,
+            };
+            let Some(verdict) = checks::evaluate(&check.kind, &ctx) else {
+                continue; // the check found nothing to judge
+            };
+            let passed = verdict.score >= check.kind.pass_mark();
+            if passed {
+                state.passed[index] = true;
+            }
+            let dim = &self.dimensions[check.dimension];
+            if dim.red_line && !passed {
+                red_line = true;
+            }
+            dim_sum[check.dimension] += verdict.score * check.weight;
+            dim_weight[check.dimension] += check.weight;
+            let excerpt = match verdict.span {
+                Some(span) => text::excerpt(&analysis.norm, span, 8),
+                None => text::excerpt(&analysis.norm, 0..analysis.norm.len(), 0),
+            };
+            let better = match reference {
+                Some(r) if !r.trim().is_empty() => r.to_string(),
+                _ => check.advice.clone(),
+            };
+            results.push(CheckResult {
+                check: check.id.clone(),
+                dimension: dim.id.clone(),
+                kind: check.kind.name(),
+                score: verdict.score,
+                weight: check.weight,
+                passed,
+                message: verdict.message,
+                excerpt,
+                better,
+            });
+        }
+        let dimensions: Vec<Option<f64>> = dim_sum
+            .iter()
+            .zip(&dim_weight)
+            .map(|(s, w)| (*w > 0.0).then(|| round1(s / w)))
+            .collect();
+        let overall = if red_line {
+            Some(0.0)
+        } else {
+            weighted_overall(&self.dimensions, &dimensions)
+        };
+        let mut signals = analysis.signals;
+        if red_line {
+            signals.insert(crate::signal::Signal::RedLine);
+        }
+        let topics = self
+            .topics
+            .names_of(state.pending_topics)
+            .into_iter()
+            .map(String::from)
+            .collect();
+        state.replies += 1;
+        state.pending.clear();
+        state.pending_topics = 0;
+        ReplyScore {
+            checks: results,
+            dimensions,
+            overall,
+            signals,
+            red_line,
+            topics,
+        }
+    }
+}
+
+/// Weighted mean of the dimensions that applied.
+pub(crate) fn weighted_overall(dims: &[DimensionInfo], scores: &[Option<f64>]) -> Option<f64> {
+    let mut sum = 0.0;
+    let mut weight = 0.0;
+    for (d, s) in dims.iter().zip(scores) {
+        if let Some(s) = s {
+            sum += s * d.weight;
+            weight += d.weight;
+        }
+    }
+    (weight > 0.0).then(|| round1(sum / weight))
+}
+
+pub(crate) fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+fn compile_when(when: &When, topics: &Topics) -> CompiledWhen {
+    let mask = |list: &[toml::Spanned<String>]| {
+        list.iter()
+            .fold(0u64, |acc, t| acc | topics.bit(t.get_ref()))
+    };
+    CompiledWhen {
+        personas: when.personas.clone(),
+        tags_any: when.tags_any.clone(),
+        asks_any: mask(&when.asks_any),
+        asks_none: when.asks_none.as_deref().map(mask),
+        first_reply: when.first_reply,
+        sized_product: when.sized_product,
+        min_replies: when.min_replies,
+        until_passed: when.until_passed,
+    }
+}

@@ -1,0 +1,96 @@
+//! Combining reply scores into a conversation's scores: per dimension (mean or best, as the
+//! rubric says), overall, and the corrections most worth learning from.
+
+use serde::Serialize;
+
+use super::{CheckResult, DimensionInfo, ReplyScore, round1, weighted_overall};
+use crate::content::rubric::Aggregate;
+
+/// Running totals for one conversation.
+#[derive(Debug, Clone, Default)]
+pub struct SessionScore {
+    sums: Vec<f64>,
+    counts: Vec<u32>,
+    best: Vec<Option<f64>>,
+    pub red_line: bool,
+    pub replies: usize,
+    /// Failed checks, with the 1-based number of the reply they belong to.
+    pub failures: Vec<(usize, CheckResult)>,
+}
+
+/// A conversation's final figures.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SessionTotals {
+    /// Per dimension id: 0–100, or `None` when it never came up.
+    pub dimensions: Vec<(String, Option<f64>)>,
+    pub overall: Option<f64>,
+    pub red_line: bool,
+}
+
+impl SessionScore {
+    pub fn new(dimensions: usize) -> Self {
+        SessionScore {
+            sums: vec![0.0; dimensions],
+            counts: vec![0; dimensions],
+            best: vec![None; dimensions],
+            ..SessionScore::default()
+        }
+    }
+
+    pub fn add(&mut self, reply: &ReplyScore) {
+        self.replies += 1;
+        for (i, score) in reply.dimensions.iter().enumerate() {
+            if let Some(s) = score {
+                if i < self.sums.len() {
+                    self.sums[i] += s;
+                    self.counts[i] += 1;
+                    self.best[i] = Some(self.best[i].map_or(*s, |b: f64| b.max(*s)));
+                }
+            }
+        }
+        self.red_line |= reply.red_line;
+        for c in reply.failures() {
+            self.failures.push((self.replies, c.clone()));
+        }
+    }
+
+    /// A failed check whose reply was later repaired, in the same dimension and check, matters
+    /// less; the corrections are the failures that cost the most weighted points.
+    pub fn top_corrections(&self, n: usize) -> Vec<&(usize, CheckResult)> {
+        let mut items: Vec<&(usize, CheckResult)> = self.failures.iter().collect();
+        items.sort_by(|a, b| {
+            let lost_a = (100.0 - a.1.score) * a.1.weight;
+            let lost_b = (100.0 - b.1.score) * b.1.weight;
+            lost_b.total_cmp(&lost_a).then(a.0.cmp(&b.0))
+        });
+        let mut seen = std::collections::HashSet::new();
+        items.retain(|(_, c)| seen.insert(c.check.clone()));
+        items.truncate(n);
+        items
+    }
+
+    pub fn totals(&self, dims: &[DimensionInfo]) -> SessionTotals {
+        let scores: Vec<Option<f64>> = dims
+            .iter()
+            .enumerate()
+            .map(|(i, d)| match d.aggregate {
+                Aggregate::Mean => self
+                    .counts
+                    .get(i)
+                    .filter(|c| **c > 0)
+                    .map(|c| round1(self.sums[i] / f64::from(*c))),
+                Aggregate::Best => self.best.get(i).copied().flatten(),
+            })
+            .collect();
+        let overall = if self.red_line {
+            Some(0.0)
+        } else {
+            weighted_overall(dims, &scores)
+        };
+        SessionTotals {
+            dimensions: dims.iter().map(|d| d.id.clone()).zip(scores).collect(),
+            overall,
+            red_line: self.red_line,
+        }
+    }
+}

@@ -1,0 +1,523 @@
+//! CJK-aware text normalisation and phrase matching for chat messages.
+//!
+//! Every message is passed through [`normalize`] once; all later matching (keyword phrases,
+//! extractors) works on the normalised text, so full-width forms, Chinese punctuation, upper-case
+//! ASCII and common traditional characters never need special cases downstream.
+
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+/// Traditional → simplified pairs for characters that show up in shop chat, sorted by the
+/// traditional code point so that it can be binary-searched.
+#[rustfmt::skip]
+static TRAD_TO_SIMP: &[(char, char)] = &[
+    ('丟', '丢'), ('並', '并'), ('來', '来'), ('係', '系'), ('倉', '仓'), ('個', '个'), ('們', '们'), ('側', '侧'),
+    ('偽', '伪'), ('備', '备'), ('傳', '传'), ('傷', '伤'), ('僅', '仅'), ('價', '价'), ('億', '亿'), ('儘', '尽'),
+    ('償', '偿'), ('優', '优'), ('儲', '储'), ('兒', '儿'), ('內', '内'), ('兩', '两'), ('別', '别'), ('則', '则'),
+    ('剛', '刚'), ('劃', '划'), ('動', '动'), ('務', '务'), ('勵', '励'), ('區', '区'), ('厲', '厉'), ('參', '参'),
+    ('員', '员'), ('問', '问'), ('單', '单'), ('嗎', '吗'), ('嘗', '尝'), ('噸', '吨'), ('嚇', '吓'), ('嚴', '严'),
+    ('國', '国'), ('圍', '围'), ('園', '园'), ('圓', '圆'), ('圖', '图'), ('團', '团'), ('場', '场'), ('塊', '块'),
+    ('壓', '压'), ('壞', '坏'), ('夠', '够'), ('夾', '夹'), ('妳', '你'), ('媽', '妈'), ('嬰', '婴'), ('寢', '寝'),
+    ('實', '实'), ('寧', '宁'), ('寫', '写'), ('寬', '宽'), ('寶', '宝'), ('專', '专'), ('對', '对'), ('導', '导'),
+    ('層', '层'), ('帥', '帅'), ('師', '师'), ('帳', '账'), ('帶', '带'), ('幫', '帮'), ('幾', '几'), ('庫', '库'),
+    ('廠', '厂'), ('廢', '废'), ('廣', '广'), ('張', '张'), ('彈', '弹'), ('後', '后'), ('從', '从'), ('愛', '爱'),
+    ('態', '态'), ('慣', '惯'), ('慮', '虑'), ('慶', '庆'), ('憂', '忧'), ('憑', '凭'), ('憤', '愤'), ('應', '应'),
+    ('懶', '懒'), ('懷', '怀'), ('戲', '戏'), ('戶', '户'), ('換', '换'), ('損', '损'), ('搶', '抢'), ('擇', '择'),
+    ('擊', '击'), ('擔', '担'), ('據', '据'), ('擬', '拟'), ('擾', '扰'), ('數', '数'), ('於', '于'), ('時', '时'),
+    ('暫', '暂'), ('曆', '历'), ('會', '会'), ('東', '东'), ('條', '条'), ('棄', '弃'), ('棟', '栋'), ('業', '业'),
+    ('極', '极'), ('樂', '乐'), ('樓', '楼'), ('標', '标'), ('樣', '样'), ('機', '机'), ('權', '权'), ('歐', '欧'),
+    ('歡', '欢'), ('歲', '岁'), ('歷', '历'), ('歸', '归'), ('殺', '杀'), ('氣', '气'), ('沒', '没'), ('涼', '凉'),
+    ('淺', '浅'), ('減', '减'), ('測', '测'), ('湯', '汤'), ('準', '准'), ('溫', '温'), ('滌', '涤'), ('滿', '满'),
+    ('漬', '渍'), ('漲', '涨'), ('濃', '浓'), ('濕', '湿'), ('濟', '济'), ('為', '为'), ('煩', '烦'), ('熱', '热'),
+    ('燈', '灯'), ('猶', '犹'), ('獎', '奖'), ('獲', '获'), ('現', '现'), ('環', '环'), ('產', '产'), ('當', '当'),
+    ('療', '疗'), ('癢', '痒'), ('發', '发'), ('盡', '尽'), ('確', '确'), ('碼', '码'), ('禮', '礼'), ('稅', '税'),
+    ('種', '种'), ('積', '积'), ('穩', '稳'), ('節', '节'), ('範', '范'), ('簡', '简'), ('簽', '签'), ('籤', '签'),
+    ('糾', '纠'), ('約', '约'), ('紅', '红'), ('紋', '纹'), ('紐', '纽'), ('純', '纯'), ('級', '级'), ('紛', '纷'),
+    ('結', '结'), ('絡', '络'), ('給', '给'), ('絨', '绒'), ('絲', '丝'), ('經', '经'), ('綠', '绿'), ('綫', '线'),
+    ('網', '网'), ('綸', '纶'), ('綿', '绵'), ('緊', '紧'), ('線', '线'), ('緣', '缘'), ('緻', '致'), ('縣', '县'),
+    ('縫', '缝'), ('縮', '缩'), ('總', '总'), ('織', '织'), ('繫', '系'), ('罰', '罚'), ('罵', '骂'), ('義', '义'),
+    ('聯', '联'), ('聲', '声'), ('職', '职'), ('聽', '听'), ('腦', '脑'), ('腳', '脚'), ('膚', '肤'), ('臉', '脸'),
+    ('與', '与'), ('舉', '举'), ('舊', '旧'), ('舖', '铺'), ('艷', '艳'), ('華', '华'), ('萬', '万'), ('蓋', '盖'),
+    ('薦', '荐'), ('藍', '蓝'), ('藥', '药'), ('蘋', '苹'), ('處', '处'), ('虛', '虚'), ('號', '号'), ('虧', '亏'),
+    ('蠶', '蚕'), ('衛', '卫'), ('衝', '冲'), ('裏', '里'), ('補', '补'), ('裝', '装'), ('裡', '里'), ('製', '制'),
+    ('褲', '裤'), ('襠', '裆'), ('襪', '袜'), ('襯', '衬'), ('見', '见'), ('規', '规'), ('視', '视'), ('親', '亲'),
+    ('覺', '觉'), ('觀', '观'), ('訂', '订'), ('計', '计'), ('訊', '讯'), ('記', '记'), ('許', '许'), ('評', '评'),
+    ('詢', '询'), ('試', '试'), ('話', '话'), ('該', '该'), ('詳', '详'), ('認', '认'), ('語', '语'), ('誠', '诚'),
+    ('誤', '误'), ('說', '说'), ('誰', '谁'), ('調', '调'), ('請', '请'), ('論', '论'), ('諮', '咨'), ('講', '讲'),
+    ('謝', '谢'), ('謹', '谨'), ('證', '证'), ('議', '议'), ('護', '护'), ('讀', '读'), ('變', '变'), ('讓', '让'),
+    ('讚', '赞'), ('豔', '艳'), ('貝', '贝'), ('負', '负'), ('貨', '货'), ('責', '责'), ('貴', '贵'), ('買', '买'),
+    ('費', '费'), ('貼', '贴'), ('賠', '赔'), ('賣', '卖'), ('質', '质'), ('賬', '账'), ('賴', '赖'), ('賺', '赚'),
+    ('購', '购'), ('贈', '赠'), ('贊', '赞'), ('車', '车'), ('較', '较'), ('輕', '轻'), ('輛', '辆'), ('輸', '输'),
+    ('轉', '转'), ('辦', '办'), ('這', '这'), ('連', '连'), ('週', '周'), ('進', '进'), ('運', '运'), ('過', '过'),
+    ('達', '达'), ('遞', '递'), ('遠', '远'), ('適', '适'), ('遲', '迟'), ('選', '选'), ('遺', '遗'), ('還', '还'),
+    ('邊', '边'), ('郵', '邮'), ('鄉', '乡'), ('醫', '医'), ('釘', '钉'), ('針', '针'), ('釦', '扣'), ('鈕', '钮'),
+    ('銀', '银'), ('銷', '销'), ('鋪', '铺'), ('鋼', '钢'), ('錄', '录'), ('錢', '钱'), ('錯', '错'), ('錶', '表'),
+    ('鎮', '镇'), ('鏈', '链'), ('鏡', '镜'), ('鐘', '钟'), ('鐵', '铁'), ('鑽', '钻'), ('長', '长'), ('門', '门'),
+    ('閉', '闭'), ('開', '开'), ('間', '间'), ('關', '关'), ('陣', '阵'), ('陽', '阳'), ('階', '阶'), ('際', '际'),
+    ('隨', '随'), ('險', '险'), ('隻', '只'), ('雖', '虽'), ('雙', '双'), ('雜', '杂'), ('離', '离'), ('難', '难'),
+    ('電', '电'), ('靚', '靓'), ('靜', '静'), ('韓', '韩'), ('響', '响'), ('頁', '页'), ('頂', '顶'), ('項', '项'),
+    ('預', '预'), ('領', '领'), ('頭', '头'), ('頸', '颈'), ('頻', '频'), ('顆', '颗'), ('題', '题'), ('額', '额'),
+    ('顏', '颜'), ('類', '类'), ('顧', '顾'), ('顯', '显'), ('風', '风'), ('飯', '饭'), ('飾', '饰'), ('餅', '饼'),
+    ('餘', '余'), ('餵', '喂'), ('馬', '马'), ('騙', '骗'), ('驗', '验'), ('髒', '脏'), ('體', '体'), ('髮', '发'),
+    ('鬆', '松'), ('鬧', '闹'), ('鮮', '鲜'), ('鴨', '鸭'), ('鵝', '鹅'), ('麗', '丽'), ('麵', '面'), ('麼', '么'),
+    ('麽', '么'), ('黃', '黄'), ('點', '点'), ('齡', '龄'),
+];
+
+/// Maps one character to its normalised form.
+#[inline]
+fn normalize_char(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    let cp = c as u32;
+    match cp {
+        // Full-width ASCII block: shift down to ASCII, then lower-case letters.
+        0xFF01..=0xFF5E => char::from_u32(cp - 0xFEE0)
+            .map(|a| a.to_ascii_lowercase())
+            .unwrap_or(c),
+        0x3000 | 0x00A0 => ' ',
+        0x3001 => ',',                            // 、
+        0x3002 => '.',                            // 。
+        0x3010 => '[',                            // 【
+        0x3011 => ']',                            // 】
+        0x201C | 0x201D => '"',                   // “ ”
+        0x300C..=0x300F => '"',                   // 「 」 『 』
+        0x2018 | 0x2019 => '\'',                  // ‘ ’
+        0x2010 | 0x2013 | 0x2014 | 0x2015 => '-', // ‐ – — ―
+        0x301C => '~',                            // 〜 wave dash
+        0x4E00..=0x9FFF => match TRAD_TO_SIMP.binary_search_by_key(&c, |&(t, _)| t) {
+            Ok(i) => TRAD_TO_SIMP.get(i).map(|&(_, s)| s).unwrap_or(c),
+            Err(_) => c,
+        },
+        _ => c,
+    }
+}
+
+/// Normalises chat text in a single pass: full-width ASCII → ASCII, ideographic space → space,
+/// Chinese punctuation → ASCII punctuation, ASCII letters → lower case and common traditional
+/// characters → simplified. Every input character maps to exactly one output character.
+pub fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        out.push(normalize_char(c));
+    }
+    out
+}
+
+/// Finds `phrase` in `haystack_normalized` (plain substring search: Chinese has no word
+/// boundaries). Both sides are expected to be normalised already. Returns the byte range of the
+/// first occurrence; an empty phrase never matches.
+pub fn contains_phrase(haystack_normalized: &str, phrase: &str) -> Option<Range<usize>> {
+    if phrase.is_empty() {
+        return None;
+    }
+    haystack_normalized
+        .find(phrase)
+        .map(|start| start..start + phrase.len())
+}
+
+/// A set of phrases searched for all at once (Aho-Corasick, leftmost-longest semantics).
+///
+/// Phrases are normalised when the set is built; phrases that are empty after normalisation are
+/// dropped (they would match everywhere). Reported indices always refer to the position in the
+/// list that was passed to [`PhraseSet::new`].
+#[derive(Debug, Clone)]
+pub struct PhraseSet {
+    automaton: Option<AhoCorasick>,
+    /// Pattern id in the automaton → index in the caller's list.
+    original_index: Vec<usize>,
+}
+
+impl PhraseSet {
+    /// Builds the set from `phrases`, normalising each one.
+    pub fn new(phrases: &[impl AsRef<str>]) -> PhraseSet {
+        let mut patterns = Vec::with_capacity(phrases.len());
+        let mut original_index = Vec::with_capacity(phrases.len());
+        for (i, p) in phrases.iter().enumerate() {
+            let n = normalize(p.as_ref().trim());
+            if !n.is_empty() {
+                patterns.push(n);
+                original_index.push(i);
+            }
+        }
+        let automaton = if patterns.is_empty() {
+            None
+        } else {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&patterns)
+                .ok()
+        };
+        if automaton.is_none() {
+            original_index.clear();
+        }
+        PhraseSet {
+            automaton,
+            original_index,
+        }
+    }
+
+    /// The first (leftmost, then longest) phrase found in `normalized`, as
+    /// `(phrase index, byte range)`.
+    pub fn find_first(&self, normalized: &str) -> Option<(usize, Range<usize>)> {
+        let ac = self.automaton.as_ref()?;
+        let m = ac.find(normalized)?;
+        let idx = *self.original_index.get(m.pattern().as_usize())?;
+        Some((idx, m.range()))
+    }
+
+    /// All non-overlapping phrase occurrences in `normalized`, in text order.
+    pub fn find_all(&self, normalized: &str) -> Vec<(usize, Range<usize>)> {
+        let Some(ac) = self.automaton.as_ref() else {
+            return Vec::new();
+        };
+        ac.find_iter(normalized)
+            .filter_map(|m| {
+                self.original_index
+                    .get(m.pattern().as_usize())
+                    .map(|&idx| (idx, m.range()))
+            })
+            .collect()
+    }
+
+    /// Whether any phrase of the set occurs in `normalized`.
+    pub fn is_match(&self, normalized: &str) -> bool {
+        self.automaton
+            .as_ref()
+            .is_some_and(|ac| ac.is_match(normalized))
+    }
+
+    /// Number of phrases that can match (non-empty after normalisation).
+    pub fn len(&self) -> usize {
+        self.original_index.len()
+    }
+
+    /// True when no phrase can match.
+    pub fn is_empty(&self) -> bool {
+        self.original_index.is_empty()
+    }
+}
+
+/// Value of a Chinese (or ASCII) numeral digit, including the colloquial 两 and 〇.
+#[inline]
+pub(crate) fn cn_digit(c: char) -> Option<u32> {
+    Some(match c {
+        '零' | '〇' | '0' => 0,
+        '一' | '1' => 1,
+        '二' | '两' | '兩' | '2' => 2,
+        '三' | '3' => 3,
+        '四' | '4' => 4,
+        '五' | '5' => 5,
+        '六' | '6' => 6,
+        '七' | '7' => 7,
+        '八' | '8' => 8,
+        '九' | '9' => 9,
+        _ => return None,
+    })
+}
+
+/// Value of a Chinese numeral unit character.
+#[inline]
+pub(crate) fn cn_unit(c: char) -> Option<u32> {
+    Some(match c {
+        '十' => 10,
+        '百' => 100,
+        '千' => 1000,
+        '万' | '萬' => 10_000,
+        _ => return None,
+    })
+}
+
+/// Parses a Chinese numeral such as 九十八, 一百二十五, 两百, 十五 or the digit-by-digit form
+/// 一六二. Colloquial 一百二 means 120 (a trailing digit after a unit counts in the next lower
+/// unit). Plain ASCII digits ("162") are accepted too. Returns `None` for empty or malformed
+/// input and on overflow.
+pub fn chinese_number(s: &str) -> Option<u32> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if !s.chars().any(|c| cn_unit(c).is_some()) {
+        // Digit by digit: 一六二 → 162, "162" → 162.
+        let mut v: u32 = 0;
+        for c in s.chars() {
+            let d = cn_digit(c)?;
+            v = v.checked_mul(10)?.checked_add(d)?;
+        }
+        return Some(v);
+    }
+
+    let mut total: u32 = 0; // completed 万 sections
+    let mut section: u32 = 0; // value below 万
+    let mut pending: Option<u32> = None; // digit waiting for its unit
+    let mut last_unit: Option<u32> = None; // last unit seen (for ordering and colloquial tails)
+    let mut section_unit: Option<u32> = None; // last unit inside the current section
+    let mut after_zero = false;
+    for c in s.chars() {
+        if let Some(d) = cn_digit(c) {
+            if d == 0 {
+                if pending.is_some() {
+                    return None;
+                }
+                after_zero = true;
+                continue;
+            }
+            if pending.is_some() {
+                return None; // two digits in a row, e.g. 一二百
+            }
+            pending = Some(d);
+        } else if let Some(u) = cn_unit(c) {
+            if u == 10_000 {
+                let head = section.checked_add(pending.take().unwrap_or(0))?;
+                if head == 0 || total != 0 {
+                    return None;
+                }
+                total = head.checked_mul(10_000)?;
+                section = 0;
+                section_unit = None;
+            } else {
+                if section_unit.is_some_and(|prev| u >= prev) {
+                    return None; // units must decrease: 十百 is malformed
+                }
+                let m = match pending.take() {
+                    Some(d) => d,
+                    // A bare 十 means 一十; 百/千 need an explicit digit.
+                    None if u == 10 => 1,
+                    None => return None,
+                };
+                section = section.checked_add(m.checked_mul(u)?)?;
+                section_unit = Some(u);
+            }
+            last_unit = Some(u);
+            after_zero = false;
+        } else {
+            return None;
+        }
+    }
+    if let Some(d) = pending {
+        let scale = match last_unit {
+            // 一百二 → 120, 两万五 → 25000; but 一百零五 → 105 and 二十五 → 25.
+            Some(u) if !after_zero && u >= 100 => u / 10,
+            _ => 1,
+        };
+        section = section.checked_add(d.checked_mul(scale)?)?;
+    }
+    total.checked_add(section)
+}
+
+/// Number of characters (Unicode scalar values) in `s`.
+pub fn char_len(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Moves `i` down to the nearest char boundary of `s` (clamped to `s.len()`).
+fn floor_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Moves `i` up to the nearest char boundary of `s` (clamped to `s.len()`).
+fn ceil_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// A short snippet of `s` around the byte `range`, with up to `context_chars` characters on each
+/// side and `…` where the text was cut. Out-of-range or mid-character offsets are clamped to the
+/// nearest character boundaries, so any range is accepted.
+pub fn excerpt(s: &str, range: Range<usize>, context_chars: usize) -> String {
+    let (a, b) = if range.start <= range.end {
+        (range.start, range.end)
+    } else {
+        (range.end, range.start)
+    };
+    let start = floor_boundary(s, a);
+    let end = ceil_boundary(s, b).max(start);
+
+    let from = if context_chars == 0 {
+        start
+    } else {
+        s.get(..start)
+            .and_then(|before| {
+                before
+                    .char_indices()
+                    .rev()
+                    .take(context_chars)
+                    .last()
+                    .map(|(i, _)| i)
+            })
+            .unwrap_or(start)
+    };
+    let to = s
+        .get(end..)
+        .and_then(|after| {
+            after
+                .char_indices()
+                .nth(context_chars)
+                .map(|(i, _)| end + i)
+        })
+        .unwrap_or(s.len());
+
+    let body = s.get(from..to).unwrap_or("");
+    let mut out = String::with_capacity(body.len() + 6);
+    if from > 0 {
+        out.push('…');
+    }
+    out.push_str(body);
+    if to < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trad_table_is_sorted_unique_and_not_chained() {
+        for w in TRAD_TO_SIMP.windows(2) {
+            assert!(w[0].0 < w[1].0, "table not sorted at {:?}", w);
+        }
+        for &(t, s) in TRAD_TO_SIMP {
+            assert_ne!(t, s);
+            assert!(
+                TRAD_TO_SIMP.binary_search_by_key(&s, |&(k, _)| k).is_err(),
+                "{s} is itself a key"
+            );
+        }
+        assert!(TRAD_TO_SIMP.len() >= 150);
+    }
+
+    #[test]
+    fn normalize_cases() {
+        let cases: &[(&str, &str)] = &[
+            ("１６２ｃｍ", "162cm"),
+            ("ＸＬ码", "xl码"),
+            ("亲，在吗？", "亲,在吗?"),
+            ("好的。谢谢！", "好的.谢谢!"),
+            ("身高：165；体重：55", "身高:165;体重:55"),
+            ("（偏大）【包邮】", "(偏大)[包邮]"),
+            ("“纯棉”‘好’", "\"纯棉\"'好'"),
+            ("红色、白色～", "红色,白色~"),
+            ("发货——快", "发货--快"),
+            ("a\u{3000}b", "a b"),
+            ("這個碼數", "这个码数"),
+            ("請問還有貨嗎", "请问还有货吗"),
+            ("寬鬆的褲子價錢多少", "宽松的裤子价钱多少"),
+            ("謝謝親，優惠滿減", "谢谢亲,优惠满减"),
+            ("寶寶兩歲", "宝宝两岁"),
+            ("Hello WORLD", "hello world"),
+            ("￥79", "￥79"),
+            ("", ""),
+            ("😀👍🏻", "😀👍🏻"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(normalize(input), *want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn normalize_keeps_char_count() {
+        let s = "親，我１米６２，ＸＸＬ碼嗎？\u{3000}e\u{301}😀";
+        assert_eq!(char_len(&normalize(s)), char_len(s));
+    }
+
+    #[test]
+    fn phrase_search() {
+        let hay = normalize("亲，這件衣服有貨嗎？");
+        assert_eq!(contains_phrase(&hay, "有货"), Some(16..22));
+        assert_eq!(contains_phrase(&hay, "没货"), None);
+        assert_eq!(contains_phrase(&hay, ""), None);
+    }
+
+    #[test]
+    fn phrase_set() {
+        let set = PhraseSet::new(&["有货", "有貨嗎", "", "  ", "包郵", "XL"]);
+        assert_eq!(set.len(), 4);
+        assert!(!set.is_empty());
+        let hay = normalize("请问有货吗？包邮吗，xl呢");
+        // Leftmost-longest: 有货吗 (index 1) wins over 有货 (index 0).
+        assert_eq!(set.find_first(&hay), Some((1, 6..15)));
+        let all: Vec<usize> = set.find_all(&hay).into_iter().map(|(i, _)| i).collect();
+        assert_eq!(all, vec![1, 4, 5]);
+        assert!(set.is_match(&hay));
+        assert_eq!(set.find_first("没有"), None);
+
+        let empty = PhraseSet::new(&[""; 0]);
+        assert!(empty.is_empty());
+        assert_eq!(empty.len(), 0);
+        assert!(empty.find_all("任何").is_empty());
+        assert_eq!(empty.find_first("任何"), None);
+    }
+
+    #[test]
+    fn chinese_numbers() {
+        let cases: &[(&str, Option<u32>)] = &[
+            ("九十八", Some(98)),
+            ("一百", Some(100)),
+            ("一百二", Some(120)),
+            ("一百二十", Some(120)),
+            ("一百二十五", Some(125)),
+            ("一百零五", Some(105)),
+            ("两百", Some(200)),
+            ("十五", Some(15)),
+            ("十", Some(10)),
+            ("二十", Some(20)),
+            ("一六二", Some(162)),
+            ("一米", None),
+            ("162", Some(162)),
+            (" 98 ", Some(98)),
+            ("一千五", Some(1500)),
+            ("两万五", Some(25000)),
+            ("三万二千", Some(32000)),
+            ("零", Some(0)),
+            ("", None),
+            ("   ", None),
+            ("十百", None),
+            ("一二百", None),
+            ("百", None),
+            ("万一", None),
+            ("千万", None),
+            ("abc", None),
+            ("99999999999", None),
+            ("一万一万", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(chinese_number(input), *want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn excerpts() {
+        let s = "亲，您好，这件衣服是纯棉的，不会起球哦";
+        let r = contains_phrase(s, "纯棉").unwrap_or(0..0);
+        assert_eq!(excerpt(s, r.clone(), 2), "…服是纯棉的，…");
+        assert_eq!(excerpt(s, r, 100), s);
+        assert_eq!(excerpt(s, 0..3, 1), "亲，…");
+        // Mid-character and out-of-range offsets are clamped.
+        assert_eq!(excerpt(s, 1..2, 0), "亲…");
+        assert_eq!(excerpt(s, 1000..2000, 1), "…哦");
+        assert_eq!(excerpt(s, Range { start: 6, end: 3 }, 0), "…，…");
+        assert_eq!(excerpt("", 0..5, 3), "");
+        assert_eq!(char_len(s), 19);
+        assert_eq!(char_len(""), 0);
+    }
+
+    #[test]
+    fn robust_on_large_and_odd_input() {
+        let big = "一".repeat(40_000) + &"９".repeat(10_000) + "\u{0}\u{FFFF}\u{10FFFF}";
+        let n = normalize(&big);
+        assert_eq!(char_len(&n), char_len(&big));
+        assert_eq!(chinese_number(&big), None);
+        assert_eq!(chinese_number(&"十".repeat(50_000)), None);
+        let _ = excerpt(&big, 5..70_000, 10);
+    }
+}
