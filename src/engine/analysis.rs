@@ -100,6 +100,9 @@ pub struct Analysis {
     pub brush_off: Option<Range<usize>>,
     pub review_pressure: Option<Range<usize>>,
     pub product_facts: Option<Range<usize>>,
+    /// A figure with a unit or a percentage: the stuff of a specific answer.
+    pub figure: Option<Range<usize>>,
+    pub vague: Option<Range<usize>>,
     pub greeting: Option<Range<usize>>,
     pub thanks: Option<Range<usize>>,
     pub signals: Signals,
@@ -232,6 +235,8 @@ impl Analysis {
             brush_off: first(&lex.brush_off, &norm),
             review_pressure: first(&lex.review_pressure, &norm),
             product_facts: first(&lex.product_facts, &norm),
+            figure: first_figure(&norm),
+            vague: first(&lex.vague, &norm),
             greeting: first(&lex.greeting, &norm),
             thanks: first(&lex.thanks, &norm),
             signals: Signals::default(),
@@ -303,6 +308,18 @@ impl Analysis {
         let _ = situation;
         s
     }
+}
+
+/// The first number in the text (ASCII digits after normalization), with what follows it.
+fn first_figure(norm: &str) -> Option<Range<usize>> {
+    let start = norm.find(|c: char| c.is_ascii_digit())?;
+    let len = norm[start..]
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '%'))
+        .unwrap_or(norm.len() - start);
+    let end = start + len;
+    // Take the unit character after the number too, when there is one.
+    let unit = norm[end..].chars().next().map_or(0, char::len_utf8);
+    Some(start..end + unit)
 }
 
 fn sizing_of(

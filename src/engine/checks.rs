@@ -238,10 +238,11 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
             }
         }
         Kind::Sizing => sizing(ctx),
-        Kind::Upsell(p) => upsell(ctx, p.near),
+        Kind::Upsell(p) => upsell(ctx, p),
         Kind::Bargaining => bargaining(ctx),
         Kind::Recovery(p) => recovery(ctx, p.excuse_chars),
         Kind::OverPromise(phrases) => over_promise(ctx, phrases),
+        Kind::Specifics => specifics(ctx),
     }
 }
 
@@ -384,7 +385,8 @@ fn sizing(ctx: &Ctx<'_>) -> Option<Verdict> {
     verdict(score, message, Some(primary.range.clone()))
 }
 
-fn upsell(ctx: &Ctx<'_>, near: f64) -> Option<Verdict> {
+fn upsell(ctx: &Ctx<'_>, params: &super::kinds::UpsellParams) -> Option<Verdict> {
+    let near = params.near;
     let lang = ctx.scorer.lang;
     let a = ctx.analysis;
     let product = ctx.product?;
@@ -395,7 +397,8 @@ fn upsell(ctx: &Ctx<'_>, near: f64) -> Option<Verdict> {
             Some(span.clone()),
         );
     }
-    if let Some(span) = &a.promotion {
+    let moment = params.moments == 0 || ctx.state.pending_topics & params.moments != 0;
+    if let Some(span) = a.promotion.as_ref().filter(|_| moment) {
         return verdict(
             80.0,
             tr!(
@@ -405,6 +408,9 @@ fn upsell(ctx: &Ctx<'_>, near: f64) -> Option<Verdict> {
             ),
             Some(span.clone()),
         );
+    }
+    if !moment {
+        return None;
     }
     let names: Vec<&str> = product
         .pairs_with
@@ -499,7 +505,7 @@ fn bargaining(ctx: &Ctx<'_>) -> Option<Verdict> {
             span,
         );
     }
-    if let Some(span) = &a.value {
+    if let Some(span) = a.value.as_ref().or(a.product_facts.as_ref()) {
         return verdict(
             100.0,
             tr!(
@@ -656,4 +662,52 @@ fn over_promise(ctx: &Ctx<'_>, phrases: &super::text::PhraseSet) -> Option<Verdi
         tr!(lang, "承诺在权限内", "promises within policy"),
         None,
     )
+}
+
+/// A detailed question (material, quality, authenticity, colour) wants specific facts: figures,
+/// materials, tests, guarantees, not "放心，质量很好".
+fn specifics(ctx: &Ctx<'_>) -> Option<Verdict> {
+    let lang = ctx.scorer.lang;
+    let a = ctx.analysis;
+    let facts = a.product_facts.clone().or_else(|| a.figure.clone());
+    match (facts, &a.vague) {
+        (Some(span), None) => verdict(
+            100.0,
+            tr!(
+                lang,
+                "用具体信息回答了顾客的疑问",
+                "answered with specific facts"
+            ),
+            Some(span),
+        ),
+        (Some(_), Some(v)) => verdict(
+            75.0,
+            tr!(
+                lang,
+                "有具体信息，但「{}」这类空话可以省掉",
+                "specific, but \u{300c}{}\u{300d} adds nothing",
+                a.norm.get(v.clone()).unwrap_or("")
+            ),
+            Some(v.clone()),
+        ),
+        (None, Some(v)) => verdict(
+            10.0,
+            tr!(
+                lang,
+                "「{}」只是空口保证；挑剔的顾客要的是具体数据：成分、克重、检测、退换保障",
+                "\u{300c}{}\u{300d} is an empty assurance; give figures, materials, tests, guarantees",
+                a.norm.get(v.clone()).unwrap_or("")
+            ),
+            Some(v.clone()),
+        ),
+        (None, None) => verdict(
+            30.0,
+            tr!(
+                lang,
+                "顾客问的是细节，回复没有给出具体信息",
+                "a detailed question, and the reply gives no specifics"
+            ),
+            None,
+        ),
+    }
 }

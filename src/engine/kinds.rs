@@ -5,8 +5,9 @@ use std::ops::Range;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::lexicon::Topics;
 use super::text::PhraseSet;
-use crate::content::{Catalog, Check};
+use crate::content::Check;
 
 /// Every check kind, as named in rubric files.
 pub const KIND_NAMES: &[&str] = &[
@@ -21,6 +22,7 @@ pub const KIND_NAMES: &[&str] = &[
     "bargaining",
     "recovery",
     "over_promise",
+    "specifics",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -91,10 +93,19 @@ pub struct EmoticonParams {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawUpsellParams {
+    #[serde(default = "default_near")]
+    near: f64,
+    #[serde(default)]
+    moments: Vec<String>,
+}
+
+#[derive(Debug)]
 pub struct UpsellParams {
     /// A threshold counts as near when the cart is at most this many yuan below it.
-    #[serde(default = "default_near")]
     pub near: f64,
+    /// Topics that make a missing recommendation a miss (bit set); with none, every reply.
+    pub moments: u64,
 }
 
 fn default_near() -> f64 {
@@ -133,6 +144,7 @@ pub enum Kind {
     Bargaining,
     Recovery(RecoveryParams),
     OverPromise(PhraseSet),
+    Specifics,
 }
 
 fn params<T: DeserializeOwned>(check: &Check) -> Result<T, (Range<usize>, String)> {
@@ -153,7 +165,7 @@ fn params<T: DeserializeOwned>(check: &Check) -> Result<T, (Range<usize>, String
 }
 
 impl Kind {
-    pub fn compile(check: &Check, _catalog: &Catalog) -> Result<Kind, (Range<usize>, String)> {
+    pub fn compile(check: &Check, topics: &Topics) -> Result<Kind, (Range<usize>, String)> {
         let kind = match check.kind.get_ref().as_str() {
             "latency" => {
                 let p: LatencyParams = params(check)?;
@@ -177,10 +189,33 @@ impl Kind {
                 })
             }
             "hedging" => Kind::Hedging,
+            "specifics" => Kind::Specifics,
             "question_style" => Kind::QuestionStyle,
             "emoticon" => Kind::Emoticon(params(check)?),
             "sizing" => Kind::Sizing,
-            "upsell" => Kind::Upsell(params(check)?),
+            "upsell" => {
+                let raw: RawUpsellParams = params(check)?;
+                let mut moments = 0;
+                for name in &raw.moments {
+                    match topics.index(name) {
+                        Some(i) if i < 64 => moments |= 1 << i,
+                        _ => {
+                            let span = check
+                                .params
+                                .as_ref()
+                                .map_or(check.kind.span(), |p| p.span());
+                            return Err((
+                                span,
+                                format!("upsell: unknown topic `{name}` in moments"),
+                            ));
+                        }
+                    }
+                }
+                Kind::Upsell(UpsellParams {
+                    near: raw.near,
+                    moments,
+                })
+            }
             "bargaining" => Kind::Bargaining,
             "recovery" => Kind::Recovery(params(check)?),
             "over_promise" => {
@@ -216,6 +251,7 @@ impl Kind {
             Kind::Bargaining => "bargaining",
             Kind::Recovery(_) => "recovery",
             Kind::OverPromise(_) => "over_promise",
+            Kind::Specifics => "specifics",
         }
     }
 

@@ -29,6 +29,7 @@ pub const LEXICON_KEYS: &[&str] = &[
     "growth",
     "emoticon",
     "review_pressure",
+    "vague",
 ];
 
 /// Compiled phrase sets, one per lexicon key.
@@ -57,6 +58,7 @@ pub struct Lexicon {
     pub growth: PhraseSet,
     pub emoticon: PhraseSet,
     pub review_pressure: PhraseSet,
+    pub vague: PhraseSet,
 }
 
 impl Lexicon {
@@ -95,6 +97,7 @@ impl Lexicon {
             growth: set("growth"),
             emoticon: set("emoticon"),
             review_pressure: set("review_pressure"),
+            vague: set("vague"),
         })
     }
 }

@@ -115,8 +115,8 @@ pub struct ConversationState {
     /// Customer text since the last reply, normalized.
     pending: String,
     /// Topics raised since the last reply.
-    pending_topics: u64,
-    /// How many customer messages asked for a discount.
+    pub(crate) pending_topics: u64,
+    /// How many customer messages asked for a discount or a gift.
     discount_asks: usize,
     /// Checks that have passed at least once (for `until_passed`).
     passed: Vec<bool>,
@@ -220,7 +220,7 @@ impl Scorer {
             else {
                 continue; // reported by content validation
             };
-            match Kind::compile(check, &content.catalog) {
+            match Kind::compile(check, &topics) {
                 Ok(kind) => checks.push(CompiledCheck {
                     id: check.id().to_string(),
                     dimension,
@@ -284,7 +284,7 @@ impl Scorer {
     pub fn customer_message(&self, state: &mut ConversationState, message: &str) {
         let norm = text::normalize(message);
         let topics = self.topics.raised(&norm);
-        if topics & self.topics.bit("discount") != 0 {
+        if topics & (self.topics.bit("discount") | self.topics.bit("gift")) != 0 {
             state.discount_asks += 1;
         }
         let m = extract::measurements(&norm);
@@ -396,8 +396,11 @@ impl Scorer {
             dim_sum[check.dimension] += verdict.score * check.weight;
             dim_weight[check.dimension] += check.weight;
             let excerpt = match verdict.span {
-                Some(span) => text::excerpt(&analysis.norm, span, 8),
-                None => text::excerpt(&analysis.norm, 0..analysis.norm.len(), 0),
+                Some(span) => text::excerpt(reply, original_span(reply, &analysis.norm, span), 8),
+                None => {
+                    let end = reply.char_indices().nth(40).map_or(reply.len(), |(i, _)| i);
+                    text::excerpt(reply, 0..end, 0)
+                }
             };
             let better = match reference {
                 Some(r) if !r.trim().is_empty() => r.to_string(),
@@ -460,6 +463,24 @@ pub(crate) fn weighted_overall(dims: &[DimensionInfo], scores: &[Option<f64>]) -
         }
     }
     (weight > 0.0).then(|| round1(sum / weight))
+}
+
+/// Maps a byte range of the normalized text back onto the original: normalization maps each
+/// character to exactly one character, so character positions agree.
+fn original_span(original: &str, normalized: &str, span: Range<usize>) -> Range<usize> {
+    let char_at = |byte: usize| {
+        normalized
+            .get(..byte.min(normalized.len()))
+            .map_or(0, |s| s.chars().count())
+    };
+    let (start_char, end_char) = (char_at(span.start), char_at(span.end));
+    let byte_of = |nth: usize| {
+        original
+            .char_indices()
+            .nth(nth)
+            .map_or(original.len(), |(i, _)| i)
+    };
+    byte_of(start_char)..byte_of(end_char)
 }
 
 pub(crate) fn round1(x: f64) -> f64 {

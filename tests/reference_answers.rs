@@ -1,0 +1,104 @@
+//! For every bundled scenario, following its reference answers, each reference answer scores
+//! higher than a deliberately poor reply to the same turn, on the overall and on every dimension
+//! the turn brings up.
+
+use kefu::content::Content;
+use kefu::engine::{Scorer, Situation};
+use kefu::lang::Lang;
+use kefu::sim::Customer;
+
+const GENERIC_POOR: &[&str] = &["不知道", "自己看详情页", "嗯"];
+
+#[test]
+fn reference_answers_beat_poor_replies_on_every_turn() {
+    let content = Content::bundled().expect("bundled content is valid");
+    let scorer = Scorer::new(&content, Lang::Zh).expect("bundled rubric compiles");
+    let mut failures = Vec::new();
+    for scenario in &content.scenarios {
+        for seed in 0..3 {
+            let mut customer = Customer::new(&content, scenario, seed).expect("scenario starts");
+            let mut state = scorer.new_conversation();
+            let opening = customer.opening();
+            scorer.customer_message(&mut state, &opening);
+            let mut turns = 0;
+            while customer.ending.is_none() && turns < 30 {
+                turns += 1;
+                let reference = customer
+                    .reference()
+                    .expect("non-final turns have a reference");
+                let facts = customer.facts.known();
+                let situation = Situation {
+                    product: Some(scenario.product_id()),
+                    persona: Some(scenario.persona()),
+                    tags: &scenario.tags,
+                    facts: Some(facts),
+                    order: scenario.order.as_ref(),
+                };
+                let mut poor_replies: Vec<String> =
+                    GENERIC_POOR.iter().map(|s| s.to_string()).collect();
+                poor_replies.extend(customer.poor_reply());
+                let good =
+                    scorer.score_reply(&mut state.clone(), &situation, &reference, 8_000, None);
+                for poor in &poor_replies {
+                    let bad = scorer.score_reply(&mut state.clone(), &situation, poor, 8_000, None);
+                    let where_ = format!(
+                        "{} seed {seed} turn `{}`",
+                        scenario.id(),
+                        customer.turn_id()
+                    );
+                    if good.overall <= bad.overall {
+                        failures.push(format!(
+                            "{where_}: reference {:?} <= poor {:?} ({poor}) — reference: {reference}; fails: {:?}",
+                            good.overall,
+                            bad.overall,
+                            good.failures().map(|c| c.message.clone()).collect::<Vec<_>>()
+                        ));
+                    }
+                    for (i, (g, b)) in good.dimensions.iter().zip(&bad.dimensions).enumerate() {
+                        if let (Some(g), Some(b)) = (g, b) {
+                            if g < b {
+                                failures.push(format!(
+                                    "{where_}: dimension {} reference {g} < poor {b} ({poor})",
+                                    scorer.dimensions[i].id
+                                ));
+                            }
+                        }
+                    }
+                }
+                let score = scorer.score_reply(&mut state, &situation, &reference, 8_000, None);
+                if score.failures().count() > 0 {
+                    failures.push(format!(
+                        "{} seed {seed} turn `{}`: the reference answer fails checks: {:?} — {reference}",
+                        scenario.id(),
+                        customer.turn_id(),
+                        score.failures().map(|c| format!("{}: {}", c.check, c.message)).collect::<Vec<_>>()
+                    ));
+                }
+                let reaction = customer.react(&score, 8.0);
+                for line in &reaction.lines {
+                    scorer.customer_message(&mut state, line);
+                }
+            }
+            if let Some(ending) = customer.ending {
+                if !ending.outcome.is_success() {
+                    failures.push(format!(
+                        "{} seed {seed}: following the reference answers ends in {:?}",
+                        scenario.id(),
+                        ending.outcome
+                    ));
+                }
+            } else {
+                failures.push(format!(
+                    "{} seed {seed}: reference path never ends",
+                    scenario.id()
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
