@@ -242,3 +242,57 @@ fn report(problems: &[Diagnostic], lang: Lang, out: &mut impl Write) -> anyhow::
     )?;
     Ok(ExitCode::from(1))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_content_passes_every_check_and_example() {
+        let content = Content::bundled().expect("bundled content is valid");
+        let scorer = Scorer::new(&content, Lang::Zh).expect("rubric compiles");
+        let found = problems(&content, &scorer);
+        assert!(
+            found.is_empty(),
+            "{}",
+            found
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n\n")
+        );
+    }
+
+    #[test]
+    fn bundled_content_meets_the_coverage_brief() {
+        let content = Content::bundled().expect("bundled content is valid");
+        assert!(content.scenarios.len() >= 16);
+        assert!(content.catalog.products.len() >= 10);
+        for persona in crate::content::PersonaKind::ALL {
+            let n = content
+                .scenarios
+                .iter()
+                .filter(|s| s.persona() == persona)
+                .count();
+            assert!(n >= 4, "{} has {n} scenarios", persona.id());
+        }
+        let tagged = |t: &str| {
+            content
+                .scenarios
+                .iter()
+                .any(|s| s.tags.iter().any(|x| x == t))
+        };
+        for tag in [
+            "kids",
+            "non-sized",
+            "late-parcel",
+            "wrong-item",
+            "missing-item",
+            "quality",
+            "price-drop",
+            "cod",
+        ] {
+            assert!(tagged(tag), "no scenario tagged {tag}");
+        }
+    }
+}

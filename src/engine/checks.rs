@@ -148,6 +148,7 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                 (PhraseMode::Require, None) => verdict(0.0, message, None),
             }
         }
+        Kind::Hedging if !ctx.answering => None,
         Kind::Hedging => match &a.hedge {
             Some(span) => {
                 let definite = !a.sizing.named.is_empty() || a.solution.is_some();

@@ -9,6 +9,8 @@ pub mod extract;
 mod kinds;
 pub mod lexicon;
 mod score;
+#[cfg(test)]
+mod tests;
 pub mod text;
 
 use std::ops::Range;

@@ -259,3 +259,78 @@ pub fn truncate_chars(text: &str, max: usize) -> (&str, bool) {
         None => (text, false),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::Lang;
+
+    fn play(seed: u64, replies: &[&str], gap_ms: u64) -> (Vec<String>, Scorecard) {
+        let content = Content::bundled().expect("valid");
+        let scorer = Scorer::new(&content, Lang::Zh).expect("compiles");
+        let scenario = content.scenario("men-tee-self").expect("bundled scenario");
+        let clock = FixedClock::new(1_795_521_600);
+        let (mut session, opening) =
+            Session::start(&content, &scorer, scenario, seed, &clock, None, None).expect("starts");
+        let mut said = vec![opening];
+        for r in replies {
+            if session.is_over() {
+                break;
+            }
+            clock.advance_ms(gap_ms);
+            let ex = session.reply(r);
+            said.extend(ex.customer_lines);
+        }
+        (said, session.finish())
+    }
+
+    #[test]
+    fn same_seed_and_replies_give_the_same_session() {
+        let replies = [
+            "亲，L码合适～",
+            "亲，满99包邮，加双棉袜就包邮啦",
+            "谢谢亲～",
+        ];
+        let (a, card_a) = play(7, &replies, 6_000);
+        let (b, card_b) = play(7, &replies, 6_000);
+        assert_eq!(a, b);
+        assert_eq!(card_a.totals, card_b.totals);
+    }
+
+    #[test]
+    fn slow_replies_use_up_patience_and_the_customer_leaves() {
+        let (_, card) = play(1, &["亲", "亲", "亲", "亲", "亲"], 400_000);
+        assert_eq!(card.outcome, Some(Outcome::Left));
+        let speed = card
+            .totals
+            .dimensions
+            .iter()
+            .find(|(d, _)| d == "speed")
+            .unwrap()
+            .1;
+        assert_eq!(speed, Some(0.0));
+    }
+
+    #[test]
+    fn hints_cost_points() {
+        let content = Content::bundled().expect("valid");
+        let scorer = Scorer::new(&content, Lang::Zh).expect("compiles");
+        let scenario = content.scenario("men-tee-self").expect("bundled scenario");
+        let clock = FixedClock::new(0);
+        let (mut s, _) =
+            Session::start(&content, &scorer, scenario, 1, &clock, None, None).unwrap();
+        let hint = s.hint().expect("a reference answer");
+        s.reply(&hint);
+        let card = s.finish();
+        assert_eq!(card.hints, 1);
+        assert_eq!(card.overall, card.totals.overall.map(|o| o - HINT_COST));
+    }
+
+    #[test]
+    fn long_pastes_are_cut_on_a_character_boundary() {
+        let text = "亲".repeat(MAX_REPLY_CHARS + 10);
+        let (cut, truncated) = truncate_chars(&text, MAX_REPLY_CHARS);
+        assert!(truncated);
+        assert_eq!(cut.chars().count(), MAX_REPLY_CHARS);
+    }
+}
