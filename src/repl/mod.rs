@@ -58,6 +58,41 @@ impl Input {
         Input::Plain(io::stdin().lock())
     }
 
+    /// Reads a line; on a terminal, `nudge` (after a delay) is printed above the prompt while the
+    /// trainee types, and the result says whether it was shown.
+    fn read_with_nudge(
+        &mut self,
+        prompt: &str,
+        who: &str,
+        lang: Lang,
+        nudge: Option<(std::time::Duration, String)>,
+    ) -> (Line, Option<String>) {
+        let Input::Editor(editor, _) = self else {
+            return (self.read(prompt, lang), None);
+        };
+        let Some((after, text)) = nudge else {
+            return (self.read(prompt, lang), None);
+        };
+        let Ok(mut printer) = editor.create_external_printer() else {
+            return (self.read(prompt, lang), None);
+        };
+        let (cancel, cancelled) = std::sync::mpsc::channel::<()>();
+        let shown_text = format!("{who}：{text}");
+        let waiter = std::thread::spawn(move || {
+            use rustyline::ExternalPrinter as _;
+            match cancelled.recv_timeout(after) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    printer.print(shown_text).is_ok()
+                }
+                _ => false,
+            }
+        });
+        let line = self.read(prompt, lang);
+        let _ = cancel.send(());
+        let shown = waiter.join().unwrap_or(false);
+        (line, shown.then_some(text))
+    }
+
     fn read(&mut self, prompt: &str, lang: Lang) -> Line {
         match self {
             Input::Editor(editor, _) => match editor.readline(prompt) {
@@ -344,7 +379,11 @@ fn play(
     let prompt = tr!(lang, "你> ", "you> ");
     let mut restart = false;
     while !session.is_over() {
-        let text = match input.read(&prompt, lang) {
+        let (line, shown) = input.read_with_nudge(&prompt, &who, lang, session.nudge_plan());
+        if let Some(shown) = shown {
+            session.nudged(&shown);
+        }
+        let text = match line {
             Line::Text(t) => t,
             Line::Cleared => continue,
             Line::End => break,

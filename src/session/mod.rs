@@ -63,6 +63,7 @@ pub struct Session<'a> {
     agent: Option<String>,
     waiting_since_ms: u64,
     hints: usize,
+    nudges: usize,
     finished: bool,
 }
 
@@ -93,6 +94,7 @@ impl<'a> Session<'a> {
             agent,
             waiting_since_ms: clock.now_ms(),
             hints: 0,
+            nudges: 0,
             finished: false,
         };
         scorer.customer_message(&mut session.state, &opening);
@@ -164,6 +166,20 @@ impl<'a> Session<'a> {
                 self.transcript_error = Some(format!("{}: {e}", writer.path().display()));
             }
         }
+    }
+
+    /// When the customer will nudge if no reply comes, counted from now, and what they say.
+    pub fn nudge_plan(&self) -> Option<(std::time::Duration, String)> {
+        let (after_s, line) = self.customer.nudge_plan(self.nudges)?;
+        let waited = self.waiting_ms() as f64 / 1000.0;
+        let left = (after_s - waited).max(0.0);
+        Some((std::time::Duration::from_secs_f64(left), line))
+    }
+
+    /// Records a nudge the customer sent while waiting (it does not restart the reply timer).
+    pub fn nudged(&mut self, line: &str) {
+        self.nudges += 1;
+        self.log(Role::Customer, line, None, None);
     }
 
     /// The reference answer for the current turn; asking for it costs [`HINT_COST`] points.

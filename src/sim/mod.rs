@@ -203,15 +203,17 @@ impl<'a> Customer<'a> {
         lines.choose(&mut self.rng).map(|l| self.render(l))
     }
 
-    /// A nudge ("在吗？") when the customer has waited more than half their remaining patience.
-    pub fn nudge_due(&mut self, waited_s: f64) -> Option<String> {
-        let waited = (waited_s as f32 - self.persona.grace).max(0.0);
-        if self.ending.is_none() && waited > self.patience_left / 2.0 {
-            let lines = self.persona.lines.nudge.clone();
-            self.pick(&lines)
-        } else {
-            None
+    /// When a waiting customer sends a nudge ("在吗？"): after the grace period and half the
+    /// patience left, in seconds, with the line. The line is chosen without the random source,
+    /// so a nudge shown on a terminal does not change the rest of the session.
+    pub fn nudge_plan(&self, nudges_so_far: usize) -> Option<(f64, String)> {
+        if self.ending.is_some() || self.persona.lines.nudge.is_empty() {
+            return None;
         }
+        let lines = &self.persona.lines.nudge;
+        let line = self.render(&lines[nudges_so_far % lines.len()]);
+        let after = f64::from(self.persona.grace + self.patience_left.max(0.0) / 2.0);
+        Some((after, line))
     }
 
     fn leave(&mut self) -> Reaction {
