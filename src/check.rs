@@ -169,7 +169,7 @@ fn autoplay(
 ) -> Result<(), String> {
     let clock = FixedClock::new(1_795_521_600);
     let mut rng = StdRng::seed_from_u64(seed);
-    let (mut session, _) = Session::start(content, scorer, scenario, seed, &clock, None, None)
+    let (mut session, _) = Session::start(content, scorer, scenario, seed, &clock, None, None, 1)
         .ok_or_else(|| "the scenario cannot start".to_string())?;
     for _ in 0..AUTOPLAY_LIMIT {
         if session.is_over() {

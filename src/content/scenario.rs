@@ -69,7 +69,7 @@ pub enum Fit {
 }
 
 /// What the customer knows and the trainee must find out.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Facts {
     pub height: Option<Spanned<FactValue>>,
@@ -85,6 +85,19 @@ pub struct Facts {
 
 fn default_patience() -> f32 {
     300.0
+}
+
+impl Default for Facts {
+    fn default() -> Self {
+        Facts {
+            height: None,
+            weight: None,
+            child_height: None,
+            budget: None,
+            fit: Fit::default(),
+            patience: default_patience(),
+        }
+    }
 }
 
 /// The order panel an agent sees in after-sales chats.

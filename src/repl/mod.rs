@@ -77,7 +77,7 @@ impl Input {
             return (self.read(prompt, lang), None);
         };
         let (cancel, cancelled) = std::sync::mpsc::channel::<()>();
-        let shown_text = format!("{who}：{text}");
+        let shown_text = format!("{who}{text}");
         let waiter = std::thread::spawn(move || {
             use rustyline::ExternalPrinter as _;
             match cancelled.recv_timeout(after) {
@@ -301,6 +301,7 @@ pub fn train(content: &Content, args: &TrainArgs, lang: Lang) -> anyhow::Result<
         }
     };
     let mut out = io::stdout().lock();
+    let mut attempt = 1;
     loop {
         let transcript = match open_transcript(args, scenario, &clock, seed, lang) {
             Ok(t) => t,
@@ -310,11 +311,21 @@ pub fn train(content: &Content, args: &TrainArgs, lang: Lang) -> anyhow::Result<
             }
         };
         let restart = play(
-            content, &scorer, scenario, seed, &clock, transcript, args, lang, &mut input, &mut out,
+            content,
+            &scorer,
+            scenario,
+            (seed, attempt),
+            &clock,
+            transcript,
+            args,
+            lang,
+            &mut input,
+            &mut out,
         )?;
         if !restart {
             break;
         }
+        attempt += 1;
     }
     input.save_history();
     Ok(ExitCode::SUCCESS)
@@ -326,7 +337,7 @@ fn play(
     content: &Content,
     scorer: &Scorer,
     scenario: &Scenario,
-    seed: u64,
+    (seed, attempt): (u64, u32),
     clock: &dyn Clock,
     transcript: Option<TranscriptWriter>,
     args: &TrainArgs,
@@ -342,6 +353,7 @@ fn play(
         clock,
         transcript,
         args.agent.clone(),
+        attempt,
     ) else {
         anyhow::bail!(
             "scenario `{}` cannot start (no persona or no turns)",
@@ -373,8 +385,8 @@ fn play(
             "Type a reply and press Enter; /help for commands, Ctrl-D to finish."
         )
     )?;
-    let who = tr!(lang, "顾客", "Customer");
-    writeln!(out, "\n{who}：{opening}")?;
+    let who = tr!(lang, "顾客：", "Customer: ");
+    writeln!(out, "\n{who}{opening}")?;
     out.flush()?;
     let prompt = tr!(lang, "你> ", "you> ");
     let mut restart = false;
@@ -456,7 +468,7 @@ fn play(
             writeln!(out, "{}", render::verdict_line(scorer, &ex, lang))?;
         }
         for line in &ex.customer_lines {
-            writeln!(out, "{who}：{line}")?;
+            writeln!(out, "{who}{line}")?;
         }
         if let Some(err) = session.transcript_error.take() {
             eprintln!(

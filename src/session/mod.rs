@@ -69,6 +69,8 @@ pub struct Session<'a> {
 
 impl<'a> Session<'a> {
     /// Starts a session; returns it with the customer's opening line, already logged.
+    /// `attempt` counts restarts (1 for the first), so that each gets its own conversation id.
+    #[allow(clippy::too_many_arguments)]
     pub fn start(
         content: &'a Content,
         scorer: &'a Scorer,
@@ -77,10 +79,14 @@ impl<'a> Session<'a> {
         clock: &'a dyn Clock,
         transcript: Option<TranscriptWriter>,
         agent: Option<String>,
+        attempt: u32,
     ) -> Option<(Session<'a>, String)> {
         let mut customer = Customer::new(content, scenario, seed)?;
         let opening = customer.opening();
-        let conversation_id = format!("{}-{}-{seed}", scenario.id(), clock.compact_stamp());
+        let mut conversation_id = format!("{}-{}-{seed}", scenario.id(), clock.compact_stamp());
+        if attempt > 1 {
+            conversation_id.push_str(&format!("-r{attempt}"));
+        }
         let mut session = Session {
             content,
             scorer,
@@ -287,7 +293,8 @@ mod tests {
         let scenario = content.scenario("men-tee-self").expect("bundled scenario");
         let clock = FixedClock::new(1_795_521_600);
         let (mut session, opening) =
-            Session::start(&content, &scorer, scenario, seed, &clock, None, None).expect("starts");
+            Session::start(&content, &scorer, scenario, seed, &clock, None, None, 1)
+                .expect("starts");
         let mut said = vec![opening];
         for r in replies {
             if session.is_over() {
@@ -334,7 +341,7 @@ mod tests {
         let scenario = content.scenario("men-tee-self").expect("bundled scenario");
         let clock = FixedClock::new(0);
         let (mut s, _) =
-            Session::start(&content, &scorer, scenario, 1, &clock, None, None).unwrap();
+            Session::start(&content, &scorer, scenario, 1, &clock, None, None, 1).unwrap();
         let hint = s.hint().expect("a reference answer");
         s.reply(&hint);
         let card = s.finish();

@@ -1,0 +1,1018 @@
+//! End-to-end tests of the `kefu` binary: listing, content checking (with planted problems in
+//! `tests/fixtures/`), argument errors and scripted training sessions fed through stdin.
+//!
+//! Every run gets a fresh HOME/XDG_* in a tempdir and a fixed `--seed`, and saves its transcript
+//! into a tempdir, so no user settings leak in and nothing is written outside the tempdir.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use assert_cmd::cargo::cargo_bin_cmd;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// A bundled scenario the scripted sessions play (checked against `kefu list` first).
+const SCENARIO: &str = "men-tee-self";
+
+/// Replies for [`SCENARIO`]: a size, product facts, an add-on, a delivery time.
+const REPLIES: &[&str] = &[
+    "亲，您好，按您的身高体重拿L码刚好～",
+    "亲，这款是230克精梳长绒棉，做过预缩，按洗标洗缩水在3%以内，领口双针加固～",
+    "好的亲～白T配我们家休闲长裤很清爽，一起满199还送收纳袋😊",
+    "好的亲，今天16点前付款当天发出，感谢支持～",
+];
+
+const MINIMAL: &str = "tests/fixtures/minimal";
+
+/// A clean environment for one test: a tempdir standing in for HOME and the XDG folders.
+struct Env {
+    dir: TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("create a tempdir"),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `kefu` run from the package root with only a minimal, tempdir-based environment.
+    fn kefu(&self) -> Command {
+        let mut cmd = cargo_bin_cmd!("kefu");
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+        cmd.env_clear();
+        // Keep what a coverage run needs; everything else is made up here.
+        for keep in ["PATH", "LLVM_PROFILE_FILE"] {
+            if let Some(v) = std::env::var_os(keep) {
+                cmd.env(keep, v);
+            }
+        }
+        let home = self.dir.path();
+        cmd.env("HOME", home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_STATE_HOME", home.join("state"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("LANG", "C.UTF-8")
+            .env("TERM", "dumb");
+        cmd.timeout(std::time::Duration::from_secs(20));
+        cmd
+    }
+
+    /// `kefu train --scenario ID --seed N --save FILE` with `stdin` piped in.
+    fn train(&self, extra: &[&str], scenario: &str, seed: u64, save: &Path, stdin: Vec<u8>) -> Run {
+        let mut cmd = self.kefu();
+        cmd.args(extra)
+            .args(["train", "--scenario", scenario, "--seed"])
+            .arg(seed.to_string())
+            .arg("--save")
+            .arg(save)
+            .write_stdin(stdin);
+        Run::of(&mut cmd)
+    }
+}
+
+/// The outcome of one run, with text decoded.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn of(cmd: &mut Command) -> Run {
+        let out = cmd.output().expect("run kefu");
+        let run = Run {
+            code: out.status.code(),
+            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+        };
+        assert!(
+            !run.stderr.contains("panicked"),
+            "kefu panicked:\n{}",
+            run.stderr
+        );
+        run
+    }
+
+    fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+}
+
+fn lines(replies: &[&str]) -> Vec<u8> {
+    let mut s = String::new();
+    for r in replies {
+        s.push_str(r);
+        s.push('\n');
+    }
+    s.into_bytes()
+}
+
+/// Every line of a JSONL transcript, parsed.
+fn read_transcript(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("read transcript {}: {e}", path.display()));
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| {
+            serde_json::from_str::<Value>(l)
+                .unwrap_or_else(|e| panic!("transcript line {} is not JSON ({e}): {l}", i + 1))
+        })
+        .collect()
+}
+
+fn role(line: &Value) -> &str {
+    line["role"].as_str().unwrap_or("")
+}
+
+fn texts_of<'a>(transcript: &'a [Value], who: &str) -> Vec<&'a str> {
+    transcript
+        .iter()
+        .filter(|l| role(l) == who)
+        .map(|l| l["text"].as_str().expect("text is a string"))
+        .collect()
+}
+
+/// The `session_end` line, checked to be the last one.
+fn session_end(transcript: &[Value]) -> &Value {
+    let last = transcript.last().expect("the transcript is not empty");
+    assert_eq!(role(last), "system", "last line: {last}");
+    assert_eq!(last["event"], "session_end", "last line: {last}");
+    last
+}
+
+/// `kefu check` output split into rendered diagnostics and the summary line.
+fn diagnostics(stdout: &str) -> (Vec<&str>, &str) {
+    let blocks: Vec<&str> = stdout.trim_end().split("\n\n").collect();
+    let (summary, problems) = blocks.split_last().expect("some output");
+    (problems.to_vec(), summary)
+}
+
+fn headers<'a>(problems: &[&'a str]) -> Vec<&'a str> {
+    problems
+        .iter()
+        .map(|p| p.lines().next().unwrap_or(""))
+        .collect()
+}
+
+// ------------------------------------------------------------------------------------- list
+
+#[test]
+fn list_prints_one_row_per_scenario() {
+    let env = Env::new();
+    let run = Run::of(env.kefu().arg("list"));
+    run.expect_code(0);
+    let rows: Vec<&str> = run.stdout.lines().collect();
+    assert!(!rows.is_empty(), "kefu list printed nothing");
+    assert!(
+        rows.iter()
+            .any(|r| r.split_whitespace().next() == Some(SCENARIO)),
+        "`{SCENARIO}` is not listed:\n{}",
+        run.stdout
+    );
+    for row in rows {
+        assert!(
+            row.split_whitespace().count() >= 4,
+            "a row needs id, persona, product and title: {row:?}"
+        );
+    }
+}
+
+#[test]
+fn list_json_gives_id_persona_title_and_product() {
+    let env = Env::new();
+    let run = Run::of(env.kefu().args(["list", "--json"]));
+    run.expect_code(0);
+    let rows: Value = serde_json::from_str(&run.stdout).expect("kefu list --json prints JSON");
+    let rows = rows.as_array().expect("a JSON array");
+    assert!(!rows.is_empty(), "no scenarios");
+    let personas = ["friendly", "bargainer", "picky", "bad-review"];
+    for row in rows {
+        for key in ["id", "persona", "title", "product"] {
+            let v = row[key].as_str().unwrap_or_default();
+            assert!(!v.is_empty(), "`{key}` missing or empty in {row}");
+        }
+        assert!(row["tags"].is_array(), "tags is not an array in {row}");
+        assert!(
+            personas.contains(&row["persona"].as_str().unwrap()),
+            "unknown persona in {row}"
+        );
+    }
+    // The table and the JSON list the same scenarios, in the same order.
+    let table = Run::of(env.kefu().arg("list"));
+    let table_ids: Vec<&str> = table
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let json_ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(table_ids, json_ids);
+}
+
+#[test]
+fn list_of_a_content_folder() {
+    let env = Env::new();
+    let run = Run::of(env.kefu().args(["--content", MINIMAL, "list", "--json"]));
+    run.expect_code(0);
+    let rows: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        rows,
+        serde_json::json!([{
+            "id": "tee-size",
+            "persona": "friendly",
+            "title": "问T恤尺码",
+            "product": "tee",
+            "tags": ["presale"],
+        }])
+    );
+}
+
+// ------------------------------------------------------------------------------------ check
+
+#[test]
+fn check_passes_on_the_bundled_content() {
+    let env = Env::new();
+    let run = Run::of(env.kefu().arg("check"));
+    run.expect_code(0);
+    assert!(run.stdout.starts_with("✓ "), "{}", run.stdout);
+}
+
+#[test]
+fn check_passes_on_the_minimal_fixture() {
+    let env = Env::new();
+    let run = Run::of(env.kefu().args(["check", MINIMAL]));
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains("2个商品、4个顾客类型、1个场景"),
+        "{}",
+        run.stdout
+    );
+    // `--content DIR check` means the same as `check DIR`.
+    let run = Run::of(env.kefu().args(["--content", MINIMAL, "check"]));
+    run.expect_code(0);
+    // And in English.
+    let run = Run::of(env.kefu().args(["--lang", "en", "check", MINIMAL]));
+    run.expect_code(0);
+    assert!(
+        run.stdout
+            .starts_with("✓ content is valid: 2 products, 4 personas, 1 scenarios"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Cross-file problems: all reported together, each at its place.
+#[test]
+fn check_reports_every_broken_reference_at_its_place() {
+    let env = Env::new();
+    let run = Run::of(env.kefu().args(["check", "tests/fixtures/broken-refs"]));
+    run.expect_code(1);
+    let (problems, summary) = diagnostics(&run.stdout);
+    let d = "tests/fixtures/broken-refs/scenarios";
+    assert_eq!(
+        headers(&problems),
+        [
+            format!(
+                "{d}/catalog.toml:14:15: error: unknown product `sokcs` in pairs_with (did you mean `socks`?)"
+            ),
+            format!(
+                "{d}/catalog.toml:49:10: error: size chart gap: no size of `pants` fits a height between 165 and 170 cm (M ends at 165, L starts at 170)"
+            ),
+            format!(
+                "{d}/bad-product.toml:4:11: error: unknown product `teee` (did you mean `tee`?)"
+            ),
+            format!(
+                "{d}/bad-script.toml:15:43: error: branch to missing turn `bougth` (did you mean `bought`?)"
+            ),
+            format!(
+                "{d}/bad-script.toml:24:13: error: unknown signal `gave-definit-size` (did you mean `gave-definite-size`?)"
+            ),
+            format!(
+                "{d}/bad-script.toml:20:6: error: dead end: turn `clarify` has no outcome and no fallback, so a reply that matches no rule leaves the customer with nothing to say"
+            ),
+            format!(
+                "{d}/bad-script.toml:33:6: error: turn `orphan` is unreachable: no path from the opening turn leads to it"
+            ),
+        ],
+        "\n{}",
+        run.stdout
+    );
+    assert_eq!(summary, "✗ 发现7处问题");
+
+    // The whole rendering: location, gutter, the source line, carets under the span
+    // (CJK-free lines here, so one caret per character of the quoted value).
+    assert_eq!(
+        problems[0],
+        format!(
+            "{d}/catalog.toml:14:15: error: unknown product `sokcs` in pairs_with (did you mean `socks`?)\n   |\n14 | pairs_with = [\"sokcs\"]\n   |               ^^^^^^^"
+        )
+    );
+    assert_eq!(
+        problems[3],
+        format!(
+            "{d}/bad-script.toml:15:43: error: branch to missing turn `bougth` (did you mean `bought`?)\n   |\n15 |   {{ when = [\"gave-definite-size\"], goto = \"bougth\" }},\n   |                                           ^^^^^^^^"
+        )
+    );
+    assert_eq!(
+        problems[2],
+        format!(
+            "{d}/bad-product.toml:4:11: error: unknown product `teee` (did you mean `tee`?)\n  |\n4 | product = \"teee\"\n  |           ^^^^^^"
+        )
+    );
+}
+
+/// Content that does not load stops every command, not just `check`.
+#[test]
+fn broken_content_stops_training_and_listing() {
+    let env = Env::new();
+    let run = Run::of(
+        env.kefu()
+            .args(["--content", "tests/fixtures/broken-refs", "list"]),
+    );
+    run.expect_code(1);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("bad-product.toml:4:11: error: unknown product `teee`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .trim_end()
+            .ends_with("内容有7处问题，请修正后再试（kefu check 可逐条查看）"),
+        "{}",
+        run.stderr
+    );
+
+    let save = env.path("s.jsonl");
+    let mut cmd = env.kefu();
+    cmd.args([
+        "--content",
+        "tests/fixtures/broken-refs",
+        "train",
+        "--seed",
+        "1",
+    ])
+    .arg("--save")
+    .arg(&save)
+    .write_stdin("亲\n");
+    let run = Run::of(&mut cmd);
+    run.expect_code(1);
+    assert!(
+        !save.exists(),
+        "no transcript for content that does not load"
+    );
+}
+
+/// Scorer problems (here: unknown check kinds) are found only once the content loads.
+#[test]
+fn check_reports_unknown_check_kinds() {
+    let env = Env::new();
+    let run = Run::of(
+        env.kefu()
+            .args(["check", "tests/fixtures/broken-rubric-kind"]),
+    );
+    run.expect_code(1);
+    let (problems, summary) = diagnostics(&run.stdout);
+    assert_eq!(problems.len(), 2, "\n{}", run.stdout);
+    assert_eq!(summary, "✗ 发现2处问题");
+    let f = "tests/fixtures/broken-rubric-kind/rubrics/default.toml";
+    // The list of known kinds grows; check what comes before it.
+    assert!(
+        problems[0].starts_with(&format!(
+            "{f}:63:8: error: unknown check kind `phrase` (did you mean `phrases`?); known kinds: latency, "
+        )),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[0].ends_with("\n   |\n63 | kind = \"phrase\"\n   |        ^^^^^^^^"),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[1].starts_with(&format!(
+            "{f}:77:8: error: unknown check kind `size-chart`; known kinds: latency, "
+        )),
+        "{}",
+        problems[1]
+    );
+}
+
+/// Labelled rubric examples run only once the rubric compiles.
+#[test]
+fn check_reports_failing_rubric_examples() {
+    let env = Env::new();
+    let run = Run::of(env.kefu().args(["check", "tests/fixtures/broken-examples"]));
+    run.expect_code(1);
+    let (problems, summary) = diagnostics(&run.stdout);
+    let f = "tests/fixtures/broken-examples/rubrics/default.toml";
+    assert_eq!(
+        headers(&problems),
+        [
+            format!(
+                "{f}:76:11: error: example of check `polite`: expected to pass but it failed (score 0: 没有称呼“亲”或“您”)"
+            ),
+            format!("{f}:89:11: error: example of `size-advice` names unknown product `hoodie`"),
+        ],
+        "\n{}",
+        run.stdout
+    );
+    assert_eq!(summary, "✗ 发现2处问题");
+    // Carets under CJK text take two columns a character.
+    assert_eq!(
+        problems[0],
+        format!(
+            "{f}:76:11: error: example of check `polite`: expected to pass but it failed (score 0: 没有称呼“亲”或“您”)\n   |\n76 |   reply = \"好的，马上发货\"\n   |           {}",
+            "^".repeat(2 + 7 * 2)
+        )
+    );
+}
+
+#[test]
+fn check_reports_malformed_toml_with_line_and_column() {
+    let env = Env::new();
+    let run = Run::of(env.kefu().args(["check", "tests/fixtures/malformed-toml"]));
+    run.expect_code(1);
+    let (problems, summary) = diagnostics(&run.stdout);
+    assert_eq!(problems.len(), 2, "\n{}", run.stdout);
+    assert_eq!(summary, "✗ 发现2处问题");
+    let d = "tests/fixtures/malformed-toml/scenarios";
+    // An unterminated string: the error sits at the end of line 2.
+    let first: Vec<&str> = problems[0].lines().collect();
+    assert!(
+        first[0].starts_with(&format!("{d}/tee-size.toml:2:15: error: ")),
+        "{}",
+        problems[0]
+    );
+    assert!(first[0].contains("string"), "{}", problems[0]);
+    assert_eq!(first[2], "2 | title = \"问T恤尺码");
+    // 9 ASCII characters, then 问T恤尺码 (9 columns): the caret just after.
+    assert_eq!(first[3], format!("  | {}^", " ".repeat(18)));
+    // A misspelt key in a persona.
+    assert_eq!(
+        problems[1],
+        format!(
+            "{d}/personas/picky.toml:4:1: error: unknown field `mod`, expected one of `id`, `name`, `mood`, `leave_below`, `patience_factor`, `grace`, `good_reply`, `bad_reply`, `lines`\n  |\n4 | mod = 60\n  | ^^^"
+        )
+    );
+}
+
+#[test]
+fn check_of_a_missing_folder_fails_cleanly() {
+    let env = Env::new();
+    let missing = env.path("no-such-content");
+    let run = Run::of(env.kefu().arg("check").arg(&missing));
+    run.expect_code(1);
+    assert!(
+        run.stdout.contains("cannot read the folder"),
+        "{}",
+        run.stdout
+    );
+}
+
+// ------------------------------------------------------------------------- argument errors
+
+#[test]
+fn unknown_scenario_exits_2_with_a_hint() {
+    let env = Env::new();
+    let run = Run::of(env.kefu().args(["train", "--scenario", "nope"]));
+    run.expect_code(2);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert_eq!(
+        run.stderr.trim_end(),
+        "kefu: 没有编号为 `nope` 的场景；kefu list 可查看全部场景"
+    );
+
+    // A near miss gets a "did you mean".
+    let run = Run::of(
+        env.kefu()
+            .args(["--content", MINIMAL, "train", "--scenario", "tee-sise"]),
+    );
+    run.expect_code(2);
+    assert_eq!(
+        run.stderr.trim_end(),
+        "kefu: 没有编号为 `tee-sise` 的场景（是不是 `tee-size`？）；kefu list 可查看全部场景"
+    );
+
+    let run = Run::of(env.kefu().args([
+        "--lang",
+        "en",
+        "--content",
+        MINIMAL,
+        "train",
+        "--scenario",
+        "tee-sise",
+    ]));
+    run.expect_code(2);
+    assert_eq!(
+        run.stderr.trim_end(),
+        "kefu: no scenario `tee-sise` (did you mean `tee-size`?); `kefu list` shows them all"
+    );
+}
+
+#[test]
+fn unknown_persona_exits_2() {
+    let env = Env::new();
+    let run = Run::of(env.kefu().args(["train", "--persona", "alien"]));
+    run.expect_code(2);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("`alien`")
+            && run
+                .stderr
+                .contains("friendly, bargainer, picky, bad-review"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    let env = Env::new();
+    let run = Run::of(env.kefu().args(["--lang", "fr", "list"]));
+    run.expect_code(2);
+    assert!(run.stderr.contains("fr"), "{}", run.stderr);
+    let run = Run::of(env.kefu().args(["train", "--seed", "abc"]));
+    run.expect_code(2);
+    let run = Run::of(env.kefu().arg("--help"));
+    run.expect_code(0);
+    for cmd in ["train", "list", "check"] {
+        assert!(run.stdout.contains(cmd), "{}", run.stdout);
+    }
+}
+
+#[test]
+fn lang_en_switches_the_interface_to_english() {
+    let env = Env::new();
+    let save = env.path("en.jsonl");
+    let run = env.train(
+        &["--lang", "en"],
+        SCENARIO,
+        1,
+        &save,
+        lines(&["", REPLIES[0]]),
+    );
+    run.expect_code(0);
+    for text in [
+        "Scenario: ",
+        "Type a reply and press Enter; /help for commands, Ctrl-D to finish.",
+        "(empty reply: nothing sent)",
+        "Scorecard · ",
+        "Overall ",
+        "Transcript saved: ",
+    ] {
+        assert!(run.stdout.contains(text), "no {text:?} in\n{}", run.stdout);
+    }
+    for text in ["场景：", "成绩单", "总分", "记录已保存", "空回复"] {
+        assert!(
+            !run.stdout.contains(text),
+            "Chinese UI text {text:?} in\n{}",
+            run.stdout
+        );
+    }
+}
+
+// ----------------------------------------------------------------------- scripted sessions
+
+#[test]
+fn scripted_session_shows_the_chat_and_saves_a_jsonl_transcript() {
+    let env = Env::new();
+    let save = env.path("s.jsonl");
+    let run = env.train(&[], SCENARIO, 1, &save, lines(REPLIES));
+    run.expect_code(0);
+
+    let transcript = read_transcript(&save);
+    assert!(transcript.len() >= 3, "{transcript:?}");
+    for line in &transcript {
+        let obj = line.as_object().expect("each line is a JSON object");
+        for key in ["conversation", "ts", "role", "text"] {
+            assert!(obj.contains_key(key), "no `{key}` in {line}");
+        }
+        assert!(
+            ["customer", "agent", "system"].contains(&role(line)),
+            "{line}"
+        );
+    }
+    let conversation = &transcript[0]["conversation"];
+    assert!(
+        conversation.as_str().unwrap().starts_with(SCENARIO),
+        "{conversation}"
+    );
+    assert!(
+        transcript
+            .iter()
+            .all(|l| &l["conversation"] == conversation)
+    );
+
+    // The opening is the customer's, and it is on screen.
+    assert_eq!(role(&transcript[0]), "customer");
+    let opening = transcript[0]["text"].as_str().unwrap();
+    assert!(
+        run.stdout.contains(&format!("\n顾客：{opening}\n")),
+        "opening {opening:?} not shown:\n{}",
+        run.stdout
+    );
+    // Every customer line is on screen too.
+    for text in texts_of(&transcript, "customer") {
+        assert!(run.stdout.contains(&format!("顾客：{text}")), "{text}");
+    }
+
+    // Agent lines are the replies, in order, each timed and scored on every dimension.
+    let agent: Vec<&Value> = transcript.iter().filter(|l| role(l) == "agent").collect();
+    assert!(!agent.is_empty());
+    for (line, reply) in agent.iter().zip(REPLIES) {
+        assert_eq!(line["text"], *reply);
+        assert!(line["latency_ms"].is_u64(), "{line}");
+        let scores = line["scores"].as_object().expect("scores is an object");
+        for dim in ["speed", "clarity", "sizing", "upsell"] {
+            assert!(scores.contains_key(dim), "no `{dim}` score in {line}");
+        }
+        for v in scores.values() {
+            assert!(
+                v.is_null() || v.as_f64().is_some_and(|v| (0.0..=100.0).contains(&v)),
+                "{line}"
+            );
+        }
+    }
+    // One verdict line per reply.
+    assert_eq!(
+        run.stdout.matches("得分").count(),
+        agent.len(),
+        "{}",
+        run.stdout
+    );
+
+    let end = session_end(&transcript);
+    assert!(
+        end["overall"]
+            .as_f64()
+            .is_some_and(|v| (0.0..=100.0).contains(&v)),
+        "{end}"
+    );
+    let dims = end["dimensions"].as_object().expect("dimensions object");
+    for dim in ["speed", "clarity", "sizing", "upsell"] {
+        assert!(dims.contains_key(dim), "{end}");
+    }
+    let outcome = &end["outcome"];
+    assert!(
+        ["bought", "left", "resolved", "unresolved", "abandoned"]
+            .contains(&outcome["result"].as_str().unwrap_or("")),
+        "{end}"
+    );
+    assert!(outcome["mood"].is_number(), "{end}");
+
+    // The scorecard, with the overall the transcript recorded.
+    assert!(run.stdout.contains("成绩单 · "), "{}", run.stdout);
+    let overall = format!("总分 {:.1}", end["overall"].as_f64().unwrap());
+    assert!(
+        run.stdout.contains(&overall),
+        "no {overall:?} in\n{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("  结果："), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("记录已保存：{}", save.display())),
+        "{}",
+        run.stdout
+    );
+}
+
+/// What must not change between two runs with the same seed and replies: everything but the
+/// clock (timestamps, latencies and the speed scores that follow from them).
+fn replayable(transcript: &[Value]) -> Vec<(String, String, BTreeMap<String, Value>)> {
+    transcript
+        .iter()
+        .map(|l| {
+            let mut scores = BTreeMap::new();
+            for key in ["scores", "dimensions"] {
+                if let Some(obj) = l[key].as_object() {
+                    for (k, v) in obj {
+                        if k != "speed" {
+                            scores.insert(format!("{key}.{k}"), v.clone());
+                        }
+                    }
+                }
+            }
+            if let Some(outcome) = l.get("outcome") {
+                scores.insert("outcome".into(), outcome.clone());
+            }
+            (
+                role(l).to_string(),
+                l["text"].as_str().unwrap_or("").to_string(),
+                scores,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn same_seed_and_replies_give_the_same_session() {
+    let env = Env::new();
+    let a = env.path("a.jsonl");
+    let b = env.path("b.jsonl");
+    env.train(&[], SCENARIO, 7, &a, lines(REPLIES))
+        .expect_code(0);
+    env.train(&[], SCENARIO, 7, &b, lines(REPLIES))
+        .expect_code(0);
+    let (a, b) = (read_transcript(&a), read_transcript(&b));
+    assert_eq!(replayable(&a), replayable(&b));
+    assert_eq!(texts_of(&a, "customer"), texts_of(&b, "customer"));
+
+    // And the seed matters: some seed phrases the opening differently.
+    let openings: std::collections::BTreeSet<String> = (1..=8)
+        .map(|seed| {
+            let save = env.path(&format!("seed-{seed}.jsonl"));
+            env.train(&[], SCENARIO, seed, &save, Vec::new())
+                .expect_code(0);
+            read_transcript(&save)[0]["text"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        openings.len() > 1,
+        "every seed opened the same: {openings:?}"
+    );
+}
+
+#[test]
+fn a_content_folder_plays_to_its_outcome() {
+    let env = Env::new();
+    let save = env.path("minimal.jsonl");
+    let reply = "亲，您172cm、62公斤拿L码正合适～";
+    let run = env.train(
+        &["--content", MINIMAL],
+        "tee-size",
+        3,
+        &save,
+        lines(&[reply]),
+    );
+    run.expect_code(0);
+    assert!(
+        run.stdout
+            .contains("\n顾客：你好，身高172，体重62公斤，T恤穿什么码？\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("顾客：好的，拍了。"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("结果：成交，订单金额¥79"),
+        "{}",
+        run.stdout
+    );
+    let transcript = read_transcript(&save);
+    assert_eq!(
+        texts_of(&transcript, "customer"),
+        ["你好，身高172，体重62公斤，T恤穿什么码？", "好的，拍了。"]
+    );
+    assert_eq!(texts_of(&transcript, "agent"), [reply]);
+    assert_eq!(transcript[1]["product"], "tee");
+    let end = session_end(&transcript);
+    assert_eq!(end["outcome"]["result"], "bought");
+    assert_eq!(end["outcome"]["order_value"], 79.0);
+    // The right size: full marks for sizing is not expected (no add-on), but the size counted.
+    assert!(
+        end["dimensions"]["sizing"].as_f64().unwrap() > 50.0,
+        "{end}"
+    );
+}
+
+#[test]
+fn transcripts_are_appended_not_overwritten() {
+    let env = Env::new();
+    let save = env.path("nested/dir/s.jsonl");
+    for _ in 0..2 {
+        env.train(&["--content", MINIMAL], "tee-size", 1, &save, Vec::new())
+            .expect_code(0);
+    }
+    let transcript = read_transcript(&save);
+    let ends = transcript
+        .iter()
+        .filter(|l| l["event"] == "session_end")
+        .count();
+    assert_eq!(ends, 2, "{transcript:?}");
+    assert_eq!(session_end(&transcript)["outcome"]["result"], "abandoned");
+}
+
+// ---------------------------------------------------------------------------- bad input
+
+#[test]
+fn empty_replies_are_not_sent() {
+    let env = Env::new();
+    let save = env.path("s.jsonl");
+    let run = env.train(&[], SCENARIO, 1, &save, b"\n   \n\t\n".to_vec());
+    run.expect_code(0);
+    assert_eq!(
+        run.stdout.matches("（空回复不发送）").count(),
+        3,
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("得分"), "{}", run.stdout);
+    let transcript = read_transcript(&save);
+    assert!(texts_of(&transcript, "agent").is_empty(), "{transcript:?}");
+    assert_eq!(transcript.len(), 2, "opening and session end only");
+    let end = session_end(&transcript);
+    assert_eq!(end["outcome"]["result"], "abandoned");
+    assert!(end["overall"].is_null(), "{end}");
+}
+
+#[test]
+fn a_100kb_reply_is_cut_with_a_notice() {
+    let env = Env::new();
+    let save = env.path("s.jsonl");
+    let long = "亲".repeat(34_000); // 102 000 bytes
+    let run = env.train(&[], SCENARIO, 1, &save, lines(&[&long]));
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains("（回复太长，只保留前2000字）"),
+        "{}",
+        &run.stdout[..run.stdout.len().min(3000)]
+    );
+    assert!(run.stdout.contains("成绩单"));
+    let transcript = read_transcript(&save);
+    let agent = texts_of(&transcript, "agent");
+    assert_eq!(agent.len(), 1);
+    assert_eq!(agent[0].chars().count(), 2000);
+}
+
+#[test]
+fn invalid_utf8_on_stdin_is_replaced_with_a_notice() {
+    let env = Env::new();
+    let save = env.path("s.jsonl");
+    let mut input = b"\xff\xfe".to_vec();
+    input.extend_from_slice("亲，您拿L码\n".as_bytes());
+    input.extend_from_slice("亲，好的".as_bytes());
+    input.extend_from_slice(b"\xc3\n");
+    let run = env.train(&[], SCENARIO, 1, &save, input);
+    run.expect_code(0);
+    assert!(
+        run.stderr
+            .contains("提示：这一行不是有效的UTF-8（第0字节起），无法识别的字节已替换为�"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("第12字节起"), "{}", run.stderr);
+    let transcript = read_transcript(&save);
+    let agent = texts_of(&transcript, "agent");
+    assert_eq!(agent.first().copied(), Some("��亲，您拿L码"));
+    session_end(&transcript);
+}
+
+#[test]
+fn crlf_line_endings_are_stripped() {
+    let env = Env::new();
+    let save = env.path("s.jsonl");
+    let run = env.train(
+        &[],
+        SCENARIO,
+        1,
+        &save,
+        "亲，您拿L码\r\n".as_bytes().to_vec(),
+    );
+    run.expect_code(0);
+    let transcript = read_transcript(&save);
+    assert_eq!(texts_of(&transcript, "agent"), ["亲，您拿L码"]);
+}
+
+#[test]
+fn slash_commands_are_not_sent_to_the_customer() {
+    let env = Env::new();
+    let save = env.path("s.jsonl");
+    let run = env.train(
+        &[],
+        SCENARIO,
+        1,
+        &save,
+        lines(&["/foo bar", "/help", "／facts", "/hint", "/quit", REPLIES[0]]),
+    );
+    run.expect_code(0);
+    assert!(
+        run.stdout
+            .contains("未知命令 /foo；/help 查看命令（以/开头的消息不会发给顾客）"),
+        "{}",
+        run.stdout
+    );
+    for cmd in ["/hint", "/facts", "/restart", "/quit", "/help"] {
+        assert!(run.stdout.contains(&format!("  {cmd} ")), "{}", run.stdout);
+    }
+    assert!(
+        run.stdout.contains("参考话术（使用提示扣5分）："),
+        "{}",
+        run.stdout
+    );
+    // `/facts` shows the panel again: the shop line appears twice.
+    assert_eq!(run.stdout.matches("【店铺】").count(), 2, "{}", run.stdout);
+    // `/quit` ends the session before the last line is read.
+    let transcript = read_transcript(&save);
+    assert!(texts_of(&transcript, "agent").is_empty(), "{transcript:?}");
+    assert!(
+        run.stdout
+            .contains("  总分 —（用了1次提示，扣5分）\n  结果：未完成（提前结束）"),
+        "{}",
+        run.stdout
+    );
+    session_end(&transcript);
+}
+
+#[test]
+fn restart_begins_a_new_session_in_the_same_file() {
+    let env = Env::new();
+    let save = env.path("s.jsonl");
+    let run = env.train(
+        &["--content", MINIMAL],
+        "tee-size",
+        1,
+        &save,
+        lines(&["/restart", "亲，您拿L码正合适"]),
+    );
+    run.expect_code(0);
+    assert_eq!(run.stdout.matches("成绩单").count(), 2, "{}", run.stdout);
+    let transcript = read_transcript(&save);
+    let ends: Vec<&Value> = transcript
+        .iter()
+        .filter(|l| l["event"] == "session_end")
+        .collect();
+    assert_eq!(ends.len(), 2);
+    assert_eq!(ends[1]["outcome"]["result"], "bought");
+    assert_ne!(
+        ends[0]["conversation"], ends[1]["conversation"],
+        "a restart is a conversation of its own"
+    );
+}
+
+#[test]
+fn an_unwritable_save_path_is_a_clear_error() {
+    let env = Env::new();
+    let file = env.path("a-file");
+    std::fs::write(&file, "").unwrap();
+    let under_a_file = file.join("x.jsonl");
+    for path in [Path::new("/proc/kefu/x.jsonl"), under_a_file.as_path()] {
+        let run = env.train(&[], SCENARIO, 1, path, lines(&["亲"]));
+        run.expect_code(2);
+        let expected = format!("kefu: 无法写入记录文件 {}：", path.display());
+        assert!(
+            run.stderr.starts_with(&expected),
+            "expected {expected:?}, got:\n{}",
+            run.stderr
+        );
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+    }
+    // A folder is not a file either.
+    let run = env.train(&[], SCENARIO, 1, env.dir.path(), lines(&["亲"]));
+    run.expect_code(2);
+    assert!(
+        run.stderr.starts_with("kefu: 无法写入记录文件"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn without_save_the_transcript_goes_to_the_data_dir() {
+    let env = Env::new();
+    let mut cmd = env.kefu();
+    cmd.args([
+        "--content",
+        MINIMAL,
+        "train",
+        "--scenario",
+        "tee-size",
+        "--seed",
+        "5",
+    ])
+    .write_stdin("亲，您拿L码正合适\n");
+    let run = Run::of(&mut cmd);
+    run.expect_code(0);
+    let dir = env.dir.path().join("data/kefu/sessions");
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.ends_with("-tee-size-5.jsonl"),
+        "unexpected transcript name {name}"
+    );
+    session_end(&read_transcript(&files[0]));
+}

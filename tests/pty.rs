@@ -1,0 +1,204 @@
+//! The interactive trainer in a pseudo-terminal: the line editor's prompt, tab completion of
+//! slash commands, Ctrl-C and Ctrl-D, and a whole scenario played with the reference answers.
+#![cfg(unix)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::session::OsSession;
+use expectrl::{Eof, Expect, Session};
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// A bundled scenario (see `kefu list`) whose reference answers lead to a sale.
+const SCENARIO: &str = "men-tee-self";
+const PROMPT: &str = "你> ";
+const HINT: &str = "参考话术（使用提示扣5分）：";
+
+/// Spawns `kefu train` on a pseudo-terminal, with HOME and the XDG folders in `home`.
+fn spawn(home: &Path, save: &Path) -> OsSession {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kefu"));
+    cmd.args(["train", "--scenario", SCENARIO, "--seed", "1", "--save"])
+        .arg(save)
+        .current_dir(home)
+        .env_clear()
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("LANG", "C.UTF-8")
+        .env("TERM", "xterm");
+    if let Some(v) = std::env::var_os("LLVM_PROFILE_FILE") {
+        cmd.env("LLVM_PROFILE_FILE", v);
+    }
+    let mut session = Session::spawn(cmd).expect("spawn kefu on a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(10)));
+    session
+}
+
+/// Waits for `needle`; returns everything read up to and including it.
+fn expect(p: &mut OsSession, needle: &str) -> String {
+    match p.expect(needle) {
+        Ok(found) => String::from_utf8_lossy(found.as_bytes()).into_owned(),
+        Err(e) => panic!("waiting for {needle:?}: {e}"),
+    }
+}
+
+/// Waits for whichever of `needles` comes first in the output; returns its index.
+fn expect_first(p: &mut OsSession, needles: &[&str]) -> usize {
+    let found = match p.expect(expectrl::Any(needles.to_vec())) {
+        Ok(found) => found,
+        Err(e) => panic!("waiting for one of {needles:?}: {e}"),
+    };
+    // `Any` reports the first needle in the list that matches anywhere; pick the earliest.
+    let text = String::from_utf8_lossy(found.as_bytes()).into_owned();
+    needles
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| text.find(n).map(|at| (at, i)))
+        .min()
+        .map(|(_, i)| i)
+        .expect("a needle matched")
+}
+
+fn send(p: &mut OsSession, bytes: &str) {
+    p.send(bytes).expect("write to the pty");
+}
+
+/// Types a line and presses Enter (a carriage return, as a terminal sends it).
+fn send_line(p: &mut OsSession, line: &str) {
+    send(p, &format!("{line}\r"));
+}
+
+/// Asks for the reference answer of the current turn (the prompt must be showing).
+fn hint(p: &mut OsSession) -> String {
+    send_line(p, "/hint");
+    expect(p, HINT);
+    let rest = expect(p, "\n");
+    rest.trim_end_matches(['\r', '\n']).to_string()
+}
+
+/// Reads the rest of the output and the exit status.
+fn finish(mut p: OsSession) -> i32 {
+    let _ = p.expect(Eof);
+    match p.get_process().wait() {
+        Ok(WaitStatus::Exited(_, code)) => code,
+        other => panic!("kefu did not exit normally: {other:?}"),
+    }
+}
+
+fn read_transcript(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+fn agent_texts(transcript: &[Value]) -> Vec<&str> {
+    transcript
+        .iter()
+        .filter(|l| l["role"] == "agent")
+        .map(|l| l["text"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn prompt_verdict_completion_ctrl_c_and_ctrl_d() {
+    let home = TempDir::new().unwrap();
+    let save = home.path().join("s.jsonl");
+    let mut p = spawn(home.path(), &save);
+
+    expect(&mut p, "顾客：");
+    expect(&mut p, PROMPT);
+    send_line(&mut p, "亲，您好，按您的身高体重拿L码刚好～");
+    let verdict = expect(&mut p, "得分");
+    assert!(verdict.contains('⏱'), "no verdict line in {verdict:?}");
+    expect(&mut p, PROMPT);
+
+    // Tab completes `/hi` to `/hint`: Enter then runs the command, not an unknown `/hi`.
+    send(&mut p, "/hi\t");
+    std::thread::sleep(Duration::from_millis(200));
+    send(&mut p, "\r");
+    let which = expect_first(&mut p, &[HINT, "未知命令"]);
+    assert_eq!(which, 0, "`/hi` + TAB did not complete to `/hint`");
+    expect(&mut p, PROMPT);
+
+    // Ctrl-C clears a half-typed line; the session goes on.
+    send(&mut p, "这句话不会发出");
+    std::thread::sleep(Duration::from_millis(100));
+    send(&mut p, "\x03");
+    expect(&mut p, PROMPT);
+    send_line(&mut p, "亲，这款是230克精梳长绒棉，做过预缩～");
+    expect(&mut p, "得分");
+    expect(&mut p, PROMPT);
+
+    // Ctrl-D on an empty line ends the session with the scorecard.
+    send(&mut p, "\x04");
+    expect(&mut p, "成绩单");
+    let card = expect(&mut p, "总分");
+    assert!(!card.contains("得分"), "{card}");
+    expect(&mut p, "记录已保存");
+    assert_eq!(finish(p), 0);
+
+    let transcript = read_transcript(&save);
+    assert_eq!(
+        agent_texts(&transcript),
+        [
+            "亲，您好，按您的身高体重拿L码刚好～",
+            "亲，这款是230克精梳长绒棉，做过预缩～"
+        ]
+    );
+    let last = transcript.last().unwrap();
+    assert_eq!(last["role"], "system");
+    assert_eq!(last["event"], "session_end");
+    assert_eq!(last["outcome"]["result"], "abandoned");
+    // The history file goes to the (temporary) data dir, never to the user's.
+    assert!(home.path().join("data/kefu/history.txt").exists());
+}
+
+#[test]
+fn reference_answers_play_a_scenario_to_a_sale() {
+    let home = TempDir::new().unwrap();
+    let save = home.path().join("s.jsonl");
+    let mut p = spawn(home.path(), &save);
+
+    expect(&mut p, PROMPT);
+    let mut sent = Vec::new();
+    loop {
+        assert!(sent.len() < 15, "the scenario never ended: {sent:?}");
+        let reference = hint(&mut p);
+        assert!(!reference.is_empty());
+        expect(&mut p, PROMPT);
+        send_line(&mut p, &reference);
+        sent.push(reference);
+        expect(&mut p, "得分");
+        if expect_first(&mut p, &[PROMPT, "成绩单"]) == 1 {
+            break;
+        }
+    }
+    expect(
+        &mut p,
+        &format!("（用了{}次提示，扣{}分）", sent.len(), 5 * sent.len()),
+    );
+    expect(&mut p, "结果：");
+    let outcome = expect(&mut p, " · ");
+    assert!(
+        outcome.starts_with("成交") || outcome.starts_with("问题解决"),
+        "reference answers did not succeed: {outcome:?}"
+    );
+    assert_eq!(finish(p), 0);
+
+    let transcript = read_transcript(&save);
+    let agent = agent_texts(&transcript);
+    assert_eq!(agent, sent.iter().map(String::as_str).collect::<Vec<_>>());
+    let end = transcript.last().unwrap();
+    assert_eq!(end["event"], "session_end");
+    assert_eq!(end["outcome"]["result"], "bought", "{end}");
+    assert!(
+        end["outcome"]["order_value"].as_f64().unwrap() > 0.0,
+        "{end}"
+    );
+}
