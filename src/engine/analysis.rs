@@ -322,6 +322,23 @@ fn first_figure(norm: &str) -> Option<Range<usize>> {
     Some(start..end + unit)
 }
 
+/// A mention as a size of this product's chart: letter and children's sizes as they are, and a
+/// 号型 such as 165/88A by its height, for charts written in letters.
+fn chart_size(product: &Product, mention: SizeMention) -> Option<SizeMention> {
+    if product.size_index(&mention.size).is_some() {
+        return Some(mention);
+    }
+    let height: f32 = mention.size.split_once('/')?.0.parse().ok()?;
+    let row = product.sizes.iter().find(|r| {
+        let [lo, hi] = *r.height.get_ref();
+        height >= lo && height <= hi
+    })?;
+    Some(SizeMention {
+        size: row.name().to_string(),
+        range: mention.range,
+    })
+}
+
 fn sizing_of(
     scorer: &Scorer,
     state: &ConversationState,
@@ -360,7 +377,7 @@ fn sizing_of(
     }
     let named: Vec<SizeMention> = extract::size_mentions(norm)
         .into_iter()
-        .filter(|m| product.size_index(&m.size).is_some())
+        .filter_map(|m| chart_size(product, m))
         .collect();
     Sizing {
         right,

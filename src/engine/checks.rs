@@ -593,15 +593,16 @@ fn recovery(ctx: &Ctx<'_>, excuse_chars: usize) -> Option<Verdict> {
             ));
         }
     }
+    let sep = tr!(lang, "、", ", ");
     let mut message = String::new();
     if !good.is_empty() {
-        message.push_str(&tr!(lang, "有{}", "has {}", good.join("、")));
+        message.push_str(&tr!(lang, "有{}", "has {}", good.join(&sep)));
     }
     if !missing.is_empty() {
         if !message.is_empty() {
             message.push_str("; ");
         }
-        message.push_str(&tr!(lang, "缺{}", "lacks {}", missing.join("、")));
+        message.push_str(&tr!(lang, "缺{}", "lacks {}", missing.join(&sep)));
     }
     if !problems.is_empty() {
         message.push_str("; ");

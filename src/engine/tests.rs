@@ -286,6 +286,16 @@ fn sizing_judged_against_the_products_own_chart() {
 }
 
 #[test]
+fn hao_xing_sizes_map_onto_a_letter_chart_by_height() {
+    let s = score(Case {
+        customer: "我168，110斤，穿什么码？",
+        reply: "亲，按您168cm、55公斤，选170/88A就是M码，正合适～",
+        ..Case::default()
+    });
+    assert!(check(&s, "size-advice").unwrap().passed);
+}
+
+#[test]
 fn sizing_without_measurements_asks_for_them() {
     let ask = score(Case {
         customer: "这件T恤穿什么码",
