@@ -14,6 +14,7 @@ pub mod cli;
 pub mod content;
 pub mod engine;
 pub mod lang;
+pub mod qa;
 pub mod render;
 pub mod repl;
 pub mod session;

@@ -1,0 +1,36 @@
+//! The transcript formats kefu reads and writes.
+
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON object per line.
+    Jsonl,
+    /// A header row, then one message per row.
+    Csv,
+    /// A plain chat log copied out of a chat workbench.
+    Log,
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "jsonl" | "json" | "ndjson" => Ok(Format::Jsonl),
+            "csv" => Ok(Format::Csv),
+            "log" | "txt" | "text" => Ok(Format::Log),
+            other => Err(format!("unknown format `{other}`: use jsonl, csv or log")),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+            Format::Log => "log",
+        })
+    }
+}
