@@ -17,6 +17,7 @@ pub mod lang;
 pub mod qa;
 pub mod render;
 pub mod repl;
+pub mod report;
 pub mod session;
 pub mod signal;
 pub mod sim;

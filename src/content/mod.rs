@@ -37,11 +37,7 @@ pub struct Content {
 impl Content {
     /// The content embedded in the binary.
     pub fn bundled() -> Result<Content, Vec<Diagnostic>> {
-        let files = bundled::BUNDLED
-            .iter()
-            .map(|(path, text)| SourceFile::new(*path, *text))
-            .collect();
-        Content::from_files(files)
+        Content::from_files(bundled_files())
     }
 
     /// Content from a folder holding `scenarios/` and `rubrics/`.
@@ -147,6 +143,14 @@ impl Content {
     pub fn suggest_scenario(&self, wrong: &str) -> Option<&str> {
         suggest(wrong, self.scenarios.iter().map(|s| s.id()))
     }
+}
+
+/// The files embedded in the binary.
+pub fn bundled_files() -> Vec<SourceFile> {
+    bundled::BUNDLED
+        .iter()
+        .map(|(path, text)| SourceFile::new(*path, *text))
+        .collect()
 }
 
 /// The candidate most like `wrong`, if any is close enough to be what was meant.

@@ -4,6 +4,7 @@
 use std::ops::Range;
 
 use super::extract::{self, SizeMention};
+use super::lexicon::{Hits, Key};
 use super::text;
 use super::{ConversationState, Scorer, Situation};
 use crate::content::{Fit, Product};
@@ -13,10 +14,11 @@ use crate::signal::{Signal, Signals};
 pub const FUZZY_MIN: f64 = 0.75;
 
 /// How well `name` occurs in `hay`: 1.0 for an exact substring, else the best normalized
-/// Levenshtein similarity of any window of the same length (names of three characters or more).
+/// Levenshtein similarity of any window of about the same length (names of three characters or
+/// more), so that 纯棉袜 still names 纯棉中筒袜 closely enough.
 pub fn fuzzy_contains(hay: &[char], name: &[char]) -> f64 {
     let n = name.len();
-    if n == 0 || hay.len() < n.saturating_sub(1) {
+    if n == 0 || hay.len() + 1 < n {
         return 0.0;
     }
     if hay.windows(n).any(|w| w == name) {
@@ -25,23 +27,53 @@ pub fn fuzzy_contains(hay: &[char], name: &[char]) -> f64 {
     if n < 3 {
         return 0.0;
     }
-    let name_str: String = name.iter().collect();
+    // Cheap filter before any edit distance: most of the name's characters must occur at all.
+    let present = name.iter().filter(|c| hay.contains(c)).count();
+    if (present as f64) < n as f64 * FUZZY_MIN {
+        return 0.0;
+    }
     let mut best = 0.0f64;
     // Windows one shorter and one longer catch a dropped or an added character.
     for len in [n - 1, n, n + 1] {
         if len == 0 || len > hay.len() {
             continue;
         }
+        let longest = len.max(n) as f64;
         for w in hay.windows(len) {
-            // Cheap filter: the window must share its first or last character with the name.
             if w[0] != name[0] && w[len - 1] != name[n - 1] {
                 continue;
             }
-            let s: String = w.iter().collect();
-            best = best.max(strsim::normalized_levenshtein(&s, &name_str));
+            let distance = levenshtein(w, name);
+            best = best.max(1.0 - distance as f64 / longest);
         }
     }
     best
+}
+
+/// Edit distance between two short character slices, without allocating for names of up to 31
+/// characters (strsim works on `str` and would need a string per window).
+fn levenshtein(a: &[char], b: &[char]) -> usize {
+    const MAX: usize = 32;
+    if b.len() >= MAX {
+        let a: String = a.iter().collect();
+        let b: String = b.iter().collect();
+        return strsim::levenshtein(&a, &b);
+    }
+    let mut row = [0usize; MAX];
+    for (j, cell) in row.iter_mut().enumerate().take(b.len() + 1) {
+        *cell = j;
+    }
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            let cost = usize::from(ca != cb);
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + cost);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// A fit preference stated in customer text.
@@ -108,20 +140,6 @@ pub struct Analysis {
     pub signals: Signals,
 }
 
-fn first(set: &text::PhraseSet, norm: &str) -> Option<Range<usize>> {
-    set.find_first(norm).map(|(_, r)| r)
-}
-
-/// Does a phrase of `set` stand within `before` bytes ahead of `at`?
-fn preceded_by(set: &text::PhraseSet, norm: &str, at: usize, before: usize) -> bool {
-    let mut start = at.saturating_sub(before);
-    while !norm.is_char_boundary(start) {
-        start -= 1;
-    }
-    norm.get(start..at)
-        .is_some_and(|window| set.find_first(window).is_some())
-}
-
 impl Analysis {
     pub fn new(
         scorer: &Scorer,
@@ -130,8 +148,8 @@ impl Analysis {
         product: Option<&Product>,
         reply: &str,
     ) -> Analysis {
-        let lex = &scorer.lexicon;
         let norm = text::normalize(reply);
+        let hits = scorer.lexicon.scan(&norm);
         let shop = scorer.shop();
         let chars = text::char_len(reply.trim());
         let lines = reply
@@ -139,7 +157,7 @@ impl Analysis {
             .lines()
             .filter(|l| !l.trim().is_empty())
             .count();
-        let emoticon = first(&lex.emoticon, &norm).or_else(|| {
+        let emoticon = hits.first(Key::Emoticon).or_else(|| {
             // Emoji outside the phrase list still count.
             norm.char_indices()
                 .find(|(_, c)| matches!(*c as u32, 0x1F300..=0x1FAFF | 0x2600..=0x27BF))
@@ -151,11 +169,11 @@ impl Analysis {
         let mut concession: Option<(f64, Range<usize>)> = None;
         let mut compensation: Option<(f64, Range<usize>)> = None;
         for a in &amounts {
-            if preceded_by(&lex.compensation, &norm, a.range.start, 15) {
+            if hits.before(Key::Compensation, a.range.start, 15) {
                 if compensation.as_ref().is_none_or(|(y, _)| a.yuan > *y) {
                     compensation = Some((a.yuan, a.range.clone()));
                 }
-            } else if preceded_by(&lex.concession, &norm, a.range.start, 15)
+            } else if hits.before(Key::Concession, a.range.start, 15)
                 && concession.as_ref().is_none_or(|(y, _)| a.yuan > *y)
             {
                 concession = Some((a.yuan, a.range.clone()));
@@ -163,15 +181,15 @@ impl Analysis {
         }
         // Free shipping offered as a favour, not stated as the shop's rule ("满99包邮").
         let threshold = shop.free_shipping_threshold.to_string();
-        let free_shipping_offer = first(&lex.free_shipping, &norm)
+        let free_shipping_offer = hits
+            .first(Key::FreeShipping)
             .filter(|_| !norm.contains(&threshold))
             .filter(|r| {
-                preceded_by(&lex.concession, &norm, r.start, 15)
-                    || preceded_by(&lex.personal, &norm, r.start, 24)
+                hits.before(Key::Concession, r.start, 15) || hits.before(Key::Personal, r.start, 24)
             });
-        let gift_offer = first(&lex.gift, &norm);
+        let gift_offer = hits.first(Key::Gift);
 
-        let promotion = first(&lex.promotion, &norm).or_else(|| {
+        let promotion = hits.first(Key::Promotion).or_else(|| {
             scorer
                 .catalog
                 .promotions
@@ -207,7 +225,7 @@ impl Analysis {
 
         let sizing = product
             .filter(|p| p.is_sized())
-            .map(|p| sizing_of(scorer, state, situation, p, &norm))
+            .map(|p| sizing_of(state, situation, p, &norm, &hits))
             .unwrap_or_default();
 
         let mut a = Analysis {
@@ -218,27 +236,27 @@ impl Analysis {
             is_question: extract::is_question(&norm),
             is_open_question: extract::is_open_question(&norm),
             sizing,
-            hedge: first(&lex.hedge, &norm),
+            hedge: hits.first(Key::Hedge),
             add_on,
             promotion,
             concession,
             free_shipping_offer,
             gift_offer,
-            personal: first(&lex.personal, &norm),
-            value: first(&lex.value, &norm),
+            personal: hits.first(Key::Personal),
+            value: hits.first(Key::Value),
             compensation,
-            apology: first(&lex.apology, &norm),
-            solution: first(&lex.solution, &norm),
+            apology: hits.first(Key::Apology),
+            solution: hits.first(Key::Solution),
             time: extract::mentions_time(&norm),
-            blame: first(&lex.blame, &norm),
-            excuse: first(&lex.excuse, &norm),
-            brush_off: first(&lex.brush_off, &norm),
-            review_pressure: first(&lex.review_pressure, &norm),
-            product_facts: first(&lex.product_facts, &norm),
+            blame: hits.first(Key::Blame),
+            excuse: hits.first(Key::Excuse),
+            brush_off: hits.first(Key::BrushOff),
+            review_pressure: hits.first(Key::ReviewPressure),
+            product_facts: hits.first(Key::ProductFacts),
             figure: first_figure(&norm),
-            vague: first(&lex.vague, &norm),
-            greeting: first(&lex.greeting, &norm),
-            thanks: first(&lex.thanks, &norm),
+            vague: hits.first(Key::Vague),
+            greeting: hits.first(Key::Greeting),
+            thanks: hits.first(Key::Thanks),
             signals: Signals::default(),
             norm,
         };
@@ -288,7 +306,10 @@ impl Analysis {
                 .is_some_and(|(y, _)| *y > f64::from(shop.max_compensation));
         put(over, Signal::OverAuthority);
         put(self.value.is_some(), Signal::HeldPrice);
-        put(self.product_facts.is_some(), Signal::GaveProductFacts);
+        put(
+            self.product_facts.is_some() || self.figure.is_some(),
+            Signal::GaveProductFacts,
+        );
         put(self.apology.is_some(), Signal::Apologised);
         put(self.solution.is_some(), Signal::OfferedSolution);
         put(self.time.is_some(), Signal::GaveTime);
@@ -340,13 +361,12 @@ fn chart_size(product: &Product, mention: SizeMention) -> Option<SizeMention> {
 }
 
 fn sizing_of(
-    scorer: &Scorer,
     state: &ConversationState,
     situation: &Situation<'_>,
     product: &Product,
     norm: &str,
+    hits: &Hits,
 ) -> Sizing {
-    let lex = &scorer.lexicon;
     let facts = situation.facts.unwrap_or_default();
     let height = state.measurements.height_cm.or(facts.height_cm);
     let weight = state.measurements.weight_kg.or(facts.weight_kg);
@@ -383,10 +403,10 @@ fn sizing_of(
         right,
         named,
         measurements_known,
-        reason: first(&lex.size_reason, norm),
-        fit_words: first(&lex.fit, norm),
-        chart_pointer: first(&lex.size_chart, norm),
-        asked_measurements: first(&lex.measure_ask, norm).is_some(),
+        reason: hits.first(Key::SizeReason),
+        fit_words: hits.first(Key::Fit),
+        chart_pointer: hits.first(Key::SizeChart),
+        asked_measurements: hits.first(Key::MeasureAsk).is_some(),
     }
 }
 
@@ -405,6 +425,22 @@ mod tests {
         assert!(fuzzy_contains(&chars("再加一双纯棉袜吧"), &name) >= FUZZY_MIN);
         assert!(fuzzy_contains(&chars("今天就能发货"), &name) < FUZZY_MIN);
         assert_eq!(fuzzy_contains(&chars(""), &name), 0.0);
+    }
+
+    #[test]
+    fn edit_distance_matches_strsim() {
+        for (a, b) in [
+            ("纯棉袜", "纯棉中筒袜"),
+            ("", "abc"),
+            ("kitten", "sitting"),
+            ("同", "同"),
+        ] {
+            assert_eq!(
+                levenshtein(&chars(a), &chars(b)),
+                strsim::levenshtein(a, b),
+                "{a} {b}"
+            );
+        }
     }
 
     #[test]

@@ -2,7 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use super::text::PhraseSet;
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::text::{PhraseSet, normalize};
 
 /// Lexicon entries the engine reads; a rubric set must define every one.
 pub const LEXICON_KEYS: &[&str] = &[
@@ -32,33 +36,69 @@ pub const LEXICON_KEYS: &[&str] = &[
     "vague",
 ];
 
-/// Compiled phrase sets, one per lexicon key.
+/// The lexicon keys, in [`LEXICON_KEYS`] order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Key {
+    Greeting,
+    Apology,
+    Solution,
+    Blame,
+    Excuse,
+    BrushOff,
+    Hedge,
+    SizeChart,
+    Value,
+    Concession,
+    FreeShipping,
+    Gift,
+    Promotion,
+    Personal,
+    Compensation,
+    Thanks,
+    ProductFacts,
+    SizeReason,
+    Fit,
+    MeasureAsk,
+    Growth,
+    Emoticon,
+    ReviewPressure,
+    Vague,
+}
+
+const KEY_COUNT: usize = LEXICON_KEYS.len();
+
+/// Every lexicon phrase in one automaton, so that a reply is read once for all of them.
 #[derive(Debug)]
 pub struct Lexicon {
-    pub greeting: PhraseSet,
-    pub apology: PhraseSet,
-    pub solution: PhraseSet,
-    pub blame: PhraseSet,
-    pub excuse: PhraseSet,
-    pub brush_off: PhraseSet,
-    pub hedge: PhraseSet,
-    pub size_chart: PhraseSet,
-    pub value: PhraseSet,
-    pub concession: PhraseSet,
-    pub free_shipping: PhraseSet,
-    pub gift: PhraseSet,
-    pub promotion: PhraseSet,
-    pub personal: PhraseSet,
-    pub compensation: PhraseSet,
-    pub thanks: PhraseSet,
-    pub product_facts: PhraseSet,
-    pub size_reason: PhraseSet,
-    pub fit: PhraseSet,
-    pub measure_ask: PhraseSet,
+    automaton: Option<AhoCorasick>,
+    /// Pattern index → key index.
+    pattern_key: Vec<u8>,
+    /// The growth phrases alone, for customer messages.
     pub growth: PhraseSet,
-    pub emoticon: PhraseSet,
-    pub review_pressure: PhraseSet,
-    pub vague: PhraseSet,
+}
+
+/// Where the lexicon's phrases occur in one text.
+#[derive(Debug)]
+pub struct Hits {
+    first: [Option<Range<usize>>; KEY_COUNT],
+    /// Every match (overlapping ones too), in order of their end.
+    all: Vec<(u8, Range<usize>)>,
+}
+
+impl Hits {
+    /// The earliest match of a key (the longest, among those starting there).
+    pub fn first(&self, key: Key) -> Option<Range<usize>> {
+        self.first[key as usize].clone()
+    }
+
+    /// Does a phrase of `key` lie wholly within the `window` bytes before `at`?
+    pub fn before(&self, key: Key, at: usize, window: usize) -> bool {
+        let from = at.saturating_sub(window);
+        self.all
+            .iter()
+            .any(|(k, r)| *k == key as u8 && r.start >= from && r.end <= at)
+    }
 }
 
 impl Lexicon {
@@ -72,48 +112,87 @@ impl Lexicon {
         if !missing.is_empty() {
             return Err(missing);
         }
-        let set = |k: &str| PhraseSet::new(raw.get(k).map_or(&[][..], Vec::as_slice));
+        let mut patterns = Vec::new();
+        let mut pattern_key = Vec::new();
+        for (i, key) in LEXICON_KEYS.iter().enumerate() {
+            for phrase in raw.get(*key).into_iter().flatten() {
+                let norm = normalize(phrase);
+                if !norm.trim().is_empty() {
+                    patterns.push(norm);
+                    pattern_key.push(i as u8);
+                }
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .ok();
         Ok(Lexicon {
-            greeting: set("greeting"),
-            apology: set("apology"),
-            solution: set("solution"),
-            blame: set("blame"),
-            excuse: set("excuse"),
-            brush_off: set("brush_off"),
-            hedge: set("hedge"),
-            size_chart: set("size_chart"),
-            value: set("value"),
-            concession: set("concession"),
-            free_shipping: set("free_shipping"),
-            gift: set("gift"),
-            promotion: set("promotion"),
-            personal: set("personal"),
-            compensation: set("compensation"),
-            thanks: set("thanks"),
-            product_facts: set("product_facts"),
-            size_reason: set("size_reason"),
-            fit: set("fit"),
-            measure_ask: set("measure_ask"),
-            growth: set("growth"),
-            emoticon: set("emoticon"),
-            review_pressure: set("review_pressure"),
-            vague: set("vague"),
+            automaton,
+            pattern_key,
+            growth: PhraseSet::new(raw.get("growth").map_or(&[][..], Vec::as_slice)),
         })
+    }
+
+    /// Reads a normalized text once and records where every key's phrases occur.
+    pub fn scan(&self, norm: &str) -> Hits {
+        let mut hits = Hits {
+            first: Default::default(),
+            all: Vec::new(),
+        };
+        let Some(ac) = &self.automaton else {
+            return hits;
+        };
+        for m in ac.find_overlapping_iter(norm) {
+            let Some(&key) = self.pattern_key.get(m.pattern().as_usize()) else {
+                continue;
+            };
+            let range = m.start()..m.end();
+            let slot = &mut hits.first[key as usize];
+            let better = match slot {
+                None => true,
+                Some(old) => {
+                    range.start < old.start || (range.start == old.start && range.end > old.end)
+                }
+            };
+            if better {
+                *slot = Some(range.clone());
+            }
+            hits.all.push((key, range));
+        }
+        hits
     }
 }
 
-/// Topic keywords: what a customer message raises.
+/// Topic keywords: what a customer message raises, all in one automaton.
 #[derive(Debug)]
 pub struct Topics {
     pub names: Vec<String>,
-    sets: Vec<PhraseSet>,
+    automaton: Option<AhoCorasick>,
+    /// Pattern index → topic bit.
+    pattern_bit: Vec<u64>,
 }
 
 impl Topics {
     pub fn compile(raw: &BTreeMap<String, Vec<String>>) -> Topics {
+        let mut patterns = Vec::new();
+        let mut pattern_bit = Vec::new();
+        for (i, words) in raw.values().enumerate().take(64) {
+            for w in words {
+                let norm = normalize(w);
+                if !norm.trim().is_empty() {
+                    patterns.push(norm);
+                    pattern_bit.push(1u64 << i);
+                }
+            }
+        }
         Topics {
             names: raw.keys().cloned().collect(),
-            sets: raw.values().map(|v| PhraseSet::new(v)).collect(),
+            automaton: AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&patterns)
+                .ok(),
+            pattern_bit,
         }
     }
 
@@ -123,13 +202,12 @@ impl Topics {
 
     /// A bit set of the topics raised by normalized text (at most 64 topics count).
     pub fn raised(&self, normalized: &str) -> u64 {
-        let mut bits = 0u64;
-        for (i, set) in self.sets.iter().enumerate().take(64) {
-            if set.find_first(normalized).is_some() {
-                bits |= 1 << i;
-            }
-        }
-        bits
+        let Some(ac) = &self.automaton else {
+            return 0;
+        };
+        ac.find_overlapping_iter(normalized)
+            .filter_map(|m| self.pattern_bit.get(m.pattern().as_usize()))
+            .fold(0, |acc, bit| acc | bit)
     }
 
     pub fn bit(&self, name: &str) -> u64 {

@@ -33,6 +33,9 @@ pub struct Record {
     pub product: Option<String>,
     /// System events: `order_placed`, `order_paid`, `customer_left`, `session_end`.
     pub event: Option<String>,
+    /// Milliseconds the agent took, when the export records it (`kefu train` transcripts do);
+    /// otherwise latency comes from the timestamps.
+    pub latency_ms: Option<u64>,
     pub loc: Loc,
 }
 
@@ -53,7 +56,9 @@ impl fmt::Display for BadLine {
 pub fn parse_role(s: &str) -> Option<Role> {
     match s.trim().to_lowercase().as_str() {
         "customer" | "buyer" | "顾客" | "买家" | "客户" | "用户" => Some(Role::Customer),
-        "agent" | "seller" | "staff" | "客服" | "卖家" | "商家" | "店铺" => Some(Role::Agent),
+        "agent" | "seller" | "staff" | "客服" | "卖家" | "商家" | "店铺" => {
+            Some(Role::Agent)
+        }
         "system" | "系统" | "系统消息" => Some(Role::System),
         _ => None,
     }

@@ -1,0 +1,279 @@
+//! The report's mergeable state. Everything is kept so that merging the states of shards gives
+//! exactly the state of one run over all the input: scores as integer tenths, response times as
+//! exact histograms of whole seconds, examples chosen by a total order, capped lists sorted
+//! before they are cut.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::score::ConversationResult;
+
+/// How many non-converted conversations each agent's 未成交分析 keeps.
+pub const NON_CONVERTED_KEPT: usize = 20;
+/// How many failed checks a non-converted conversation lists.
+pub const MAIN_FAILURES: usize = 3;
+/// The agent name used when an export names none.
+pub const UNKNOWN_AGENT: &str = "(unknown)";
+
+/// A failed check, with its first example (smallest conversation id, then turn).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedCheck {
+    pub count: u64,
+    pub dimension: String,
+    pub example_conversation: String,
+    pub example_turn: usize,
+    pub example_message: String,
+    pub example_excerpt: String,
+}
+
+/// A conversation that did not convert, and what went wrong in it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct NonConverted {
+    /// Overall score in tenths (-1 when not scored), first so that the worst sort first.
+    pub overall_tenths: i64,
+    pub conversation: String,
+    pub failed_checks: Vec<String>,
+}
+
+/// Figures for one agent, or for the team.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    pub conversations: u64,
+    pub inquiries: u64,
+    pub overall_sum: i64,
+    pub overall_n: u64,
+    /// Per dimension id: (sum of tenths, count).
+    pub dimensions: BTreeMap<String, (i64, u64)>,
+    /// Seconds → count.
+    pub first_response: BTreeMap<u32, u64>,
+    pub response: BTreeMap<u32, u64>,
+    pub within_3min: u64,
+    pub within_30s: u64,
+    pub outcome_known: u64,
+    pub converted: u64,
+    pub red_lines: u64,
+    pub failed_checks: BTreeMap<String, FailedCheck>,
+    pub non_converted: Vec<NonConverted>,
+}
+
+fn tenths(x: f64) -> i64 {
+    (x * 10.0).round() as i64
+}
+
+impl Stats {
+    pub fn add(&mut self, r: &ConversationResult) {
+        self.conversations += 1;
+        if r.inquiry {
+            self.inquiries += 1;
+            if r.kpi.replied_within_3min {
+                self.within_3min += 1;
+            }
+            if r.kpi.first_response_s.is_some_and(|t| t <= 30) {
+                self.within_30s += 1;
+            }
+        }
+        if let Some(o) = r.overall {
+            self.overall_sum += tenths(o);
+            self.overall_n += 1;
+        }
+        for (id, score) in &r.dimensions {
+            let e = self.dimensions.entry(id.clone()).or_insert((0, 0));
+            if let Some(s) = score {
+                e.0 += tenths(*s);
+                e.1 += 1;
+            }
+        }
+        if let Some(t) = r.kpi.first_response_s {
+            *self.first_response.entry(t).or_insert(0) += 1;
+        }
+        for t in &r.response_times {
+            *self.response.entry(*t).or_insert(0) += 1;
+        }
+        if r.red_line {
+            self.red_lines += 1;
+        }
+        if let Some(c) = r.converted {
+            self.outcome_known += 1;
+            if c {
+                self.converted += 1;
+            }
+        }
+        let mut failed_here: Vec<(&str, usize)> = Vec::new();
+        for f in r.findings.iter().filter(|f| !f.passed) {
+            if !failed_here.iter().any(|(c, _)| *c == f.check) {
+                failed_here.push((&f.check, f.turn));
+            }
+            let candidate = FailedCheck {
+                count: 1,
+                dimension: f.dimension.clone(),
+                example_conversation: r.conversation.clone(),
+                example_turn: f.turn,
+                example_message: f.message.clone(),
+                example_excerpt: f.excerpt.clone(),
+            };
+            merge_failed(&mut self.failed_checks, &f.check, candidate);
+        }
+        if r.converted == Some(false) {
+            self.non_converted.push(NonConverted {
+                overall_tenths: r.overall.map_or(-1, tenths),
+                conversation: r.conversation.clone(),
+                failed_checks: failed_here
+                    .iter()
+                    .take(MAIN_FAILURES)
+                    .map(|(c, _)| c.to_string())
+                    .collect(),
+            });
+            trim(&mut self.non_converted);
+        }
+    }
+
+    pub fn merge(&mut self, other: &Stats) {
+        self.conversations += other.conversations;
+        self.inquiries += other.inquiries;
+        self.overall_sum += other.overall_sum;
+        self.overall_n += other.overall_n;
+        for (k, (s, n)) in &other.dimensions {
+            let e = self.dimensions.entry(k.clone()).or_insert((0, 0));
+            e.0 += s;
+            e.1 += n;
+        }
+        for (t, c) in &other.first_response {
+            *self.first_response.entry(*t).or_insert(0) += c;
+        }
+        for (t, c) in &other.response {
+            *self.response.entry(*t).or_insert(0) += c;
+        }
+        self.within_3min += other.within_3min;
+        self.within_30s += other.within_30s;
+        self.outcome_known += other.outcome_known;
+        self.converted += other.converted;
+        self.red_lines += other.red_lines;
+        for (k, f) in &other.failed_checks {
+            merge_failed(&mut self.failed_checks, k, f.clone());
+        }
+        self.non_converted
+            .extend(other.non_converted.iter().cloned());
+        trim(&mut self.non_converted);
+    }
+}
+
+fn merge_failed(map: &mut BTreeMap<String, FailedCheck>, check: &str, new: FailedCheck) {
+    match map.get_mut(check) {
+        Some(old) => {
+            old.count += new.count;
+            let key = |f: &FailedCheck| (f.example_conversation.clone(), f.example_turn);
+            if key(&new) < key(old) {
+                let count = old.count;
+                *old = FailedCheck { count, ..new };
+            }
+        }
+        None => {
+            map.insert(check.to_string(), new);
+        }
+    }
+}
+
+fn trim(list: &mut Vec<NonConverted>) {
+    if list.len() > 2 * NON_CONVERTED_KEPT {
+        list.sort();
+        list.truncate(NON_CONVERTED_KEPT);
+    }
+}
+
+/// The whole mergeable state of a report (what `--partial` writes).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportState {
+    /// Format version, so that an old partial file is refused rather than misread.
+    pub version: u32,
+    /// Dimension ids in rubric order, to lay out the report.
+    pub dimension_order: Vec<String>,
+    pub team: Stats,
+    pub agents: BTreeMap<String, Stats>,
+    pub messages: u64,
+    pub bad_lines: u64,
+}
+
+pub const STATE_VERSION: u32 = 1;
+
+impl ReportState {
+    pub fn new(dimension_order: Vec<String>) -> Self {
+        ReportState {
+            version: STATE_VERSION,
+            dimension_order,
+            ..ReportState::default()
+        }
+    }
+
+    pub fn add(&mut self, r: &ConversationResult) {
+        self.messages += r.messages as u64;
+        self.team.add(r);
+        let agent = r.agent.clone().unwrap_or_else(|| UNKNOWN_AGENT.to_string());
+        self.agents.entry(agent).or_default().add(r);
+    }
+
+    pub fn merge(&mut self, other: &ReportState) {
+        if self.dimension_order.is_empty() {
+            self.dimension_order = other.dimension_order.clone();
+        }
+        self.team.merge(&other.team);
+        for (k, s) in &other.agents {
+            self.agents.entry(k.clone()).or_default().merge(s);
+        }
+        self.messages += other.messages;
+        self.bad_lines += other.bad_lines;
+    }
+
+    /// Puts capped lists in their final order (idempotent; called before rendering or saving).
+    pub fn settle(&mut self) {
+        let settle = |s: &mut Stats| {
+            s.non_converted.sort();
+            s.non_converted.truncate(NON_CONVERTED_KEPT);
+        };
+        settle(&mut self.team);
+        self.agents.values_mut().for_each(settle);
+    }
+}
+
+/// The value at quantile `q` (nearest rank) of an exact histogram.
+pub fn percentile(hist: &BTreeMap<u32, u64>, q: f64) -> Option<u32> {
+    let total: u64 = hist.values().sum();
+    if total == 0 {
+        return None;
+    }
+    let rank = ((q * total as f64).ceil() as u64).clamp(1, total);
+    let mut seen = 0;
+    for (v, c) in hist {
+        seen += c;
+        if seen >= rank {
+            return Some(*v);
+        }
+    }
+    hist.keys().next_back().copied()
+}
+
+/// The mean of an exact histogram.
+pub fn mean(hist: &BTreeMap<u32, u64>) -> Option<f64> {
+    let total: u64 = hist.values().sum();
+    (total > 0).then(|| {
+        let sum: u128 = hist
+            .iter()
+            .map(|(v, c)| u128::from(*v) * u128::from(*c))
+            .sum();
+        sum as f64 / total as f64
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let hist: BTreeMap<u32, u64> = [(1, 1), (2, 1), (3, 1), (4, 1), (10, 1)].into();
+        assert_eq!(percentile(&hist, 0.5), Some(3));
+        assert_eq!(percentile(&hist, 0.9), Some(10));
+        assert_eq!(percentile(&BTreeMap::new(), 0.5), None);
+        assert_eq!(mean(&hist), Some(4.0));
+    }
+}
