@@ -39,6 +39,109 @@ pub enum Command {
         /// Content folder to check (default: the bundled content).
         dir: Option<PathBuf>,
     },
+    /// Score exported chat transcripts (QA): one JSON line per conversation, and a report.
+    Score(ScoreArgs),
+    /// Work with QA reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Generate synthetic data.
+    #[command(subcommand)]
+    Gen(GenCommand),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ScoreArgs {
+    /// Transcript files (JSONL, CSV or chat log); `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub inputs: Vec<String>,
+    /// Input format (default: from the file name and content): jsonl, csv or log.
+    #[arg(long)]
+    pub format: Option<crate::qa::Format>,
+    /// Map CSV columns: `text=消息内容,conversation=会话` (fields: conversation, ts, role, agent, text, product, event).
+    #[arg(long, value_name = "MAP")]
+    pub columns: Option<String>,
+    /// Chat-log speakers who are agents, comma-separated: `小美,小禾`.
+    #[arg(long, value_name = "NAMES")]
+    pub agents: Option<String>,
+    /// Chat-log speakers whose name starts with this are agents (repeatable).
+    #[arg(long, value_name = "PREFIX")]
+    pub agent_prefix: Vec<String>,
+    /// Idle gap that closes a conversation: `30m` (default), `90s`, `2h`.
+    #[arg(long, default_value = "30m", value_parser = parse_duration)]
+    pub gap: i64,
+    /// Catalog to score against (default: the bundled one).
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// Rubric file or folder (default: the bundled one).
+    #[arg(long, value_name = "PATH")]
+    pub rubric: Option<PathBuf>,
+    /// Write the JSON lines here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Write a per-agent and team report: .md, .json or .csv.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Write the report's mergeable state (for `kefu report merge`).
+    #[arg(long, value_name = "FILE")]
+    pub partial: Option<PathBuf>,
+    /// Any bad line is an error (exit 1).
+    #[arg(long)]
+    pub strict: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// List every check in the findings, passed ones too (default: failed checks only).
+    #[arg(long)]
+    pub all_findings: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge partial reports of shards into the report one run would give.
+    Merge {
+        /// Files written by `kefu score --partial`.
+        #[arg(required = true, value_name = "PART")]
+        parts: Vec<PathBuf>,
+        /// The report to write: .md, .json or .csv.
+        #[arg(long, value_name = "FILE")]
+        report: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenCommand {
+    /// A realistic synthetic corpus of chat transcripts from the bundled content.
+    Transcripts {
+        #[arg(long, default_value_t = 100)]
+        conversations: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// jsonl, csv or log.
+        #[arg(long, default_value = "jsonl")]
+        format: crate::qa::Format,
+        /// Write here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Parses `30m`, `90s`, `2h` or a bare number of seconds.
+fn parse_duration(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let (num, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (try 30m, 90s or 2h)"))?;
+    let factor = match unit {
+        "s" | "秒" => 1,
+        "m" | "min" | "分" | "分钟" => 60,
+        "h" | "小时" => 3600,
+        _ => return Err(format!("`{s}`: unknown unit `{unit}` (use s, m or h)")),
+    };
+    Ok(n * factor)
 }
 
 #[derive(Debug, Args, Default, Clone)]
@@ -115,18 +218,45 @@ pub fn report_diagnostics(problems: &[Diagnostic], lang: Lang) {
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let lang = cli.lang;
-    if let Some(Command::Check { dir }) = &cli.command {
-        let dir = dir.clone().or(cli.content.clone());
-        return crate::check::run(dir.as_deref(), lang, &mut io::stdout().lock());
+    match cli.command {
+        Some(Command::Check { dir }) => {
+            let dir = dir.or(cli.content.clone());
+            crate::check::run(dir.as_deref(), lang, &mut io::stdout().lock())
+        }
+        Some(Command::Score(args)) => crate::qa::cli::score(cli.content.as_deref(), &args, lang),
+        Some(Command::Report(ReportCommand::Merge { parts, report })) => {
+            crate::qa::cli::merge(&parts, &report, lang)
+        }
+        Some(Command::Gen(GenCommand::Transcripts {
+            conversations,
+            seed,
+            format,
+            out,
+        })) => crate::qa::cli::generate(
+            cli.content.as_deref(),
+            conversations,
+            seed,
+            format,
+            out.as_deref(),
+            lang,
+        ),
+        other => run_content_commands(cli.content, other, lang),
     }
-    let content = match Content::load(cli.content.as_deref()) {
+}
+
+fn run_content_commands(
+    content_dir: Option<PathBuf>,
+    command: Option<Command>,
+    lang: Lang,
+) -> anyhow::Result<ExitCode> {
+    let content = match Content::load(content_dir.as_deref()) {
         Ok(c) => c,
         Err(problems) => {
             report_diagnostics(&problems, lang);
             return Ok(ExitCode::from(1));
         }
     };
-    match cli.command.unwrap_or(Command::Train(TrainArgs::default())) {
+    match command.unwrap_or(Command::Train(TrainArgs::default())) {
         Command::List { json } => {
             list(&content, json, &mut io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
@@ -148,7 +278,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             crate::repl::train(&content, &args, lang)
         }
-        Command::Check { .. } => unreachable!("handled above"),
+        Command::Check { .. } | Command::Score(_) | Command::Report(_) | Command::Gen(_) => {
+            Ok(ExitCode::from(2))
+        }
     }
 }
 

@@ -2,10 +2,13 @@
 //! conversations, scoring them with the training engine, and the per-agent report.
 
 pub mod aggregate;
+pub mod cli;
 pub mod format;
 pub mod r#gen;
 pub mod group;
+pub mod input;
 pub mod record;
+pub mod run;
 pub mod score;
 
 pub use format::Format;

@@ -88,8 +88,12 @@ fn conversion_event(event: &str) -> Option<bool> {
     }
 }
 
-/// Scores a conversation.
-pub fn score_conversation(scorer: &Scorer, conv: Conversation) -> ConversationResult {
+/// Scores a conversation. Findings list the failed checks, or every check with `all_findings`.
+pub fn score_conversation(
+    scorer: &Scorer,
+    conv: Conversation,
+    all_findings: bool,
+) -> ConversationResult {
     let mut state = scorer.new_conversation();
     let mut session = SessionScore::new(scorer.dimensions.len());
     let mut product: Option<String> = None;
@@ -144,7 +148,11 @@ pub fn score_conversation(scorer: &Scorer, conv: Conversation) -> ConversationRe
                 };
                 let reply = scorer.score_reply(&mut state, &situation, &m.text, latency_ms, None);
                 session.add(&reply);
-                for c in reply.checks {
+                for c in reply
+                    .checks
+                    .into_iter()
+                    .filter(|c| all_findings || !c.passed)
+                {
                     findings.push(Finding {
                         turn,
                         dimension: c.dimension,

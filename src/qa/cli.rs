@@ -1,0 +1,241 @@
+//! The QA commands' edges: choosing the catalog and rubric, files, exit codes.
+
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::input::InputOptions;
+use super::run::{self, ScoreOptions};
+use crate::cli::{ScoreArgs, report_diagnostics};
+use crate::content::{Content, SourceFile};
+use crate::engine::Scorer;
+use crate::lang::Lang;
+use crate::qa::Format;
+use crate::tr;
+
+fn usage(message: String) -> anyhow::Result<ExitCode> {
+    eprintln!("kefu: {message}");
+    Ok(ExitCode::from(2))
+}
+
+fn read_source(path: &Path, rel: String) -> Result<SourceFile, String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut file = SourceFile::new(path.display().to_string(), text);
+    file.rel = rel;
+    Ok(file)
+}
+
+/// The content QA scores with: `--content DIR`, or the bundled set with `--catalog` and
+/// `--rubric` swapped in. A custom catalog drops the bundled scenarios, which name bundled
+/// products; QA needs only the catalog and the rubric.
+fn qa_content(
+    content_dir: Option<&Path>,
+    catalog: Option<&Path>,
+    rubric: Option<&Path>,
+) -> Result<Result<Content, Vec<crate::content::Diagnostic>>, String> {
+    if catalog.is_none() && rubric.is_none() {
+        return Ok(Content::load(content_dir));
+    }
+    let mut files: Vec<SourceFile> = crate::content::bundled_files();
+    if let Some(path) = catalog {
+        files.retain(|f| !f.rel.starts_with("scenarios/"));
+        files.push(read_source(path, "scenarios/catalog.toml".into())?);
+    }
+    if let Some(path) = rubric {
+        files.retain(|f| !f.rel.starts_with("rubrics/"));
+        if path.is_dir() {
+            let mut entries: Vec<_> = fs::read_dir(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            entries.sort();
+            for p in entries {
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                files.push(read_source(&p, format!("rubrics/{name}"))?);
+            }
+        } else {
+            files.push(read_source(path, "rubrics/custom.toml".into())?);
+        }
+    }
+    Ok(Content::from_files(files))
+}
+
+fn split_list(s: Option<&str>) -> Vec<String> {
+    s.map(|s| {
+        s.split([',', '，'])
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn parse_columns(s: Option<&str>) -> Result<Vec<(String, String)>, String> {
+    const FIELDS: &[&str] = &[
+        "conversation",
+        "ts",
+        "role",
+        "agent",
+        "text",
+        "product",
+        "event",
+    ];
+    let mut out = Vec::new();
+    for pair in split_list(s) {
+        let Some((field, header)) = pair.split_once('=') else {
+            return Err(format!(
+                "--columns: `{pair}` should be field=header, e.g. text=消息内容"
+            ));
+        };
+        let field = field.trim().to_string();
+        if !FIELDS.contains(&field.as_str()) {
+            return Err(format!(
+                "--columns: unknown field `{field}` (fields: {})",
+                FIELDS.join(", ")
+            ));
+        }
+        out.push((field, header.trim().to_string()));
+    }
+    Ok(out)
+}
+
+/// `kefu score`.
+pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow::Result<ExitCode> {
+    let content = match qa_content(content_dir, args.catalog.as_deref(), args.rubric.as_deref()) {
+        Ok(Ok(c)) => c,
+        Ok(Err(problems)) => {
+            report_diagnostics(&problems, lang);
+            return Ok(ExitCode::from(2));
+        }
+        Err(e) => return usage(e),
+    };
+    let scorer = match Scorer::new(&content, lang) {
+        Ok(s) => s,
+        Err(problems) => {
+            report_diagnostics(&problems, lang);
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let columns = match parse_columns(args.columns.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return usage(e),
+    };
+    if let Some(report) = &args.report {
+        if crate::report::ReportFormat::from_path(report).is_none() {
+            return usage(format!(
+                "{}: the report's file name must end in .md, .json or .csv",
+                report.display()
+            ));
+        }
+    }
+    let opts = ScoreOptions {
+        inputs: args.inputs.clone(),
+        input: InputOptions {
+            format: args.format,
+            columns,
+            agents: split_list(args.agents.as_deref()),
+            agent_prefixes: args.agent_prefix.clone(),
+        },
+        gap_s: args.gap,
+        out: args.out.clone(),
+        report: args.report.clone(),
+        partial: args.partial.clone(),
+        strict: args.strict,
+        threads: args.threads,
+        all_findings: args.all_findings,
+        lang,
+    };
+    let sources = match run::open_inputs(&opts.inputs) {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
+    let mut out: Box<dyn Write> = match &opts.out {
+        Some(path) => match fs::File::create(path) {
+            Ok(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
+            Err(e) => return usage(format!("{}: {e}", path.display())),
+        },
+        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+    };
+    let (summary, state) = match run::run(&scorer, &opts, sources, &mut out) {
+        Ok(r) => r,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!(
+                "kefu: {}",
+                tr!(lang, "写出结果失败：{}", "cannot write the results: {}", e)
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
+    drop(out);
+    if let Err(e) = run::write_outputs(&state, &opts) {
+        eprintln!("kefu: {e}");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(run::exit_code(&summary, &opts))
+}
+
+/// `kefu report merge`.
+pub fn merge(parts: &[std::path::PathBuf], report: &Path, lang: Lang) -> anyhow::Result<ExitCode> {
+    let state = match run::merge_partials(parts) {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
+    if let Err(e) = run::write_report(&state, report, lang) {
+        return usage(e);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kefu gen transcripts`.
+pub fn generate(
+    content_dir: Option<&Path>,
+    conversations: usize,
+    seed: u64,
+    format: Format,
+    out: Option<&Path>,
+    lang: Lang,
+) -> anyhow::Result<ExitCode> {
+    let content = match Content::load(content_dir) {
+        Ok(c) => c,
+        Err(problems) => {
+            report_diagnostics(&problems, lang);
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let scorer = match Scorer::new(&content, lang) {
+        Ok(s) => s,
+        Err(problems) => {
+            report_diagnostics(&problems, lang);
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let opts = super::r#gen::GenOptions {
+        conversations,
+        seed,
+        format,
+        start_ts: super::r#gen::DEFAULT_START_TS,
+    };
+    let mut writer: Box<dyn Write> = match out {
+        Some(path) => match fs::File::create(path) {
+            Ok(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
+            Err(e) => return usage(format!("{}: {e}", path.display())),
+        },
+        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+    };
+    match super::r#gen::generate(&content, &scorer, &opts, &mut writer)
+        .and_then(|s| writer.flush().map(|_| s))
+    {
+        Ok(_) => Ok(ExitCode::SUCCESS),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("kefu: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

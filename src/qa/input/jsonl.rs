@@ -1,0 +1,601 @@
+//! JSONL: one JSON object per line, as `kefu train` saves transcripts (see
+//! [`crate::transcript`]).
+//!
+//! Fields: `conversation` (a string, or a number taken as its decimal text), `ts`, `role`
+//! (customer/agent/system or 顾客/买家/客服/卖家…), `text` (may be empty or absent on system
+//! lines only); optional `agent`, `product` (a string or number), `event` and `latency_ms`.
+//! Anything else (`scores`, `overall`, `dimensions`, `outcome`…) is skipped unread. A system line
+//! without `event` gets one from its text (买家已下单 → `order_placed`). Blank lines are skipped.
+//!
+//! This is the hot path of `kefu score`: each line is read into one reused buffer, parsed by a
+//! hand-written visitor into borrowed strings (unknown fields are skipped without allocating),
+//! and only the final [`Record`] owns its strings.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Deserializer;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+
+use super::{
+    Fields, Item, Line, LineReader, bad, build, not_utf8, role_of, too_long, unknown_role,
+};
+use crate::qa::record::{BadLine, Loc, Record};
+
+/// The records of a JSONL input.
+pub(super) struct Records {
+    file: Arc<str>,
+    lines: LineReader,
+    done: bool,
+}
+
+impl Records {
+    pub(super) fn new(file: Arc<str>, reader: Box<dyn std::io::BufRead + Send>) -> Records {
+        Records {
+            file,
+            lines: LineReader::new(reader),
+            done: false,
+        }
+    }
+}
+
+impl Iterator for Records {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        while !self.done {
+            match self.lines.read() {
+                Ok(Line::Eof) => self.done = true,
+                Ok(Line::Long) => {
+                    return Some(Err(bad(&self.file, self.lines.number, too_long("line"))));
+                }
+                Ok(Line::Text) => {
+                    if self.lines.buf.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    return Some(parse_line(&self.file, self.lines.number, &self.lines.buf));
+                }
+                Err(e) => {
+                    self.done = true;
+                    let reason = format!("cannot read further: {e}");
+                    return Some(Err(bad(&self.file, self.lines.number + 1, reason)));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Parses one non-blank line.
+fn parse_line(file: &Arc<str>, line: u64, bytes: &[u8]) -> Result<Record, BadLine> {
+    let text = std::str::from_utf8(bytes).map_err(|e| bad(file, line, not_utf8(e)))?;
+    // A byte order mark inside the input: files joined with `cat`.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if !text.trim_start().starts_with('{') {
+        return Err(bad(file, line, "line is not a JSON object"));
+    }
+    let raw: Raw<'_> = serde_json::from_str(text).map_err(|e| bad(file, line, json_reason(&e)))?;
+    let loc = Loc {
+        file: Arc::clone(file),
+        line,
+    };
+    let role = match raw.role.as_deref() {
+        None => Err(missing("role")),
+        Some(r) => role_of(r).ok_or_else(|| unknown_role(r)),
+    };
+    let fields = Fields {
+        conversation: raw.conversation.as_deref(),
+        ts: raw.ts.as_deref(),
+        role,
+        text: raw.text.as_deref(),
+        agent: raw.agent.as_deref(),
+        product: raw.product.as_deref(),
+        event: raw.event.as_deref(),
+        latency_ms: raw.latency_ms,
+    };
+    build(loc, fields, missing)
+}
+
+fn missing(field: &str) -> String {
+    format!("missing field \"{field}\"")
+}
+
+/// A serde_json error in plain words, with the column but not the (always 1) line.
+fn json_reason(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let msg = full
+        .strip_suffix(&suffix)
+        .unwrap_or(&full)
+        .replace('`', "'");
+    match e.classify() {
+        serde_json::error::Category::Eof => {
+            "line is not a JSON object: it ends before the object is closed".to_string()
+        }
+        serde_json::error::Category::Syntax => {
+            format!("line is not a JSON object: {msg} at column {}", e.column())
+        }
+        serde_json::error::Category::Data | serde_json::error::Category::Io => msg,
+    }
+}
+
+/// One line's fields, borrowed from the line where they have no escapes.
+#[derive(Default)]
+struct Raw<'a> {
+    conversation: Option<Cow<'a, str>>,
+    ts: Option<Cow<'a, str>>,
+    role: Option<Cow<'a, str>>,
+    text: Option<Cow<'a, str>>,
+    agent: Option<Cow<'a, str>>,
+    product: Option<Cow<'a, str>>,
+    event: Option<Cow<'a, str>>,
+    latency_ms: Option<u64>,
+}
+
+impl<'de> de::Deserialize<'de> for Raw<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = Raw<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a chat message object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw<'de>, A::Error> {
+        let mut raw = Raw::default();
+        while let Some(key) = map.next_key::<Key>()? {
+            let (slot, field, numbers) = match key {
+                Key::Conversation => (&mut raw.conversation, "conversation", true),
+                Key::Ts => (&mut raw.ts, "ts", false),
+                Key::Role => (&mut raw.role, "role", false),
+                Key::Text => (&mut raw.text, "text", false),
+                Key::Agent => (&mut raw.agent, "agent", true),
+                Key::Product => (&mut raw.product, "product", true),
+                Key::Event => (&mut raw.event, "event", false),
+                Key::LatencyMs => {
+                    raw.latency_ms = map.next_value_seed(Latency)?;
+                    continue;
+                }
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            *slot = map.next_value_seed(Str { field, numbers })?;
+        }
+        Ok(raw)
+    }
+}
+
+/// The fields read; everything else is skipped.
+enum Key {
+    Conversation,
+    Ts,
+    Role,
+    Text,
+    Agent,
+    Product,
+    Event,
+    LatencyMs,
+    Other,
+}
+
+impl<'de> de::Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_identifier(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl Visitor<'_> for KeyVisitor {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Key, E> {
+        Ok(match s {
+            "conversation" => Key::Conversation,
+            "ts" => Key::Ts,
+            "role" => Key::Role,
+            "text" => Key::Text,
+            "agent" => Key::Agent,
+            "product" => Key::Product,
+            "event" => Key::Event,
+            "latency_ms" => Key::LatencyMs,
+            _ => Key::Other,
+        })
+    }
+}
+
+/// A string field, borrowed when it has no escapes; `null` is absent. With `numbers`, a number
+/// is taken as its decimal text (numeric conversation and product ids).
+struct Str {
+    field: &'static str,
+    numbers: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Str {
+    type Value = Option<Cow<'de, str>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl Str {
+    fn wrong<E: de::Error>(&self, found: fmt::Arguments<'_>) -> E {
+        let hint = if self.field == "ts" {
+            " like \"2026-11-24 10:15:03\""
+        } else {
+            ""
+        };
+        E::custom(format_args!(
+            "field \"{}\" should be a string{hint}, not {found}",
+            self.field
+        ))
+    }
+
+    fn number<E: de::Error>(&self, n: impl fmt::Display) -> Result<Option<Cow<'static, str>>, E> {
+        if self.numbers {
+            Ok(Some(Cow::Owned(n.to_string())))
+        } else {
+            Err(self.wrong(format_args!("the number {n}")))
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Str {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a string for \"{}\"", self.field)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(s)))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(s.to_string())))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(s)))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+        self.number(n)
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+        self.number(n)
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
+        self.number(n)
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Self::Value, E> {
+        Err(self.wrong(format_args!("{b}")))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(self.wrong(format_args!("a list")))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(self.wrong(format_args!("an object")))
+    }
+}
+
+/// `latency_ms`: a non-negative number of milliseconds, or `null`.
+struct Latency;
+
+impl<'de> DeserializeSeed<'de> for Latency {
+    type Value = Option<u64>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Latency {
+    type Value = Option<u64>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("field \"latency_ms\" to be a number of milliseconds")
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+        Ok(Some(n))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+        u64::try_from(n)
+            .map(Some)
+            .map_err(|_| E::custom(format_args!("field \"latency_ms\" is negative: {n}")))
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
+        if n.is_finite() && n >= 0.0 && n < u64::MAX as f64 {
+            // In range, so the cast neither wraps nor saturates.
+            Ok(Some(n.round() as u64))
+        } else {
+            Err(E::custom(format_args!(
+                "field \"latency_ms\" is out of range: {n}"
+            )))
+        }
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::MAX_LINE_BYTES;
+    use super::super::tests::{opts, read_all};
+    use super::*;
+    use crate::transcript::{Message, Role};
+
+    fn one(line: &str) -> Item {
+        let items = read_all("chats.jsonl", line.as_bytes(), &opts());
+        assert_eq!(items.len(), 1, "{items:?}");
+        items.into_iter().next().expect("one item")
+    }
+
+    fn reason(line: &str) -> String {
+        match one(line) {
+            Ok(r) => panic!("expected a bad line, got {r:?}"),
+            Err(b) => b.reason,
+        }
+    }
+
+    #[test]
+    fn reads_a_plain_line() {
+        let r = one(
+            r#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"customer","text":"我173，62kg，拿哪个码？","product":"men-tee"}"#,
+        )
+        .expect("a record");
+        assert_eq!(r.conversation, "c1");
+        assert_eq!(r.ts, 1_795_521_600);
+        assert_eq!(r.role, Role::Customer);
+        assert_eq!(r.text, "我173，62kg，拿哪个码？");
+        assert_eq!(r.product.as_deref(), Some("men-tee"));
+        assert_eq!(r.agent, None);
+        assert_eq!(r.event, None);
+        assert_eq!(r.latency_ms, None);
+        assert_eq!(r.loc.to_string(), "chats.jsonl:1");
+    }
+
+    #[test]
+    fn reads_a_kefu_train_transcript() {
+        // Written exactly as `kefu train --save` writes it.
+        let mut out = Vec::new();
+        let mut scores = std::collections::BTreeMap::new();
+        scores.insert("speed".to_string(), Some(100.0));
+        scores.insert("bargaining".to_string(), None);
+        let session = "men-tee-self-20261124-101500-2";
+        for m in [
+            Message {
+                conversation: session.into(),
+                ts: "2026-11-24 10:15:00".into(),
+                role: Some(Role::Customer),
+                text: "我173，62kg，这件短袖拿哪个尺码？".into(),
+                product: Some("men-tee".into()),
+                ..Message::default()
+            },
+            Message {
+                conversation: session.into(),
+                ts: "2026-11-24 10:15:06".into(),
+                role: Some(Role::Agent),
+                text: "亲，看下尺码表哦\n\"L码\"".into(),
+                agent: Some("小美".into()),
+                product: Some("men-tee".into()),
+                latency_ms: Some(6200),
+                scores: Some(scores.clone()),
+                ..Message::default()
+            },
+            Message {
+                conversation: session.into(),
+                ts: "2026-11-24 10:16:40".into(),
+                role: Some(Role::System),
+                text: String::new(),
+                event: Some("session_end".into()),
+                overall: Some(78.3),
+                dimensions: Some(scores),
+                outcome: Some(crate::transcript::OutcomeRecord {
+                    result: "bought".into(),
+                    order_value: Some(89.0),
+                    mood: 71.0,
+                }),
+                ..Message::default()
+            },
+        ] {
+            serde_json::to_writer(&mut out, &m).expect("serializes");
+            out.push(b'\n');
+        }
+        let items = read_all("s.jsonl", &out, &opts());
+        let recs: Vec<Record> = items.into_iter().map(|i| i.expect("a record")).collect();
+        assert_eq!(recs.len(), 3);
+        assert_eq!(recs[1].role, Role::Agent);
+        assert_eq!(recs[1].text, "亲，看下尺码表哦\n\"L码\"");
+        assert_eq!(recs[1].agent.as_deref(), Some("小美"));
+        assert_eq!(recs[1].latency_ms, Some(6200));
+        assert_eq!(recs[1].ts - recs[0].ts, 6);
+        assert_eq!(recs[2].role, Role::System);
+        assert_eq!(recs[2].text, "");
+        assert_eq!(recs[2].event.as_deref(), Some("session_end"));
+        assert_eq!(recs[2].loc.line, 3);
+    }
+
+    #[test]
+    fn accepts_chinese_roles_numbers_nulls_and_escapes() {
+        let r = one(r#"{"conversation":12345,"ts":"2026-11-24T20:00:00+08:00","role":"客服","text":"\u4eb2\uff0c\u5728\u7684","agent":"小美","product":605512345678,"event":null}"#)
+            .expect("a record");
+        assert_eq!(r.conversation, "12345");
+        assert_eq!(r.ts, 1_795_521_600);
+        assert_eq!(r.role, Role::Agent);
+        assert_eq!(r.text, "亲，在的");
+        assert_eq!(r.product.as_deref(), Some("605512345678"));
+        assert_eq!(r.event, None);
+        let r = one(r#" {"role":"买家","text":"在吗","ts":"2026/11/24 12:00:00","conversation":" c9 ","agent":""} "#)
+            .expect("a record");
+        assert_eq!(r.role, Role::Customer);
+        assert_eq!(r.conversation, "c9");
+        assert_eq!(r.agent, None);
+    }
+
+    #[test]
+    fn system_lines_may_lack_text_and_get_events_from_it() {
+        let r = one(r#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"system","text":"买家已下单"}"#)
+            .expect("a record");
+        assert_eq!(r.event.as_deref(), Some("order_placed"));
+        let r = one(r#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"系统","event":"session_end"}"#)
+            .expect("a record");
+        assert_eq!(r.text, "");
+        assert_eq!(r.event.as_deref(), Some("session_end"));
+    }
+
+    #[test]
+    fn bad_lines_say_why() {
+        let ok =
+            r#""conversation":"c1","ts":"2026-11-24 12:00:00","role":"customer","text":"在吗""#;
+        assert_eq!(
+            reason(r#"{"conversation":"c1","ts":"2026-11-24 12:00:00" "role":"customer"}"#),
+            "line is not a JSON object: expected ',' or '}' at column 49"
+        );
+        assert_eq!(
+            reason(r#"{"conversation":"c1","ts":"#),
+            "line is not a JSON object: it ends before the object is closed"
+        );
+        assert_eq!(reason("[1,2]"), "line is not a JSON object");
+        assert_eq!(reason("顾客：在吗"), "line is not a JSON object");
+        assert_eq!(
+            reason(&format!("{{{ok}}} x")),
+            "line is not a JSON object: trailing characters at column 84"
+        );
+        assert_eq!(
+            reason(r#"{"conversation":"c1","role":"customer","text":"在吗"}"#),
+            "missing field \"ts\""
+        );
+        assert_eq!(
+            reason(r#"{"ts":"2026-11-24 12:00:00","role":"customer","text":"在吗"}"#),
+            "missing field \"conversation\""
+        );
+        assert_eq!(
+            reason(r#"{"conversation":"c1","ts":"2026-11-24 12:00:00","text":"在吗"}"#),
+            "missing field \"role\""
+        );
+        assert_eq!(
+            reason(r#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"agent"}"#),
+            "missing field \"text\""
+        );
+        assert_eq!(
+            reason(r#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"agent","text":" "}"#),
+            "empty text in a message from an agent"
+        );
+        assert_eq!(
+            reason(
+                r#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"机器人","text":"在吗"}"#
+            ),
+            "unknown role \"机器人\" (expected customer/agent/system or 顾客/买家/客服/卖家)"
+        );
+        assert_eq!(
+            reason(r#"{"conversation":"c1","ts":"24/11/2026","role":"customer","text":"在吗"}"#),
+            "unparsable timestamp \"24/11/2026\""
+        );
+        assert_eq!(
+            reason(r#"{"conversation":"c1","ts":1795521600,"role":"customer","text":"在吗"}"#),
+            "field \"ts\" should be a string like \"2026-11-24 10:15:03\", not the number 1795521600"
+        );
+        assert_eq!(
+            reason(
+                r#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"customer","text":["在吗"]}"#
+            ),
+            "field \"text\" should be a string, not a list"
+        );
+        assert_eq!(
+            reason(&format!(r#"{{{ok},"latency_ms":-5}}"#)),
+            "field \"latency_ms\" is negative: -5"
+        );
+        assert!(reason(&format!(r#"{{{ok},"latency_ms":"5"}}"#)).contains("latency_ms"));
+    }
+
+    #[test]
+    fn reading_goes_on_after_bad_lines() {
+        let good =
+            r#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"customer","text":"在吗"}"#;
+        let mut data = Vec::new();
+        data.extend(format!("{good}\n\n   \n{{oops\n").as_bytes());
+        data.extend(
+            br#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"customer","text":"a"#,
+        );
+        data.extend(b"\xE5\x9C\xFF\"}\n");
+        data.extend(format!("{good}\r\n\u{feff}{good}").as_bytes());
+        let items = read_all("x.jsonl", &data, &opts());
+        let summary: Vec<String> = items
+            .iter()
+            .map(|i| match i {
+                Ok(r) => format!("ok {}", r.loc.line),
+                Err(b) => b.to_string(),
+            })
+            .collect();
+        assert_eq!(summary.len(), 5, "{summary:?}");
+        assert_eq!(summary[0], "ok 1");
+        assert!(summary[1].starts_with("x.jsonl:4: line is not a JSON object: "));
+        assert!(
+            summary[2].starts_with("x.jsonl:5: not valid UTF-8 at byte 76"),
+            "{}",
+            summary[2]
+        );
+        assert_eq!(summary[3], "ok 6");
+        assert_eq!(summary[4], "ok 7");
+    }
+
+    #[test]
+    fn a_ten_megabyte_line_is_skipped() {
+        let good =
+            r#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"customer","text":"在吗"}"#;
+        let mut data = format!("{good}\n").into_bytes();
+        data.extend(
+            br#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"customer","text":""#,
+        );
+        data.extend(std::iter::repeat_n(b'a', 10 << 20));
+        data.extend(b"\"}\n");
+        data.extend(format!("{good}\n").as_bytes());
+        let items = read_all("big.jsonl", &data, &opts());
+        assert_eq!(items.len(), 3);
+        assert!(items[0].is_ok());
+        let b = items[1].as_ref().expect_err("a bad line");
+        assert_eq!(b.loc.line, 2);
+        assert_eq!(
+            b.reason,
+            format!("line is longer than {MAX_LINE_BYTES} bytes (skipped)")
+        );
+        assert_eq!(items[2].as_ref().map(|r| r.loc.line).ok(), Some(3));
+    }
+}

@@ -1,0 +1,558 @@
+//! Reading chat exports for `kefu score`: JSONL (what `kefu train` saves), CSV (what chat tools
+//! export) and plain chat logs (copied out of a chat workbench).
+//!
+//! Every input becomes a stream of [`Record`]s and [`BadLine`]s in file order. A bad line never
+//! stops the stream: it says where and why, and reading goes on with the next line. Memory is
+//! bounded: lines are read one at a time into a reused buffer, and a line (or CSV row, or
+//! chat-log message) longer than [`MAX_LINE_BYTES`] is skipped without being held whole.
+
+mod csv;
+mod jsonl;
+mod log;
+mod time;
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+use super::Format;
+use super::record::{BadLine, Loc, Record};
+use crate::transcript::Role;
+
+pub use time::parse_ts;
+
+/// How to read inputs; from the command line of `kefu score`.
+#[derive(Debug, Clone, Default)]
+pub struct InputOptions {
+    /// Forced by `--format`; otherwise detected per input.
+    pub format: Option<Format>,
+    /// `--columns "text=消息内容,conversation=会话"`: (field, CSV header) pairs that override the
+    /// usual header names.
+    pub columns: Vec<(String, String)>,
+    /// `--agents 小美,小禾`: chat-log speakers who are agents.
+    pub agents: Vec<String>,
+    /// `--agent-prefix 布言`: a chat-log speaker whose name starts with one of these is an agent.
+    pub agent_prefixes: Vec<String>,
+}
+
+/// Longest line (or CSV row, or chat-log message) read; a longer one is a bad line, skipped
+/// in chunks without being buffered whole.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// How much of an input is looked at to detect its format.
+const HEAD_BYTES: usize = 64 * 1024;
+
+/// Read buffer for files.
+const READ_BUFFER: usize = 64 * 1024;
+
+/// Opens an input: a path, or `-` for stdin. An error is a usage error, with a plain message
+/// naming the path.
+pub fn open(path: &str) -> Result<Box<dyn BufRead + Send>, String> {
+    if path == "-" {
+        return Ok(Box::new(BufReader::with_capacity(READ_BUFFER, io::stdin())));
+    }
+    let file = File::open(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => format!("{path}: no such file"),
+        io::ErrorKind::PermissionDenied => format!("{path}: permission denied"),
+        _ => format!("{path}: cannot open: {e}"),
+    })?;
+    match file.metadata() {
+        Ok(m) if m.is_dir() => return Err(format!("{path}: is a directory, not a file")),
+        Ok(_) => {}
+        Err(e) => return Err(format!("{path}: cannot read: {e}")),
+    }
+    Ok(Box::new(BufReader::with_capacity(READ_BUFFER, file)))
+}
+
+/// Detects the format of an input from its file name (`.jsonl`/`.json`/`.ndjson`, `.csv`/`.tsv`,
+/// `.log`/`.txt`) and, failing that (stdin, other names), from its first bytes: `{` means JSONL;
+/// a first line with a comma or tab and a known CSV header name means CSV; anything else is a
+/// chat log.
+pub fn detect(name: &str, head: &[u8]) -> Format {
+    detect_with(name, head, &[])
+}
+
+/// [`detect`], also counting the headers named by `--columns` as known.
+fn detect_with(name: &str, head: &[u8], columns: &[(String, String)]) -> Format {
+    let ext = Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("jsonl" | "json" | "ndjson") => return Format::Jsonl,
+        Some("csv" | "tsv") => return Format::Csv,
+        Some("log" | "txt") => return Format::Log,
+        _ => {}
+    }
+    let head = head.strip_prefix(BOM).unwrap_or(head);
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
+    let head = &head[start..];
+    if head.first() == Some(&b'{') {
+        return Format::Jsonl;
+    }
+    let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let first = String::from_utf8_lossy(first);
+    if first.contains([',', '\t']) {
+        let known = first.split([',', '\t']).any(|cell| {
+            let cell = cell.trim().trim_matches('"').trim();
+            csv::is_known_header(cell)
+                || columns
+                    .iter()
+                    .any(|(_, h)| h.trim().to_lowercase() == cell.to_lowercase())
+        });
+        if known {
+            return Format::Csv;
+        }
+    }
+    Format::Log
+}
+
+/// One item of an input: a message, or a line that could not be read.
+pub type Item = Result<Record, BadLine>;
+
+/// All records of one input, in file order, each a [`Record`] or a [`BadLine`]; `name` (the path
+/// as given, `-` for stdin) is the file of every [`Loc`]. When `opts.format` is `None` the format
+/// is detected from the name and the first bytes. A UTF-8 byte order mark is skipped.
+pub fn records(
+    name: &str,
+    mut reader: Box<dyn BufRead + Send>,
+    opts: &InputOptions,
+) -> Box<dyn Iterator<Item = Item> + Send> {
+    let file: Arc<str> = Arc::from(name);
+    let (mut head, at_eof) = match peek_head(&mut reader) {
+        Ok(h) => h,
+        Err(e) => {
+            let b = bad(&file, 1, format!("cannot read the file: {e}"));
+            return Box::new(std::iter::once(Err(b)));
+        }
+    };
+    if head.starts_with(BOM) {
+        head.drain(..BOM.len());
+    }
+    if at_eof && head.iter().all(u8::is_ascii_whitespace) {
+        let reason = if head.is_empty() {
+            "the file is empty"
+        } else {
+            "the file is empty (blank lines only)"
+        };
+        return Box::new(std::iter::once(Err(bad(&file, 1, reason))));
+    }
+    let format = opts
+        .format
+        .unwrap_or_else(|| detect_with(name, &head, &opts.columns));
+    let delimiter = csv::sniff_delimiter(&head);
+    let reader: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(head).chain(reader));
+    match format {
+        Format::Jsonl => Box::new(jsonl::Records::new(file, reader)),
+        Format::Csv => Box::new(csv::Records::new(file, reader, delimiter, &opts.columns)),
+        Format::Log => {
+            let conversation = if name == "-" {
+                "stdin".to_string()
+            } else {
+                Path::new(name)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| name.to_string())
+            };
+            Box::new(log::Records::new(file, reader, conversation, opts))
+        }
+    }
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Reads the start of an input, up to the end of its first non-blank line (or [`HEAD_BYTES`]);
+/// returns it and whether the input ended there.
+fn peek_head(reader: &mut Box<dyn BufRead + Send>) -> io::Result<(Vec<u8>, bool)> {
+    let mut head = Vec::new();
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok((head, true));
+        }
+        let n = buf.len().min(HEAD_BYTES - head.len());
+        head.extend_from_slice(&buf[..n]);
+        reader.consume(n);
+        if head.len() >= HEAD_BYTES || has_full_line(&head) {
+            return Ok((head, false));
+        }
+    }
+}
+
+/// Whether `head` holds a newline after something other than whitespace and a BOM.
+fn has_full_line(head: &[u8]) -> bool {
+    let head = head.strip_prefix(BOM).unwrap_or(head);
+    match head.iter().position(|b| !b.is_ascii_whitespace()) {
+        Some(i) => head[i..].contains(&b'\n'),
+        None => false,
+    }
+}
+
+/// A bad line at `line` of `file`.
+fn bad(file: &Arc<str>, line: u64, reason: impl Into<String>) -> BadLine {
+    BadLine {
+        loc: Loc {
+            file: Arc::clone(file),
+            line,
+        },
+        reason: reason.into(),
+    }
+}
+
+/// `s` in double quotes, shortened and on one line, for a message.
+fn show(s: &str) -> String {
+    const MAX_CHARS: usize = 40;
+    let mut out = String::with_capacity(s.len().min(4 * MAX_CHARS) + 2);
+    out.push('"');
+    for (i, c) in s.chars().enumerate() {
+        if i == MAX_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '"' => out.push_str("\\\""),
+            c if c.is_control() => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The reason for a line that is not UTF-8; bytes are counted from 1.
+fn not_utf8(e: std::str::Utf8Error) -> String {
+    format!(
+        "not valid UTF-8 at byte {} (is the file in GBK? convert it to UTF-8 first)",
+        e.valid_up_to() + 1
+    )
+}
+
+/// The reason for a role that is not known.
+fn unknown_role(s: &str) -> String {
+    format!(
+        "unknown role {} (expected customer/agent/system or 顾客/买家/客服/卖家)",
+        show(s)
+    )
+}
+
+/// Reads a role, with a fast path for the English names `kefu train` writes.
+fn role_of(s: &str) -> Option<Role> {
+    match s {
+        "customer" => Some(Role::Customer),
+        "agent" => Some(Role::Agent),
+        "system" => Some(Role::System),
+        _ => super::record::parse_role(s),
+    }
+}
+
+/// The event a system message announces, from its text, for exports without an event field:
+/// an order placed (下单), paid (付款, 已付) or the customer gone (离开, 结束会话).
+fn event_from_text(text: &str) -> Option<&'static str> {
+    if (text.contains("付款") || text.contains("已付")) && !text.contains("未付") {
+        Some("order_paid")
+    } else if text.contains("下单") {
+        Some("order_placed")
+    } else if text.contains("离开") || text.contains("结束会话") {
+        Some("customer_left")
+    } else {
+        None
+    }
+}
+
+/// The parts of a message shared by JSONL and CSV, before checking. `None` is a missing (or, in
+/// CSV, empty) value.
+struct Fields<'a> {
+    conversation: Option<&'a str>,
+    ts: Option<&'a str>,
+    role: Result<Role, String>,
+    text: Option<&'a str>,
+    agent: Option<&'a str>,
+    product: Option<&'a str>,
+    event: Option<&'a str>,
+    latency_ms: Option<u64>,
+}
+
+/// Checks `f` and builds the record; `missing` words the reason for a missing field.
+fn build(loc: Loc, f: Fields<'_>, missing: impl Fn(&str) -> String) -> Result<Record, BadLine> {
+    let fail = |loc: Loc, reason: String| Err(BadLine { loc, reason });
+    let conversation = match f.conversation.map(str::trim) {
+        Some(c) if !c.is_empty() => c,
+        _ => return fail(loc, missing("conversation")),
+    };
+    let ts = match f.ts {
+        None => return fail(loc, missing("ts")),
+        Some(s) => match parse_ts(s) {
+            Some(t) => t,
+            None if s.trim().is_empty() => return fail(loc, missing("ts")),
+            None => return fail(loc, format!("unparsable timestamp {}", show(s))),
+        },
+    };
+    let role = match f.role {
+        Ok(r) => r,
+        Err(reason) => return fail(loc, reason),
+    };
+    let text = match f.text {
+        Some(t) if role == Role::System || !t.trim().is_empty() => t,
+        None if role == Role::System => "",
+        None => return fail(loc, missing("text")),
+        Some(_) => {
+            let who = if role == Role::Agent {
+                "an agent"
+            } else {
+                "a customer"
+            };
+            return fail(loc, format!("empty text in a message from {who}"));
+        }
+    };
+    let opt = |s: Option<&str>| {
+        s.map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let event = opt(f.event).or_else(|| {
+        (role == Role::System)
+            .then(|| event_from_text(text))
+            .flatten()
+            .map(str::to_string)
+    });
+    Ok(Record {
+        conversation: conversation.to_string(),
+        ts,
+        role,
+        text: text.to_string(),
+        agent: opt(f.agent),
+        product: opt(f.product),
+        event,
+        latency_ms: f.latency_ms,
+        loc,
+    })
+}
+
+/// What [`LineReader::read`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Line {
+    /// A line, now in the buffer without its line ending.
+    Text,
+    /// A line longer than [`MAX_LINE_BYTES`], skipped; the buffer is empty.
+    Long,
+    /// The end of the input.
+    Eof,
+}
+
+/// Reads lines into one reused buffer, never holding more than [`MAX_LINE_BYTES`] of a line.
+struct LineReader {
+    inner: Box<dyn BufRead + Send>,
+    buf: Vec<u8>,
+    /// The number of the line last read, from 1.
+    number: u64,
+    scratch: Vec<u8>,
+}
+
+impl LineReader {
+    fn new(inner: Box<dyn BufRead + Send>) -> LineReader {
+        LineReader {
+            inner,
+            buf: Vec::with_capacity(4096),
+            number: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    fn read(&mut self) -> io::Result<Line> {
+        self.buf.clear();
+        let limit = MAX_LINE_BYTES as u64 + 1;
+        let n = (&mut self.inner)
+            .take(limit)
+            .read_until(b'\n', &mut self.buf)?;
+        if n == 0 {
+            return Ok(Line::Eof);
+        }
+        self.number += 1;
+        let ended = self.buf.last() == Some(&b'\n');
+        if ended {
+            self.buf.pop();
+        }
+        if ended || self.buf.len() <= MAX_LINE_BYTES {
+            if self.buf.last() == Some(&b'\r') {
+                self.buf.pop();
+            }
+            return Ok(Line::Text);
+        }
+        // Too long: skip to the end of the line a chunk at a time.
+        self.buf.clear();
+        loop {
+            self.scratch.clear();
+            let n = (&mut self.inner)
+                .take(64 * 1024)
+                .read_until(b'\n', &mut self.scratch)?;
+            if n == 0 || self.scratch.last() == Some(&b'\n') {
+                return Ok(Line::Long);
+            }
+        }
+    }
+}
+
+/// The reason for a line over [`MAX_LINE_BYTES`].
+fn too_long(what: &str) -> String {
+    format!("{what} is longer than {MAX_LINE_BYTES} bytes (skipped)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(super) fn reader(bytes: &[u8]) -> Box<dyn BufRead + Send> {
+        Box::new(io::Cursor::new(bytes.to_vec()))
+    }
+
+    pub(super) fn opts() -> InputOptions {
+        InputOptions::default()
+    }
+
+    pub(super) fn read_all(name: &str, bytes: &[u8], opts: &InputOptions) -> Vec<Item> {
+        records(name, reader(bytes), opts).collect()
+    }
+
+    /// A reader that hands out at most `n` bytes per read, like a pipe.
+    struct Trickle {
+        data: io::Cursor<Vec<u8>>,
+        n: usize,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.n);
+            self.data.read(&mut buf[..n])
+        }
+    }
+
+    #[test]
+    fn detects_by_name_then_content() {
+        assert_eq!(detect("a.jsonl", b"xyz"), Format::Jsonl);
+        assert_eq!(detect("a.NDJSON", b""), Format::Jsonl);
+        assert_eq!(detect("a.json", b""), Format::Jsonl);
+        assert_eq!(detect("dir/a.CSV", b"{"), Format::Csv);
+        assert_eq!(detect("a.tsv", b""), Format::Csv);
+        assert_eq!(detect("a.log", b"{"), Format::Log);
+        assert_eq!(detect("a.txt", b"a,b"), Format::Log);
+        assert_eq!(detect("-", b"\n  {\"conversation\":1}"), Format::Jsonl);
+        assert_eq!(detect("-", "\u{feff}{}".as_bytes()), Format::Jsonl);
+        assert_eq!(
+            detect("-", "\u{feff}会话ID,时间,发送方\n".as_bytes()),
+            Format::Csv
+        );
+        assert_eq!(detect("export", b"\"Time\"\t\"Content\"\n"), Format::Csv);
+        assert_eq!(
+            detect("-", "顾客小王 2026-11-24 10:15:03\n你好".as_bytes()),
+            Format::Log
+        );
+        assert_eq!(detect("-", "你好，在吗, 亲\n".as_bytes()), Format::Log);
+        assert_eq!(detect("-", b""), Format::Log);
+    }
+
+    #[test]
+    fn columns_count_as_known_headers_when_detecting() {
+        let head = "编号,说话人,话\n".as_bytes();
+        assert_eq!(detect_with("-", head, &[]), Format::Log);
+        let cols = vec![("text".to_string(), "话".to_string())];
+        assert_eq!(detect_with("-", head, &cols), Format::Csv);
+    }
+
+    #[test]
+    fn detection_in_records_reads_past_a_slow_start() {
+        let data = "\n\n{\"conversation\":\"c1\",\"ts\":\"2026-11-24 10:00:00\",\"role\":\"customer\",\"text\":\"在吗\"}\n";
+        let src = Trickle {
+            data: io::Cursor::new(data.as_bytes().to_vec()),
+            n: 3,
+        };
+        let r: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(4, src));
+        let items: Vec<Item> = records("-", r, &opts()).collect();
+        assert_eq!(items.len(), 1);
+        let rec = items[0].as_ref().expect("a record");
+        assert_eq!(rec.text, "在吗");
+        assert_eq!(rec.loc.line, 3);
+    }
+
+    #[test]
+    fn empty_inputs_are_one_bad_line() {
+        for (name, data) in [
+            ("a.jsonl", &b""[..]),
+            ("a.csv", b""),
+            ("a.log", b""),
+            ("-", b""),
+            ("-", b"\xEF\xBB\xBF"),
+        ] {
+            let items = read_all(name, data, &opts());
+            assert_eq!(items.len(), 1, "{name}");
+            let b = items[0].as_ref().expect_err("a bad line");
+            assert_eq!(b.reason, "the file is empty");
+            assert_eq!(b.to_string(), format!("{name}:1: the file is empty"));
+        }
+        let items = read_all("a.jsonl", b"\n \r\n\n", &opts());
+        assert_eq!(items.len(), 1);
+        assert!(items[0].is_err());
+    }
+
+    #[test]
+    fn open_reports_missing_files_and_directories() {
+        let e = open("/nonexistent/kefu/chats.jsonl")
+            .err()
+            .expect("an error");
+        assert_eq!(e, "/nonexistent/kefu/chats.jsonl: no such file");
+        let e = open("/").err().expect("an error");
+        assert!(e.starts_with("/: is a directory"), "{e}");
+        assert!(open("-").is_ok());
+    }
+
+    #[test]
+    fn line_reader_caps_long_lines() {
+        let mut data = b"short\r\n".to_vec();
+        data.extend(std::iter::repeat_n(b'x', MAX_LINE_BYTES));
+        data.extend(b"\n");
+        data.extend(std::iter::repeat_n(b'y', MAX_LINE_BYTES + 1));
+        data.extend(b"\nlast");
+        let mut r = LineReader::new(reader(&data));
+        assert_eq!(r.read().ok(), Some(Line::Text));
+        assert_eq!(r.buf, b"short");
+        assert_eq!(r.read().ok(), Some(Line::Text));
+        assert_eq!(r.buf.len(), MAX_LINE_BYTES);
+        assert_eq!(r.read().ok(), Some(Line::Long));
+        assert!(r.buf.is_empty());
+        assert_eq!(r.number, 3);
+        assert_eq!(r.read().ok(), Some(Line::Text));
+        assert_eq!(r.buf, b"last");
+        assert_eq!(r.read().ok(), Some(Line::Eof));
+        assert_eq!(r.number, 4);
+    }
+
+    #[test]
+    fn events_from_system_text() {
+        assert_eq!(event_from_text("买家已下单"), Some("order_placed"));
+        assert_eq!(event_from_text("买家已付款"), Some("order_paid"));
+        assert_eq!(event_from_text("订单已付"), Some("order_paid"));
+        assert_eq!(event_from_text("买家已下单，未付款"), Some("order_placed"));
+        assert_eq!(event_from_text("买家已离开"), Some("customer_left"));
+        assert_eq!(event_from_text("客服结束会话"), Some("customer_left"));
+        assert_eq!(event_from_text("会话已转接"), None);
+    }
+
+    #[test]
+    fn show_shortens_and_escapes() {
+        assert_eq!(show("机器人"), "\"机器人\"");
+        assert_eq!(show("a\"b\nc"), "\"a\\\"b\\nc\"");
+        let long = "长".repeat(100);
+        assert_eq!(show(&long).chars().count(), 43);
+    }
+}

@@ -1,0 +1,226 @@
+//! Timestamps as chat tools export them, read by hand: this runs once per message, so it does
+//! no allocation and no regex.
+//!
+//! Accepted forms (surrounding whitespace ignored):
+//! - a date `YYYY-MM-DD` or `YYYY/MM/DD` (month and day may have one digit, as spreadsheets
+//!   write them),
+//! - a space or `T`,
+//! - a time `HH:MM:SS` (one-digit hours allowed; seconds may be left out, as in `10:15`), with
+//!   optional fractional seconds after `.` or `,` (dropped),
+//! - an optional zone: `Z`, or `+HH:MM` / `-HH:MM` / `+HHMM` / `+HH`, optionally after one space.
+//!
+//! A time with a zone is converted to UTC; a time without one is taken as if it were UTC (only
+//! differences between messages matter for scoring).
+
+/// Seconds since the Unix epoch, or `None` when `s` is not one of the accepted forms or names an
+/// impossible date or time.
+pub fn parse_ts(s: &str) -> Option<i64> {
+    let mut p = Scanner {
+        b: s.trim().as_bytes(),
+        i: 0,
+    };
+    let year = p.digits(4, 4)?;
+    let sep = p.one_of(b"-/")?;
+    let month = p.digits(1, 2)?;
+    p.expect(sep)?;
+    let day = p.digits(1, 2)?;
+    p.one_of(b" Tt")?;
+    let hour = p.digits(1, 2)?;
+    p.expect(b':')?;
+    let minute = p.digits(2, 2)?;
+    let second = if p.eat(b':') { p.digits(2, 2)? } else { 0 };
+    if p.eat(b'.') || p.eat(b',') {
+        p.digits(1, 18)?;
+        while p.peek().is_some_and(|c| c.is_ascii_digit()) {
+            p.i += 1;
+        }
+    }
+    let offset = p.zone()?;
+    if p.i != p.b.len() {
+        return None;
+    }
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// A cursor over the bytes of a timestamp.
+struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Scanner<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        if self.peek() == Some(c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, c: u8) -> Option<()> {
+        self.eat(c).then_some(())
+    }
+
+    /// Takes one byte out of `set`, returning it.
+    fn one_of(&mut self, set: &[u8]) -> Option<u8> {
+        let c = self.peek().filter(|c| set.contains(c))?;
+        self.i += 1;
+        Some(c)
+    }
+
+    /// Reads between `min` and `max` decimal digits (at most 18, so no overflow).
+    fn digits(&mut self, min: usize, max: usize) -> Option<i64> {
+        let mut n = 0i64;
+        let mut count = 0;
+        while count < max {
+            match self.peek() {
+                Some(c) if c.is_ascii_digit() => {
+                    n = n * 10 + i64::from(c - b'0');
+                    self.i += 1;
+                    count += 1;
+                }
+                _ => break,
+            }
+        }
+        (count >= min).then_some(n)
+    }
+
+    /// An optional zone; returns its offset east of UTC in seconds (0 when absent).
+    fn zone(&mut self) -> Option<i64> {
+        let start = self.i;
+        self.eat(b' ');
+        match self.peek() {
+            Some(b'Z' | b'z') => {
+                self.i += 1;
+                Some(0)
+            }
+            Some(sign @ (b'+' | b'-')) => {
+                self.i += 1;
+                let hours = self.digits(2, 2)?;
+                let minutes = if self.eat(b':') || self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                    self.digits(2, 2)?
+                } else {
+                    0
+                };
+                if hours > 23 || minutes > 59 {
+                    return None;
+                }
+                let secs = hours * 3600 + minutes * 60;
+                Some(if sign == b'-' { -secs } else { secs })
+            }
+            _ => {
+                // No zone: a lone trailing space is not part of one.
+                self.i = start;
+                Some(0)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2026-11-24 12:00:00 UTC.
+    const NOON: i64 = 1_795_521_600;
+
+    #[test]
+    fn naive_forms() {
+        assert_eq!(parse_ts("2026-11-24 12:00:00"), Some(NOON));
+        assert_eq!(parse_ts("2026/11/24 12:00:00"), Some(NOON));
+        assert_eq!(parse_ts("2026-11-24T12:00:00"), Some(NOON));
+        assert_eq!(parse_ts("  2026-11-24 12:00:07 "), Some(NOON + 7));
+        assert_eq!(parse_ts("1970-01-01 00:00:00"), Some(0));
+        assert_eq!(parse_ts("2000-02-29 00:00:00"), Some(951_782_400));
+        assert_eq!(parse_ts("1969-12-31 23:59:59"), Some(-1));
+    }
+
+    #[test]
+    fn spreadsheet_forms() {
+        assert_eq!(parse_ts("2026/11/24 12:00"), Some(NOON));
+        assert_eq!(
+            parse_ts("2026/11/4 9:05:01"),
+            Some(NOON - 20 * 86_400 - 3 * 3600 + 301)
+        );
+        assert_eq!(
+            parse_ts("2026-1-5 12:00:00"),
+            parse_ts("2026-01-05 12:00:00")
+        );
+    }
+
+    #[test]
+    fn fractions_and_zones() {
+        assert_eq!(parse_ts("2026-11-24 12:00:00.123"), Some(NOON));
+        assert_eq!(parse_ts("2026-11-24T12:00:00,5"), Some(NOON));
+        assert_eq!(parse_ts("2026-11-24T12:00:00Z"), Some(NOON));
+        assert_eq!(parse_ts("2026-11-24T12:00:00.999999999Z"), Some(NOON));
+        assert_eq!(parse_ts("2026-11-24T20:00:00+08:00"), Some(NOON));
+        assert_eq!(parse_ts("2026-11-24 20:00:00+0800"), Some(NOON));
+        assert_eq!(parse_ts("2026-11-24 20:00:00 +08:00"), Some(NOON));
+        assert_eq!(parse_ts("2026-11-24T20:00:00.250+08"), Some(NOON));
+        assert_eq!(parse_ts("2026-11-24T06:30:00-05:30"), Some(NOON));
+        assert_eq!(parse_ts("2026-11-25T04:00:00+08:00"), Some(NOON + 8 * 3600));
+    }
+
+    #[test]
+    fn rejects_other_text() {
+        for bad in [
+            "",
+            "24/11/2026",
+            "24/11/2026 12:00:00",
+            "2026-11-24",
+            "2026-11/24 12:00:00",
+            "2026-13-01 00:00:00",
+            "2026-02-29 00:00:00",
+            "2026-04-31 00:00:00",
+            "2026-11-24 24:00:00",
+            "2026-11-24 12:60:00",
+            "2026-11-24 12:00:61",
+            "2026-11-24 12:00:00+25:00",
+            "2026-11-24 12:00:00+8",
+            "2026-11-24 12:00:00.",
+            "2026-11-24 12:00:00 extra",
+            "2026-11-24  12:00:00",
+            "２０２６-11-24 12:00:00",
+            "1764000000",
+            "昨天 12:00",
+        ] {
+            assert_eq!(parse_ts(bad), None, "{bad:?}");
+        }
+    }
+}

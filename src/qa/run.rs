@@ -1,0 +1,366 @@
+//! `kefu score`: read every input, group, score on all cores, write one JSON line per
+//! conversation in a deterministic order, and build the report.
+//!
+//! One reader thread parses and groups; worker threads score batches of conversations; the
+//! calling thread puts results back in order, writes them and merges the report state. Channels
+//! are bounded, so memory stays bounded by the conversations open at once, not by input size.
+
+use std::collections::BTreeMap;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::aggregate::ReportState;
+use super::group::{Conversation, Grouper};
+use super::input::{self, InputOptions};
+use super::record::BadLine;
+use super::score::{score_conversation, to_json_line};
+use crate::engine::Scorer;
+use crate::lang::Lang;
+use crate::report::{ReportFormat, render};
+use crate::tr;
+
+/// Conversations per batch handed to a worker.
+const BATCH: usize = 64;
+/// Bad lines printed one by one; past this only the count goes on.
+const SHOWN_BAD_LINES: u64 = 50;
+
+/// Everything `kefu score` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ScoreOptions {
+    /// Input paths; `-` is stdin.
+    pub inputs: Vec<String>,
+    pub input: InputOptions,
+    /// Idle gap in seconds that closes a conversation.
+    pub gap_s: i64,
+    pub out: Option<PathBuf>,
+    pub report: Option<PathBuf>,
+    pub partial: Option<PathBuf>,
+    pub strict: bool,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// List passed checks in the findings too, not only failed ones.
+    pub all_findings: bool,
+    pub lang: Lang,
+}
+
+/// Figures of a finished run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    pub messages: u64,
+    pub conversations: u64,
+    pub bad_lines: u64,
+    /// Stopped at the first bad line (`--strict`).
+    pub aborted: bool,
+}
+
+struct Batch {
+    seq: u64,
+    conversations: Vec<Conversation>,
+}
+
+struct Scored {
+    seq: u64,
+    lines: String,
+    state: Option<ReportState>,
+    conversations: u64,
+    messages: u64,
+}
+
+/// Prints the `count`-th bad line, or from some point on only says that more are counted.
+fn report_bad(bad: &BadLine, count: u64, lang: Lang) {
+    if count <= SHOWN_BAD_LINES {
+        eprintln!("{}", tr!(lang, "跳过 {}", "skipped {}", bad));
+    } else if count == SHOWN_BAD_LINES + 1 {
+        eprintln!(
+            "{}",
+            tr!(
+                lang,
+                "……更多无法读取的行不再逐条显示，结束时统一计数",
+                "… further bad lines are counted, not shown"
+            )
+        );
+    }
+}
+
+/// The reader: parses every input in turn, groups, and sends batches. Returns the number of
+/// messages read and the bad lines met.
+fn read_all(
+    opts: &ScoreOptions,
+    sources: Vec<Source>,
+    batches: SyncSender<Batch>,
+) -> (u64, u64, bool) {
+    let mut grouper = Grouper::new(opts.gap_s);
+    let mut closed = Vec::new();
+    let mut pending: Vec<Conversation> = Vec::with_capacity(BATCH);
+    let mut seq = 0u64;
+    let mut messages = 0u64;
+    let mut bad = 0u64;
+    let send = |pending: &mut Vec<Conversation>, seq: &mut u64| -> bool {
+        if pending.is_empty() {
+            return true;
+        }
+        let batch = Batch {
+            seq: *seq,
+            conversations: std::mem::take(pending),
+        };
+        *seq += 1;
+        batches.send(batch).is_ok()
+    };
+    for (name, reader) in sources {
+        for item in input::records(&name, reader, &opts.input) {
+            let problem = match item {
+                Ok(record) => {
+                    messages += 1;
+                    grouper.push(record, &mut closed).err()
+                }
+                Err(b) => Some(b),
+            };
+            if let Some(b) = problem {
+                bad += 1;
+                report_bad(&b, bad, opts.lang);
+                if opts.strict {
+                    grouper.finish(&mut closed);
+                    pending.append(&mut closed);
+                    send(&mut pending, &mut seq);
+                    return (messages, bad, true);
+                }
+            }
+            if !closed.is_empty() {
+                pending.append(&mut closed);
+                if pending.len() >= BATCH && !send(&mut pending, &mut seq) {
+                    return (messages, bad, false);
+                }
+            }
+        }
+    }
+    grouper.finish(&mut closed);
+    pending.append(&mut closed);
+    while !pending.is_empty() {
+        let rest = pending.split_off(pending.len().min(BATCH));
+        if !send(&mut pending, &mut seq) {
+            break;
+        }
+        pending = rest;
+    }
+    (messages, bad, false)
+}
+
+fn worker(
+    scorer: &Scorer,
+    want_state: bool,
+    all_findings: bool,
+    batches: &Mutex<Receiver<Batch>>,
+    results: SyncSender<Scored>,
+) {
+    loop {
+        let batch = match batches.lock() {
+            Ok(rx) => match rx.recv() {
+                Ok(b) => b,
+                Err(_) => return,
+            },
+            Err(_) => return,
+        };
+        let mut lines = String::new();
+        let mut state = want_state
+            .then(|| ReportState::new(scorer.dimensions.iter().map(|d| d.id.clone()).collect()));
+        let conversations = batch.conversations.len() as u64;
+        let mut messages = 0u64;
+        for conv in batch.conversations {
+            messages += conv.messages.len() as u64;
+            let result = score_conversation(scorer, conv, all_findings);
+            to_json_line(&result, &mut lines);
+            if let Some(s) = state.as_mut() {
+                s.add(&result);
+            }
+        }
+        let scored = Scored {
+            seq: batch.seq,
+            lines,
+            state,
+            conversations,
+            messages,
+        };
+        if results.send(scored).is_err() {
+            return;
+        }
+    }
+}
+
+fn progress_bar(lang: Lang) -> ProgressBar {
+    if !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    let template = match lang {
+        Lang::Zh => "{spinner} {elapsed} 已评分 {pos} 条消息（{per_sec}） {msg}",
+        Lang::En => "{spinner} {elapsed} scored {pos} messages ({per_sec}) {msg}",
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// An input's name and its reader.
+pub type Source = (String, Box<dyn io::BufRead + Send>);
+
+/// Opens every input; an input that cannot be opened is a usage error.
+pub fn open_inputs(paths: &[String]) -> Result<Vec<Source>, String> {
+    let mut sources = Vec::new();
+    for p in paths {
+        sources.push((p.clone(), input::open(p)?));
+    }
+    Ok(sources)
+}
+
+/// Runs the whole job; `out` receives the JSON lines.
+pub fn run(
+    scorer: &Scorer,
+    opts: &ScoreOptions,
+    sources: Vec<Source>,
+    out: &mut dyn Write,
+) -> io::Result<(RunSummary, ReportState)> {
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        opts.threads
+    };
+    let want_state = opts.report.is_some() || opts.partial.is_some();
+    let mut state = ReportState::new(scorer.dimensions.iter().map(|d| d.id.clone()).collect());
+    let bar = progress_bar(opts.lang);
+    let started = Instant::now();
+    let mut summary = RunSummary::default();
+    let (batch_tx, batch_rx) = sync_channel::<Batch>(threads * 4);
+    let (result_tx, result_rx) = sync_channel::<Scored>(threads * 4);
+    let batch_rx = Arc::new(Mutex::new(batch_rx));
+    let mut write_error = None;
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_all(opts, sources, batch_tx));
+        for _ in 0..threads {
+            let rx = Arc::clone(&batch_rx);
+            let tx = result_tx.clone();
+            let all = opts.all_findings;
+            scope.spawn(move || worker(scorer, want_state, all, &rx, tx));
+        }
+        drop(result_tx);
+        let mut waiting: BTreeMap<u64, Scored> = BTreeMap::new();
+        let mut next = 0u64;
+        for scored in result_rx {
+            waiting.insert(scored.seq, scored);
+            while let Some(s) = waiting.remove(&next) {
+                next += 1;
+                if write_error.is_none() {
+                    if let Err(e) = out.write_all(s.lines.as_bytes()) {
+                        write_error = Some(e);
+                    }
+                }
+                if let Some(part) = &s.state {
+                    state.merge(part);
+                }
+                summary.conversations += s.conversations;
+                bar.inc(s.messages);
+            }
+        }
+        match reader.join() {
+            Ok((messages, bad, aborted)) => {
+                summary.messages = messages;
+                summary.bad_lines = bad;
+                summary.aborted = aborted;
+            }
+            Err(_) => summary.aborted = true,
+        }
+    });
+    bar.finish_and_clear();
+    if let Some(e) = write_error {
+        return Err(e);
+    }
+    out.flush()?;
+    state.bad_lines = summary.bad_lines;
+    let secs = started.elapsed().as_secs_f64().max(1e-9);
+    eprintln!(
+        "{}",
+        tr!(
+            opts.lang,
+            "完成：{} 条消息、{} 个会话，跳过 {} 行；用时 {:.2} 秒（{:.0} 条/秒）",
+            "done: {} messages, {} conversations, {} lines skipped; {:.2} s ({:.0} messages/s)",
+            summary.messages,
+            summary.conversations,
+            summary.bad_lines,
+            secs,
+            summary.messages as f64 / secs
+        )
+    );
+    Ok((summary, state))
+}
+
+/// Writes the report and the partial state as asked.
+pub fn write_outputs(state: &ReportState, opts: &ScoreOptions) -> Result<(), String> {
+    if let Some(path) = &opts.partial {
+        let mut settled = state.clone();
+        settled.settle();
+        let text = serde_json::to_string(&settled).map_err(|e| e.to_string())?;
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if let Some(path) = &opts.report {
+        write_report(state, path, opts.lang)?;
+    }
+    Ok(())
+}
+
+/// Writes a report whose format follows the file's extension.
+pub fn write_report(state: &ReportState, path: &std::path::Path, lang: Lang) -> Result<(), String> {
+    let format = ReportFormat::from_path(path).ok_or_else(|| {
+        format!(
+            "{}: the report's file name must end in .md, .json or .csv",
+            path.display()
+        )
+    })?;
+    std::fs::write(path, render(state, format, lang))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Reads partial states written by `--partial` and merges them.
+pub fn merge_partials(paths: &[PathBuf]) -> Result<ReportState, String> {
+    let mut merged: Option<ReportState> = None;
+    for path in paths {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let part: ReportState = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a kefu partial report ({e})", path.display()))?;
+        if part.version != super::aggregate::STATE_VERSION {
+            return Err(format!(
+                "{}: partial report version {} (this kefu reads {})",
+                path.display(),
+                part.version,
+                super::aggregate::STATE_VERSION
+            ));
+        }
+        match merged.as_mut() {
+            Some(m) => {
+                if !part.dimension_order.is_empty() && m.dimension_order != part.dimension_order {
+                    return Err(format!(
+                        "{}: made with another rubric (different dimensions)",
+                        path.display()
+                    ));
+                }
+                m.merge(&part)
+            }
+            None => merged = Some(part),
+        }
+    }
+    merged.ok_or_else(|| "no partial reports given".to_string())
+}
+
+/// The exit code of a finished run.
+pub fn exit_code(summary: &RunSummary, opts: &ScoreOptions) -> ExitCode {
+    if opts.strict && (summary.bad_lines > 0 || summary.aborted) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
