@@ -102,7 +102,7 @@ pub fn example_problems(content: &Content, scorer: &Scorer) -> Vec<Diagnostic> {
                 latency,
                 None,
             );
-            let result = score.checks.iter().find(|c| c.check == check.id());
+            let result = score.checks.iter().find(|c| &*c.check == check.id());
             let wanted = example.expect == Expect::Pass;
             let problem = match result {
                 None => Some("the check did not apply to this example".to_string()),

@@ -150,7 +150,6 @@ impl Analysis {
     ) -> Analysis {
         let norm = text::normalize(reply);
         let hits = scorer.lexicon.scan(&norm);
-        let shop = scorer.shop();
         let chars = text::char_len(reply.trim());
         let lines = reply
             .trim()
@@ -180,10 +179,10 @@ impl Analysis {
             }
         }
         // Free shipping offered as a favour, not stated as the shop's rule ("满99包邮").
-        let threshold = shop.free_shipping_threshold.to_string();
+        let threshold = scorer.threshold_phrases.first().map(|(t, _, _)| t.as_str());
         let free_shipping_offer = hits
             .first(Key::FreeShipping)
-            .filter(|_| !norm.contains(&threshold))
+            .filter(|_| threshold.is_none_or(|t| !norm.contains(t)))
             .filter(|r| {
                 hits.before(Key::Concession, r.start, 15) || hits.before(Key::Personal, r.start, 24)
             });
@@ -191,15 +190,12 @@ impl Analysis {
 
         let promotion = hits.first(Key::Promotion).or_else(|| {
             scorer
-                .catalog
-                .promotions
+                .threshold_phrases
                 .iter()
-                .map(|p| p.threshold.to_string())
-                .chain(std::iter::once(threshold.clone()))
-                .find_map(|t| {
-                    norm.find(&format!("满{t}"))
-                        .or_else(|| norm.find(&format!("{t}包邮")))
-                        .map(|i| i..i + t.len() + 3)
+                .find_map(|(_, spend, ship)| {
+                    norm.find(spend.as_str())
+                        .map(|i| i..i + spend.len())
+                        .or_else(|| norm.find(ship.as_str()).map(|i| i..i + ship.len()))
                 })
         });
 

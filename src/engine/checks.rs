@@ -124,12 +124,16 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
             )
         }
         Kind::Phrases(p) => {
-            let hit = p.phrases.find_all(&a.norm).into_iter().find(|(_, r)| {
-                !p.except
-                    .find_all(&a.norm)
-                    .iter()
-                    .any(|(_, e)| e.start <= r.start && r.end <= e.end)
-            });
+            let hit = if p.except.is_empty() {
+                p.phrases.find_first(&a.norm)
+            } else {
+                let excepted = p.except.find_all(&a.norm);
+                p.phrases.find_all(&a.norm).into_iter().find(|(_, r)| {
+                    !excepted
+                        .iter()
+                        .any(|(_, e)| e.start <= r.start && r.end <= e.end)
+                })
+            };
             let message = match lang {
                 crate::lang::Lang::Zh => p.message.clone(),
                 crate::lang::Lang::En => p.message_en.clone(),

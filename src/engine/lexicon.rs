@@ -138,7 +138,7 @@ impl Lexicon {
     pub fn scan(&self, norm: &str) -> Hits {
         let mut hits = Hits {
             first: Default::default(),
-            all: Vec::new(),
+            all: Vec::with_capacity(16),
         };
         let Some(ac) = &self.automaton else {
             return hits;

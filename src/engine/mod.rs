@@ -14,6 +14,7 @@ mod tests;
 pub mod text;
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -33,6 +34,8 @@ use lexicon::{Lexicon, Topics};
 #[derive(Debug, Clone)]
 pub struct DimensionInfo {
     pub id: String,
+    /// The id again, shared by every result of the dimension.
+    pub key: Arc<str>,
     pub name: String,
     pub name_en: String,
     pub weight: f64,
@@ -51,10 +54,10 @@ impl DimensionInfo {
 
 #[derive(Debug)]
 struct CompiledCheck {
-    id: String,
+    id: Arc<str>,
     dimension: usize,
     weight: f64,
-    advice: String,
+    advice: Arc<str>,
     when: CompiledWhen,
     kind: Kind,
 }
@@ -87,6 +90,9 @@ pub struct Scorer {
     pub catalog: Catalog,
     product_names: Vec<ProductNames>,
     lang: Lang,
+    explain_passes: bool,
+    /// Per threshold (free shipping first, then promotions): the number, "满N" and "N包邮".
+    threshold_phrases: Vec<(String, String, String)>,
 }
 
 /// What is known about the conversation apart from its text.
@@ -134,8 +140,8 @@ pub struct ConversationState {
 /// One check's verdict on one reply.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckResult {
-    pub check: String,
-    pub dimension: String,
+    pub check: Arc<str>,
+    pub dimension: Arc<str>,
     pub kind: &'static str,
     /// 0–100.
     pub score: f64,
@@ -146,7 +152,7 @@ pub struct CheckResult {
     /// The text of the reply that triggered the verdict (or the whole reply, shortened).
     pub excerpt: String,
     /// What a better reply would have said: the reference answer, or the check's advice.
-    pub better: String,
+    pub better: Arc<str>,
 }
 
 /// Everything the engine says about one reply.
@@ -207,6 +213,7 @@ impl Scorer {
             .iter()
             .map(|d| DimensionInfo {
                 id: d.id().to_string(),
+                key: Arc::from(d.id()),
                 name: d.name.clone(),
                 name_en: d.name_en.clone().unwrap_or_else(|| d.id().to_string()),
                 weight: d.weight,
@@ -224,10 +231,10 @@ impl Scorer {
             };
             match Kind::compile(check, &topics) {
                 Ok(kind) => checks.push(CompiledCheck {
-                    id: check.id().to_string(),
+                    id: Arc::from(check.id()),
                     dimension,
                     weight: check.weight,
-                    advice: check.advice.clone(),
+                    advice: Arc::from(check.advice.as_str()),
                     when: compile_when(&check.when, &topics),
                     kind,
                 }),
@@ -256,9 +263,20 @@ impl Scorer {
                 catalog: content.catalog.clone(),
                 product_names,
                 lang,
+                explain_passes: true,
+                threshold_phrases: std::iter::once(content.catalog.shop.free_shipping_threshold)
+                    .chain(content.catalog.promotions.iter().map(|p| p.threshold))
+                    .map(|t| (t.to_string(), format!("满{t}"), format!("{t}包邮")))
+                    .collect(),
             }),
             _ => Err(problems),
         }
+    }
+
+    /// Whether passed checks get an excerpt (training shows them; QA, which lists only the
+    /// failures by default, saves the work).
+    pub fn set_explain_passes(&mut self, explain: bool) {
+        self.explain_passes = explain;
     }
 
     pub fn lang(&self) -> Lang {
@@ -348,7 +366,8 @@ impl Scorer {
             state.emoticon_replies += 1;
         }
 
-        let mut results = Vec::new();
+        let mut results = Vec::with_capacity(self.checks.len());
+        let reference: Option<Arc<str>> = reference.filter(|r| !r.trim().is_empty()).map(Arc::from);
         let mut dim_sum = vec![0.0f64; self.dimensions.len()];
         let mut dim_weight = vec![0.0f64; self.dimensions.len()];
         let mut red_line = false;
@@ -397,20 +416,25 @@ impl Scorer {
             }
             dim_sum[check.dimension] += verdict.score * check.weight;
             dim_weight[check.dimension] += check.weight;
-            let excerpt = match verdict.span {
-                Some(span) => text::excerpt(reply, original_span(reply, &analysis.norm, span), 8),
-                None => {
-                    let end = reply.char_indices().nth(40).map_or(reply.len(), |(i, _)| i);
-                    text::excerpt(reply, 0..end, 0)
+            // Passed checks are explained only when asked (training); QA lists failures.
+            let explain = self.explain_passes || !passed;
+            let excerpt = if !explain {
+                String::new()
+            } else {
+                match verdict.span {
+                    Some(span) => {
+                        text::excerpt(reply, original_span(reply, &analysis.norm, span), 8)
+                    }
+                    None => {
+                        let end = reply.char_indices().nth(40).map_or(reply.len(), |(i, _)| i);
+                        text::excerpt(reply, 0..end, 0)
+                    }
                 }
             };
-            let better = match reference {
-                Some(r) if !r.trim().is_empty() => r.to_string(),
-                _ => check.advice.clone(),
-            };
+            let better = reference.clone().unwrap_or_else(|| check.advice.clone());
             results.push(CheckResult {
                 check: check.id.clone(),
-                dimension: dim.id.clone(),
+                dimension: dim.key.clone(),
                 kind: check.kind.name(),
                 score: verdict.score,
                 weight: check.weight,

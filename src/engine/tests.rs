@@ -60,7 +60,7 @@ fn score(case: Case<'_>) -> ReplyScore {
 }
 
 fn check<'a>(s: &'a ReplyScore, id: &str) -> Option<&'a CheckResult> {
-    s.checks.iter().find(|c| c.check == id)
+    s.checks.iter().find(|c| &*c.check == id)
 }
 
 fn dim(s: &ReplyScore, id: &str) -> Option<f64> {

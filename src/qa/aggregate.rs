@@ -101,12 +101,12 @@ impl Stats {
         }
         let mut failed_here: Vec<(&str, usize)> = Vec::new();
         for f in r.findings.iter().filter(|f| !f.passed) {
-            if !failed_here.iter().any(|(c, _)| *c == f.check) {
+            if !failed_here.iter().any(|(c, _)| *c == &*f.check) {
                 failed_here.push((&f.check, f.turn));
             }
             let candidate = FailedCheck {
                 count: 1,
-                dimension: f.dimension.clone(),
+                dimension: f.dimension.to_string(),
                 example_conversation: r.conversation.clone(),
                 example_turn: f.turn,
                 example_message: f.message.clone(),

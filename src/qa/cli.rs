@@ -114,13 +114,14 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
         }
         Err(e) => return usage(e),
     };
-    let scorer = match Scorer::new(&content, lang) {
+    let mut scorer = match Scorer::new(&content, lang) {
         Ok(s) => s,
         Err(problems) => {
             report_diagnostics(&problems, lang);
             return Ok(ExitCode::from(2));
         }
     };
+    scorer.set_explain_passes(args.all_findings);
     let columns = match parse_columns(args.columns.as_deref()) {
         Ok(c) => c,
         Err(e) => return usage(e),

@@ -26,7 +26,7 @@ use crate::report::{ReportFormat, render};
 use crate::tr;
 
 /// Conversations per batch handed to a worker.
-const BATCH: usize = 64;
+const BATCH: usize = 512;
 /// Bad lines printed one by one; past this only the count goes on.
 const SHOWN_BAD_LINES: u64 = 50;
 

@@ -2,6 +2,7 @@
 //! overall scores, response-time KPIs, conversion, and findings.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -26,8 +27,8 @@ pub struct Kpi {
 pub struct Finding {
     /// 1-based index of the agent message in its conversation.
     pub turn: usize,
-    pub dimension: String,
-    pub check: String,
+    pub dimension: Arc<str>,
+    pub check: Arc<str>,
     pub passed: bool,
     pub message: String,
     pub excerpt: String,

@@ -185,6 +185,9 @@ impl<'a> Session<'a> {
     /// Records a nudge the customer sent while waiting (it does not restart the reply timer).
     pub fn nudged(&mut self, line: &str) {
         self.nudges += 1;
+        // Fed to the engine like any customer message, so that re-scoring the transcript as a
+        // real chat gives the same scores.
+        self.scorer.customer_message(&mut self.state, line);
         self.log(Role::Customer, line, None, None);
     }
 
