@@ -283,20 +283,39 @@ pub fn run(
     out.flush()?;
     state.bad_lines = summary.bad_lines;
     let secs = started.elapsed().as_secs_f64().max(1e-9);
+    let memory = peak_memory_mb()
+        .map(|mb| {
+            tr!(
+                opts.lang,
+                "，峰值内存 {:.0} MB",
+                ", peak memory {:.0} MB",
+                mb
+            )
+        })
+        .unwrap_or_default();
     eprintln!(
         "{}",
         tr!(
             opts.lang,
-            "完成：{} 条消息、{} 个会话，跳过 {} 行；用时 {:.2} 秒（{:.0} 条/秒）",
-            "done: {} messages, {} conversations, {} lines skipped; {:.2} s ({:.0} messages/s)",
+            "完成：{} 条消息、{} 个会话，跳过 {} 行；用时 {:.2} 秒（{:.0} 条/秒）{}",
+            "done: {} messages, {} conversations, {} lines skipped; {:.2} s ({:.0} messages/s){}",
             summary.messages,
             summary.conversations,
             summary.bad_lines,
             secs,
-            summary.messages as f64 / secs
+            summary.messages as f64 / secs,
+            memory
         )
     );
     Ok((summary, state))
+}
+
+/// The process's peak resident memory in MB, where the system tells it (Linux).
+pub fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 /// Writes the report and the partial state as asked.

@@ -1,0 +1,117 @@
+//! QA scoring benchmark: `cargo bench --bench qa`.
+//!
+//! Generates a synthetic corpus with `kefu gen transcripts`, then measures, in the same run:
+//! - the baseline: parsing every JSONL line into a struct with serde_json alone (one thread);
+//! - `kefu score` on the same file (all cores, output to /dev/null), whole process.
+//!
+//! Prints medians of three runs each, messages per second, the ratio of the two, and the peak
+//! memory `kefu score` reports. Targets: at least 1,000,000 messages/s, at most 3× the bare
+//! parse, under 200 MB peak for a 1 GB input.
+//!
+//! `KEFU_BENCH_CONVERSATIONS` sets the corpus size (default 100000, about 140 MB); about
+//! 750000 gives a 1 GB file for the memory target.
+
+use std::io::{BufRead, BufReader};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct Line {
+    conversation: String,
+    ts: String,
+    role: String,
+    text: String,
+    agent: Option<String>,
+    product: Option<String>,
+    event: Option<String>,
+}
+
+fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs[xs.len() / 2]
+}
+
+fn main() {
+    let exe = env!("CARGO_BIN_EXE_kefu");
+    let conversations: usize = std::env::var("KEFU_BENCH_CONVERSATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = std::env::temp_dir().join(format!("kefu-qa-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let corpus = dir.join("corpus.jsonl");
+    let status = Command::new(exe)
+        .args(["gen", "transcripts", "--seed", "1", "--conversations"])
+        .arg(conversations.to_string())
+        .arg("--out")
+        .arg(&corpus)
+        .status()
+        .expect("kefu gen runs");
+    assert!(status.success());
+    let bytes = std::fs::metadata(&corpus).map(|m| m.len()).unwrap_or(0);
+
+    // Baseline: serde_json alone, one line at a time, into owned structs.
+    let mut parse_times = Vec::new();
+    let mut messages = 0u64;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let file = std::fs::File::open(&corpus).expect("corpus");
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let mut buf = Vec::new();
+        let mut n = 0u64;
+        loop {
+            buf.clear();
+            if reader.read_until(b'\n', &mut buf).expect("read") == 0 {
+                break;
+            }
+            let line: Line = serde_json::from_slice(&buf).expect("generated lines parse");
+            std::hint::black_box(&line);
+            n += 1;
+        }
+        messages = n;
+        parse_times.push(t.elapsed());
+    }
+
+    // kefu score, whole process.
+    let mut score_times = Vec::new();
+    let mut peak = String::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let out = Command::new(exe)
+            .args(["score", "--out", "/dev/null"])
+            .arg(&corpus)
+            .output()
+            .expect("kefu score runs");
+        score_times.push(t.elapsed());
+        assert!(out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if let Some(i) = stderr.find("峰值内存") {
+            peak = stderr[i..].trim().to_string();
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let parse = median(parse_times);
+    let score = median(score_times);
+    let rate = |d: Duration| messages as f64 / d.as_secs_f64();
+    println!(
+        "corpus: {conversations} conversations, {messages} messages, {:.0} MB",
+        bytes as f64 / 1e6
+    );
+    println!(
+        "serde_json parse alone (1 thread)  median {:.2} s  {:>10.0} messages/s",
+        parse.as_secs_f64(),
+        rate(parse)
+    );
+    println!(
+        "kefu score (all cores)             median {:.2} s  {:>10.0} messages/s   target >= 1000000",
+        score.as_secs_f64(),
+        rate(score)
+    );
+    println!(
+        "ratio score / parse: {:.1}×   target <= 3×",
+        score.as_secs_f64() / parse.as_secs_f64()
+    );
+    println!("kefu score {peak}");
+}
