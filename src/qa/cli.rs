@@ -151,6 +151,9 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
         all_findings: args.all_findings,
         lang,
     };
+    if let Err(e) = check_outputs(&opts) {
+        return usage(e);
+    }
     let sources = match run::open_inputs(&opts.inputs) {
         Ok(s) => s,
         Err(e) => return usage(e),
@@ -179,6 +182,35 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
         return Ok(ExitCode::from(2));
     }
     Ok(run::exit_code(&summary, &opts))
+}
+
+/// Refuses an output that is also an input (it would be emptied before it is read), and makes
+/// sure the report and partial files can be written before hours of scoring.
+fn check_outputs(opts: &ScoreOptions) -> Result<(), String> {
+    let inputs: Vec<std::path::PathBuf> = opts
+        .inputs
+        .iter()
+        .filter(|p| p.as_str() != "-")
+        .filter_map(|p| fs::canonicalize(p).ok())
+        .collect();
+    for out in [&opts.out, &opts.report, &opts.partial].into_iter().flatten() {
+        if let Ok(canon) = fs::canonicalize(out) {
+            if inputs.contains(&canon) {
+                return Err(format!(
+                    "{}: this is also an input; writing it would destroy it",
+                    out.display()
+                ));
+            }
+        }
+    }
+    for out in [&opts.report, &opts.partial].into_iter().flatten() {
+        fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(out)
+            .map_err(|e| format!("{}: {e}", out.display()))?;
+    }
+    Ok(())
 }
 
 /// `kefu report merge`.

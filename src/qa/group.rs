@@ -31,6 +31,9 @@ pub struct Grouper {
     parts: HashMap<String, u32>,
     now: i64,
     since_sweep: usize,
+    /// The stream has gone back in time by more than the gap (files in the wrong order, or an
+    /// unsorted export): idle conversations can no longer be told apart, so none is swept.
+    unordered: bool,
 }
 
 /// How often (in messages) closed-by-idleness conversations are looked for.
@@ -44,6 +47,7 @@ impl Grouper {
             parts: HashMap::new(),
             now: i64::MIN,
             since_sweep: 0,
+            unordered: false,
         }
     }
 
@@ -83,8 +87,14 @@ impl Grouper {
                 }
             }
         }
+        if self.now != i64::MIN && record.ts < self.now.saturating_sub(self.gap) {
+            self.unordered = true;
+        }
         self.now = self.now.max(record.ts);
         let ts = record.ts;
+        // A training transcript's closing line ends its conversation.
+        let ends = record.event.as_deref() == Some("session_end");
+        let id_if_ends = ends.then(|| record.conversation.clone());
         match self.open.get_mut(&record.conversation) {
             Some(open) => {
                 open.last_ts = ts;
@@ -102,8 +112,13 @@ impl Grouper {
                 );
             }
         }
+        if let Some(id) = id_if_ends {
+            if let Some((id, open)) = self.open.remove_entry(&id) {
+                self.close(id, open, closed);
+            }
+        }
         self.since_sweep += 1;
-        if self.since_sweep >= SWEEP_EVERY {
+        if self.since_sweep >= SWEEP_EVERY && !self.unordered {
             self.since_sweep = 0;
             self.sweep(closed);
         }
@@ -213,6 +228,36 @@ mod tests {
         assert!(err.reason.contains("out-of-order"));
         // Another conversation may still start earlier: exports interleave loosely.
         g.push(rec("b", 95, 3), &mut closed).unwrap();
+    }
+
+    #[test]
+    fn unsorted_input_is_not_split_by_sweeps() {
+        let mut g = Grouper::new(10);
+        let mut closed = Vec::new();
+        g.push(rec("old", 0, 1), &mut closed).unwrap();
+        g.push(rec("new", 100_000, 2), &mut closed).unwrap();
+        for i in 0..(SWEEP_EVERY as i64 * 2) {
+            g.push(rec(&format!("c{i}"), 5 + i % 5, i as u64 + 3), &mut closed).unwrap();
+        }
+        g.push(rec("old", 5, 9_999), &mut closed).unwrap();
+        g.finish(&mut closed);
+        assert!(closed.iter().all(|c| c.id != "old#2"));
+        assert_eq!(closed.iter().find(|c| c.id == "old").unwrap().messages.len(), 2);
+    }
+
+    #[test]
+    fn a_training_session_end_closes_its_conversation() {
+        let mut g = Grouper::new(1800);
+        let mut closed = Vec::new();
+        g.push(rec("t", 0, 1), &mut closed).unwrap();
+        let mut end = rec("t", 5, 2);
+        end.role = Role::System;
+        end.event = Some("session_end".into());
+        g.push(end, &mut closed).unwrap();
+        assert_eq!(closed.len(), 1);
+        g.push(rec("t", 6, 3), &mut closed).unwrap();
+        g.finish(&mut closed);
+        assert_eq!(closed[1].id, "t#2");
     }
 
     #[test]

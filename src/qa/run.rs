@@ -116,8 +116,11 @@ fn read_all(
         for item in input::records(&name, reader, &opts.input) {
             let problem = match item {
                 Ok(record) => {
-                    messages += 1;
-                    grouper.push(record, &mut closed).err()
+                    let refused = grouper.push(record, &mut closed).err();
+                    if refused.is_none() {
+                        messages += 1;
+                    }
+                    refused
                 }
                 Err(b) => Some(b),
             };

@@ -83,7 +83,14 @@ impl<'a> Session<'a> {
     ) -> Option<(Session<'a>, String)> {
         let mut customer = Customer::new(content, scenario, seed)?;
         let opening = customer.opening();
-        let mut conversation_id = format!("{}-{}-{seed}", scenario.id(), clock.compact_stamp());
+        // The process id keeps sessions started in the same second apart (two trainees taking
+        // the same exam), so that scoring their transcripts together never merges them.
+        let mut conversation_id = format!(
+            "{}-{}-{seed}-{}",
+            scenario.id(),
+            clock.compact_stamp(),
+            std::process::id()
+        );
         if attempt > 1 {
             conversation_id.push_str(&format!("-r{attempt}"));
         }
