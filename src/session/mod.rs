@@ -181,6 +181,26 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// Logs what a real chat tool would show when the customer orders or leaves, so that the
+    /// transcript scored as a real chat knows whether it converted.
+    fn log_event(&mut self, event: &str, text: &str) {
+        let Some(writer) = self.transcript.as_mut() else {
+            return;
+        };
+        let message = Message {
+            conversation: self.conversation_id.clone(),
+            ts: self.clock.timestamp(),
+            role: Some(Role::System),
+            text: text.to_string(),
+            event: Some(event.to_string()),
+            ..Message::default()
+        };
+        if let Err(e) = writer.append(&message) {
+            self.transcript_error
+                .get_or_insert_with(|| format!("{}: {e}", writer.path().display()));
+        }
+    }
+
     /// When the customer will nudge if no reply comes, counted from now, and what they say.
     pub fn nudge_plan(&self) -> Option<(std::time::Duration, String)> {
         let (after_s, line) = self.customer.nudge_plan(self.nudges)?;
@@ -224,6 +244,11 @@ impl<'a> Session<'a> {
         for line in &reaction.lines {
             self.scorer.customer_message(&mut self.state, line);
             self.log(Role::Customer, line, None, None);
+        }
+        match reaction.ending.map(|e| e.outcome) {
+            Some(Outcome::Bought) => self.log_event("order_placed", "买家已下单"),
+            Some(Outcome::Left) => self.log_event("customer_left", "买家已离开"),
+            _ => {}
         }
         self.waiting_since_ms = self.clock.now_ms();
         Exchange {
