@@ -2,6 +2,9 @@
 //! they fit, concessions and their size, add-ons named, apologies, actions, times, and the signals.
 
 use std::ops::Range;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::extract::{self, SizeMention};
 use super::lexicon::{Hits, Key};
@@ -50,6 +53,133 @@ pub fn fuzzy_contains(hay: &[char], name: &[char]) -> f64 {
     best
 }
 
+/// Every product name in one automaton, to find the names a text contains exactly in one read.
+#[derive(Debug)]
+pub(crate) struct NameMatcher {
+    automaton: Option<AhoCorasick>,
+    /// Pattern index → the flat indices of the names spelled that way.
+    pattern_names: Vec<Vec<usize>>,
+    /// Every name, by flat index.
+    names: Vec<String>,
+}
+
+impl NameMatcher {
+    pub(crate) fn new(names: Vec<String>) -> NameMatcher {
+        let mut patterns: Vec<&str> = Vec::new();
+        let mut pattern_names: Vec<Vec<usize>> = Vec::new();
+        for (i, n) in names.iter().enumerate() {
+            if n.is_empty() {
+                continue;
+            }
+            match patterns.iter().position(|p| *p == n.as_str()) {
+                Some(k) => pattern_names[k].push(i),
+                None => {
+                    patterns.push(n);
+                    pattern_names.push(vec![i]);
+                }
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .ok();
+        NameMatcher {
+            automaton,
+            pattern_names,
+            names,
+        }
+    }
+
+    /// Per flat name index: whether `norm` contains the name exactly.
+    fn exact(&self, norm: &str) -> Vec<bool> {
+        let mut found = vec![false; self.names.len()];
+        match &self.automaton {
+            Some(ac) => {
+                for m in ac.find_overlapping_iter(norm) {
+                    for &i in self
+                        .pattern_names
+                        .get(m.pattern().as_usize())
+                        .into_iter()
+                        .flatten()
+                    {
+                        found[i] = true;
+                    }
+                }
+            }
+            None => {
+                for (f, n) in found.iter_mut().zip(&self.names) {
+                    *f = !n.is_empty() && norm.contains(n.as_str());
+                }
+            }
+        }
+        found
+    }
+}
+
+/// A text to look for product names in, with what the lookups need worked out on first use.
+pub(crate) struct NameHay<'a> {
+    norm: &'a str,
+    exact: Vec<bool>,
+    chars: Option<Vec<char>>,
+    /// A 256-bit filter of the text's characters: a clear bit means the character is absent.
+    char_bits: Option<[u64; 4]>,
+}
+
+#[inline]
+fn char_bit(c: char) -> usize {
+    ((c as u32).wrapping_mul(0x9E37_79B1) >> 24) as usize
+}
+
+impl<'a> NameHay<'a> {
+    pub(crate) fn new(matcher: &NameMatcher, norm: &'a str) -> NameHay<'a> {
+        NameHay {
+            norm,
+            exact: matcher.exact(norm),
+            chars: None,
+            char_bits: None,
+        }
+    }
+
+    /// [`fuzzy_contains`] of the name with flat index `flat`, whose characters are `name`.
+    pub(crate) fn score(&mut self, flat: usize, name: &[char]) -> f64 {
+        let n = name.len();
+        if n == 0 {
+            return 0.0;
+        }
+        if self.exact.get(flat).copied().unwrap_or(false) {
+            return 1.0;
+        }
+        if n < 3 {
+            return 0.0;
+        }
+        // The same cheap filter as fuzzy_contains, before collecting the characters in order.
+        let norm = self.norm;
+        let bits = self.char_bits.get_or_insert_with(|| {
+            let mut bits = [0u64; 4];
+            for c in norm.chars() {
+                let b = char_bit(c);
+                bits[b / 64] |= 1 << (b % 64);
+            }
+            bits
+        });
+        let present = name
+            .iter()
+            .filter(|&&c| {
+                let b = char_bit(c);
+                bits[b / 64] & (1 << (b % 64)) != 0 && norm.contains(c)
+            })
+            .count();
+        if (present as f64) < n as f64 * FUZZY_MIN {
+            return 0.0;
+        }
+        fuzzy_contains(
+            self.chars.get_or_insert_with(|| norm.chars().collect()),
+            name,
+        )
+    }
+}
+
 /// Edit distance between two short character slices, without allocating for names of up to 31
 /// characters (strsim works on `str` and would need a string per window).
 fn levenshtein(a: &[char], b: &[char]) -> usize {
@@ -80,13 +210,31 @@ fn levenshtein(a: &[char], b: &[char]) -> usize {
 pub fn fit_preference(norm: &str) -> Option<Fit> {
     const LOOSE: &[&str] = &["宽松", "宽大", "oversize", "松一点", "大一点"];
     const FITTED: &[&str] = &["修身", "合身", "显瘦", "紧身", "贴身", "小一点"];
-    if LOOSE.iter().any(|p| norm.contains(p)) {
-        Some(Fit::Loose)
-    } else if FITTED.iter().any(|p| norm.contains(p)) {
-        Some(Fit::Fitted)
-    } else {
-        None
+    // Both lists in one automaton (loose phrases first), read once with every match seen.
+    static FIT_AC: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
+            .match_kind(MatchKind::Standard)
+            .build(LOOSE.iter().chain(FITTED))
+            .ok()
+    });
+    let Some(ac) = FIT_AC.as_ref() else {
+        if LOOSE.iter().any(|p| norm.contains(p)) {
+            return Some(Fit::Loose);
+        }
+        return FITTED
+            .iter()
+            .any(|p| norm.contains(p))
+            .then_some(Fit::Fitted);
+    };
+    let mut fitted = false;
+    for m in ac.find_overlapping_iter(norm) {
+        if m.pattern().as_usize() < LOOSE.len() {
+            return Some(Fit::Loose);
+        }
+        fitted = true;
     }
+    fitted.then_some(Fit::Fitted)
 }
 
 /// The sizing content of a reply, judged against the chart.
@@ -200,6 +348,27 @@ impl Analysis {
         });
 
         let add_on = product.and_then(|p| {
+            // The product's place in the catalog, for its precomputed pairs.
+            if let Some(index) = scorer
+                .catalog
+                .products
+                .iter()
+                .position(|x| std::ptr::eq(x, p))
+            {
+                let mut hay = NameHay::new(&scorer.name_matcher, &norm);
+                let names = scorer.product_names.get(index)?;
+                return names.pairs.iter().find_map(|&paired| {
+                    let pn = scorer.product_names.get(paired)?;
+                    let paired = scorer.catalog.products.get(paired)?;
+                    let names = pn.names.iter().zip(&pn.strings).enumerate();
+                    names.into_iter().find_map(|(j, (name, s))| {
+                        (hay.score(pn.first + j, name) >= FUZZY_MIN).then(|| {
+                            let at = norm.find(s.as_str()).unwrap_or(0);
+                            (paired.name.clone(), at..at + s.len().min(norm.len() - at))
+                        })
+                    })
+                });
+            }
             let hay: Vec<char> = norm.chars().collect();
             p.pairs_with.iter().find_map(|id| {
                 let paired = scorer.catalog.product(id.get_ref())?;

@@ -18,11 +18,28 @@ pub(crate) struct Ctx<'a> {
     #[allow(dead_code)]
     pub first_reply: bool,
     pub reply_number: usize,
+    /// The check's pass mark: verdicts at or above it are passes.
+    pub pass_mark: f64,
+    /// Whether passes keep their message.
+    pub explain_passes: bool,
 }
 
-fn verdict(score: f64, message: String, span: Option<std::ops::Range<usize>>) -> Option<Verdict> {
+/// A verdict; its message is built only when it will be kept (failed checks, or passes when
+/// they are explained).
+fn verdict(
+    ctx: &Ctx<'_>,
+    score: f64,
+    message: impl FnOnce() -> String,
+    span: Option<std::ops::Range<usize>>,
+) -> Option<Verdict> {
+    let score = score.clamp(0.0, 100.0);
+    let message = if ctx.explain_passes || score < ctx.pass_mark {
+        message()
+    } else {
+        String::new()
+    };
     Some(Verdict {
-        score: score.clamp(0.0, 100.0),
+        score,
         message,
         span,
     })
@@ -47,14 +64,17 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
             if let Some(hard) = p.hard_s {
                 if secs > hard {
                     return verdict(
+                        ctx,
                         0.0,
-                        tr!(
-                            lang,
-                            "回复用了{:.0}秒，超过{:.0}秒（3分钟响应率按此计算），顾客可能已经走了",
-                            "replied after {:.0} s, over the {:.0} s limit (the 3-minute response rule)",
-                            secs,
-                            hard
-                        ),
+                        || {
+                            tr!(
+                                lang,
+                                "回复用了{:.0}秒，超过{:.0}秒（3分钟响应率按此计算），顾客可能已经走了",
+                                "replied after {:.0} s, over the {:.0} s limit (the 3-minute response rule)",
+                                secs,
+                                hard
+                            )
+                        },
                         None,
                     );
                 }
@@ -66,32 +86,34 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
             } else {
                 100.0 * (p.max_s - effective) / (p.max_s - p.good_s)
             };
-            let message = if score >= 100.0 {
-                tr!(
-                    lang,
-                    "{:.0}秒回复，及时",
-                    "replied in {:.0} s: prompt",
-                    secs
-                )
-            } else if allowance >= 1.0 {
-                tr!(
-                    lang,
-                    "{:.0}秒才回复（已扣除打字时间{:.0}秒），理想是{:.0}秒内",
-                    "replied in {:.0} s ({:.0} s allowed for typing); aim for {:.0} s",
-                    secs,
-                    allowance,
-                    p.good_s
-                )
-            } else {
-                tr!(
-                    lang,
-                    "{:.0}秒才回复，理想是{:.0}秒内",
-                    "replied in {:.0} s; aim for {:.0} s",
-                    secs,
-                    p.good_s
-                )
+            let message = || {
+                if score >= 100.0 {
+                    tr!(
+                        lang,
+                        "{:.0}秒回复，及时",
+                        "replied in {:.0} s: prompt",
+                        secs
+                    )
+                } else if allowance >= 1.0 {
+                    tr!(
+                        lang,
+                        "{:.0}秒才回复（已扣除打字时间{:.0}秒），理想是{:.0}秒内",
+                        "replied in {:.0} s ({:.0} s allowed for typing); aim for {:.0} s",
+                        secs,
+                        allowance,
+                        p.good_s
+                    )
+                } else {
+                    tr!(
+                        lang,
+                        "{:.0}秒才回复，理想是{:.0}秒内",
+                        "replied in {:.0} s; aim for {:.0} s",
+                        secs,
+                        p.good_s
+                    )
+                }
             };
-            verdict(score, message, None)
+            verdict(ctx, score, message, None)
         }
         Kind::Length(p) => {
             let over_chars = a.chars.saturating_sub(p.max_chars) as f64 / p.max_chars.max(1) as f64;
@@ -99,27 +121,33 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
             let over = over_chars.max(over_lines);
             if over <= 0.0 {
                 return verdict(
+                    ctx,
                     100.0,
-                    tr!(
-                        lang,
-                        "长度合适（{}字）",
-                        "length fine ({} characters)",
-                        a.chars
-                    ),
+                    || {
+                        tr!(
+                            lang,
+                            "长度合适（{}字）",
+                            "length fine ({} characters)",
+                            a.chars
+                        )
+                    },
                     None,
                 );
             }
             verdict(
+                ctx,
                 59.0 - 60.0 * over,
-                tr!(
-                    lang,
-                    "太长：{}字/{}行，建议不超过{}字、{}行，分几条短消息发",
-                    "too long: {} characters / {} lines; keep to {} characters and {} lines",
-                    a.chars,
-                    a.lines,
-                    p.max_chars,
-                    p.max_lines
-                ),
+                || {
+                    tr!(
+                        lang,
+                        "太长：{}字/{}行，建议不超过{}字、{}行，分几条短消息发",
+                        "too long: {} characters / {} lines; keep to {} characters and {} lines",
+                        a.chars,
+                        a.lines,
+                        p.max_chars,
+                        p.max_lines
+                    )
+                },
                 None,
             )
         }
@@ -135,21 +163,24 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                 })
             };
             let message = match lang {
-                crate::lang::Lang::Zh => p.message.clone(),
-                crate::lang::Lang::En => p.message_en.clone(),
+                crate::lang::Lang::Zh => &p.message,
+                crate::lang::Lang::En => &p.message_en,
             };
             match (p.mode, hit) {
                 (PhraseMode::Forbid, Some((_, span))) => {
-                    let found = a.norm.get(span.clone()).unwrap_or("").to_string();
-                    verdict(0.0, format!("{message}「{found}」"), Some(span))
+                    let found = a.norm.get(span.clone()).unwrap_or("");
+                    verdict(ctx, 0.0, || format!("{message}「{found}」"), Some(span))
                 }
-                (PhraseMode::Forbid, None) => {
-                    verdict(100.0, tr!(lang, "无问题用语", "no problem wording"), None)
-                }
+                (PhraseMode::Forbid, None) => verdict(
+                    ctx,
+                    100.0,
+                    || tr!(lang, "无问题用语", "no problem wording"),
+                    None,
+                ),
                 (PhraseMode::Require, Some((_, span))) => {
-                    verdict(100.0, tr!(lang, "做到了", "done"), Some(span))
+                    verdict(ctx, 100.0, || tr!(lang, "做到了", "done"), Some(span))
                 }
-                (PhraseMode::Require, None) => verdict(0.0, message, None),
+                (PhraseMode::Require, None) => verdict(ctx, 0.0, || message.clone(), None),
             }
         }
         Kind::Hedging if !ctx.answering => None,
@@ -158,47 +189,64 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                 let definite = !a.sizing.named.is_empty() || a.solution.is_some();
                 let found = a.norm.get(span.clone()).unwrap_or("");
                 verdict(
+                    ctx,
                     if definite { 40.0 } else { 0.0 },
-                    tr!(
-                        lang,
-                        "「{}」是含糊说法，顾客问了就给一个明确答案",
-                        "\u{300c}{}\u{300d} hedges: give one definite answer",
-                        found
-                    ),
+                    || {
+                        tr!(
+                            lang,
+                            "「{}」是含糊说法，顾客问了就给一个明确答案",
+                            "\u{300c}{}\u{300d} hedges: give one definite answer",
+                            found
+                        )
+                    },
                     Some(span.clone()),
                 )
             }
-            None => verdict(100.0, tr!(lang, "回答明确", "definite answer"), None),
+            None => verdict(
+                ctx,
+                100.0,
+                || tr!(lang, "回答明确", "definite answer"),
+                None,
+            ),
         },
         Kind::QuestionStyle => {
             if a.is_open_question {
                 verdict(
+                    ctx,
                     100.0,
-                    tr!(
-                        lang,
-                        "用开放式问题了解需求",
-                        "open question to find the need"
-                    ),
+                    || {
+                        tr!(
+                            lang,
+                            "用开放式问题了解需求",
+                            "open question to find the need"
+                        )
+                    },
                     None,
                 )
             } else if a.is_question {
                 verdict(
+                    ctx,
                     65.0,
-                    tr!(
-                        lang,
-                        "封闭式提问只能得到是/否，换成开放式问题（如“您平时穿什么码呢？”）更能了解需求",
-                        "a yes/no question; an open one (\"what size do you usually wear?\") finds the need better"
-                    ),
+                    || {
+                        tr!(
+                            lang,
+                            "封闭式提问只能得到是/否，换成开放式问题（如“您平时穿什么码呢？”）更能了解需求",
+                            "a yes/no question; an open one (\"what size do you usually wear?\") finds the need better"
+                        )
+                    },
                     None,
                 )
             } else {
                 verdict(
+                    ctx,
                     0.0,
-                    tr!(
-                        lang,
-                        "顾客还没说需求，回复里没有问题去了解",
-                        "the customer has not said what they need and the reply asks nothing"
-                    ),
+                    || {
+                        tr!(
+                            lang,
+                            "顾客还没说需求，回复里没有问题去了解",
+                            "the customer has not said what they need and the reply asks nothing"
+                        )
+                    },
                     None,
                 )
             }
@@ -208,36 +256,45 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
             let ratio = with / ctx.reply_number as f64;
             if ratio < p.min_ratio {
                 verdict(
+                    ctx,
                     50.0,
-                    tr!(
-                        lang,
-                        "{}条回复里只有{}条带表情，语气偏冷，可以偶尔加个～或😊",
-                        "{} replies, {} with an emoticon: a little cold; add one now and then",
-                        ctx.reply_number,
-                        with
-                    ),
+                    || {
+                        tr!(
+                            lang,
+                            "{}条回复里只有{}条带表情，语气偏冷，可以偶尔加个～或😊",
+                            "{} replies, {} with an emoticon: a little cold; add one now and then",
+                            ctx.reply_number,
+                            with
+                        )
+                    },
                     None,
                 )
             } else if ratio > p.max_ratio {
                 verdict(
+                    ctx,
                     50.0,
-                    tr!(
-                        lang,
-                        "表情用得太多（{}条里{}条），显得不够专业",
-                        "too many emoticons ({} of {} replies)",
-                        ctx.reply_number,
-                        with
-                    ),
+                    || {
+                        tr!(
+                            lang,
+                            "表情用得太多（{}条里{}条），显得不够专业",
+                            "too many emoticons ({} of {} replies)",
+                            ctx.reply_number,
+                            with
+                        )
+                    },
                     a.emoticon.clone(),
                 )
             } else {
                 verdict(
+                    ctx,
                     100.0,
-                    tr!(
-                        lang,
-                        "语气亲切，表情适度",
-                        "warm tone, emoticons in moderation"
-                    ),
+                    || {
+                        tr!(
+                            lang,
+                            "语气亲切，表情适度",
+                            "warm tone, emoticons in moderation"
+                        )
+                    },
                     a.emoticon.clone(),
                 )
             }
@@ -262,132 +319,161 @@ fn sizing(ctx: &Ctx<'_>) -> Option<Verdict> {
     if !s.measurements_known {
         if s.asked_measurements {
             return verdict(
+                ctx,
                 100.0,
-                tr!(
-                    lang,
-                    "先问身高体重再推荐尺码，正确",
-                    "asked for height and weight first: right"
-                ),
+                || {
+                    tr!(
+                        lang,
+                        "先问身高体重再推荐尺码，正确",
+                        "asked for height and weight first: right"
+                    )
+                },
                 None,
             );
         }
         if let Some(m) = s.named.first() {
             return verdict(
+                ctx,
                 40.0,
-                tr!(
-                    lang,
-                    "还不知道顾客身高体重就推荐了{}码，应先问清楚",
-                    "recommended {} without knowing height and weight: ask first",
-                    m.size
-                ),
+                || {
+                    tr!(
+                        lang,
+                        "还不知道顾客身高体重就推荐了{}码，应先问清楚",
+                        "recommended {} without knowing height and weight: ask first",
+                        m.size
+                    )
+                },
                 Some(m.range.clone()),
             );
         }
         return verdict(
+            ctx,
             0.0,
-            tr!(
-                lang,
-                "顾客问尺码，但回复既没问身高体重也没给建议",
-                "the customer asked about size; the reply neither asks for measurements nor advises"
-            ),
+            || {
+                tr!(
+                    lang,
+                    "顾客问尺码，但回复既没问身高体重也没给建议",
+                    "the customer asked about size; the reply neither asks for measurements nor advises"
+                )
+            },
             None,
         );
     }
-    let right = s.right.join("/");
+    let right = || s.right.join("/");
     let Some(primary) = s.named.first() else {
         if let Some(span) = &s.chart_pointer {
             return verdict(
+                ctx,
                 0.0,
-                tr!(
-                    lang,
-                    "只让顾客自己看尺码表，等于没回答；按顾客的身高体重应推荐{}码",
-                    "only points to the size chart; for these measurements say {}",
-                    right
-                ),
+                || {
+                    tr!(
+                        lang,
+                        "只让顾客自己看尺码表，等于没回答；按顾客的身高体重应推荐{}码",
+                        "only points to the size chart; for these measurements say {}",
+                        right()
+                    )
+                },
                 Some(span.clone()),
             );
         }
         return verdict(
+            ctx,
             0.0,
-            tr!(
-                lang,
-                "没有给出尺码建议；按顾客的身高体重应推荐{}码",
-                "no size given; for these measurements say {}",
-                right
-            ),
+            || {
+                tr!(
+                    lang,
+                    "没有给出尺码建议；按顾客的身高体重应推荐{}码",
+                    "no size given; for these measurements say {}",
+                    right()
+                )
+            },
             None,
         );
     };
     if !s.right.contains(&primary.size) {
         return verdict(
+            ctx,
             0.0,
-            tr!(
-                lang,
-                "推荐{}码不对：按尺码表，顾客的身高体重对应{}码，错码是退货的主因",
-                "{} is the wrong size: the chart gives {} for these measurements",
-                primary.size,
-                right
-            ),
+            || {
+                tr!(
+                    lang,
+                    "推荐{}码不对：按尺码表，顾客的身高体重对应{}码，错码是退货的主因",
+                    "{} is the wrong size: the chart gives {} for these measurements",
+                    primary.size,
+                    right()
+                )
+            },
             Some(primary.range.clone()),
         );
     }
     let mut score: f64 = 70.0;
-    let mut notes: Vec<String> = Vec::new();
     if s.reason.is_some() {
         score += 15.0;
-    } else {
-        notes.push(tr!(
-            lang,
-            "没说理由（按身高体重/版型）",
-            "no reason given (height, weight, cut)"
-        ));
     }
     let has_alternative = s.named.len() > 1 && s.fit_words.is_some();
     if has_alternative {
         score += 15.0;
     } else if s.named.len() > 1 {
         score -= 20.0;
-        notes.push(tr!(
-            lang,
-            "给了几个码却没说按什么选",
-            "several sizes with no word on how to choose"
-        ));
-    } else {
-        notes.push(tr!(
-            lang,
-            "可以补一句按喜好的备选（喜欢宽松选大一码）",
-            "add an alternative tied to fit (one size up for a looser fit)"
-        ));
     }
-    if let Some(h) = &a.hedge {
+    if a.hedge.is_some() {
         score -= 30.0;
-        notes.push(tr!(
-            lang,
-            "「{}」显得不确定",
-            "\u{300c}{}\u{300d} sounds unsure",
-            a.norm.get(h.clone()).unwrap_or("")
-        ));
     }
     if s.chart_pointer.is_some() {
         score -= 20.0;
-        notes.push(tr!(
-            lang,
-            "又让顾客自己看尺码表",
-            "still sends the buyer to the size chart"
-        ));
     }
-    let head = tr!(lang, "推荐{}码正确", "{} is right", primary.size);
-    let message = if notes.is_empty() {
-        tr!(
-            lang,
-            "{}，有理由也有备选",
-            "{}, with a reason and an alternative",
-            head
-        )
-    } else {
-        format!("{head}; {}", notes.join("; "))
+    let message = || {
+        let mut notes: Vec<String> = Vec::new();
+        if s.reason.is_none() {
+            notes.push(tr!(
+                lang,
+                "没说理由（按身高体重/版型）",
+                "no reason given (height, weight, cut)"
+            ));
+        }
+        if !has_alternative {
+            notes.push(if s.named.len() > 1 {
+                tr!(
+                    lang,
+                    "给了几个码却没说按什么选",
+                    "several sizes with no word on how to choose"
+                )
+            } else {
+                tr!(
+                    lang,
+                    "可以补一句按喜好的备选（喜欢宽松选大一码）",
+                    "add an alternative tied to fit (one size up for a looser fit)"
+                )
+            });
+        }
+        if let Some(h) = &a.hedge {
+            notes.push(tr!(
+                lang,
+                "「{}」显得不确定",
+                "\u{300c}{}\u{300d} sounds unsure",
+                a.norm.get(h.clone()).unwrap_or("")
+            ));
+        }
+        if s.chart_pointer.is_some() {
+            notes.push(tr!(
+                lang,
+                "又让顾客自己看尺码表",
+                "still sends the buyer to the size chart"
+            ));
+        }
+        let head = tr!(lang, "推荐{}码正确", "{} is right", primary.size);
+        if notes.is_empty() {
+            tr!(
+                lang,
+                "{}，有理由也有备选",
+                "{}, with a reason and an alternative",
+                head
+            )
+        } else {
+            format!("{head}; {}", notes.join("; "))
+        }
     };
-    verdict(score, message, Some(primary.range.clone()))
+    verdict(ctx, score, message, Some(primary.range.clone()))
 }
 
 fn upsell(ctx: &Ctx<'_>, params: &super::kinds::UpsellParams) -> Option<Verdict> {
@@ -397,20 +483,24 @@ fn upsell(ctx: &Ctx<'_>, params: &super::kinds::UpsellParams) -> Option<Verdict>
     let product = ctx.product?;
     if let Some((name, span)) = &a.add_on {
         return verdict(
+            ctx,
             100.0,
-            tr!(lang, "连带推荐了{}", "recommended {} as an add-on", name),
+            || tr!(lang, "连带推荐了{}", "recommended {} as an add-on", name),
             Some(span.clone()),
         );
     }
     let moment = params.moments == 0 || ctx.state.pending_topics & params.moments != 0;
     if let Some(span) = a.promotion.as_ref().filter(|_| moment) {
         return verdict(
+            ctx,
             80.0,
-            tr!(
-                lang,
-                "提到了优惠门槛，再点名一件搭配商品更好",
-                "mentioned the promotion; naming a matching item is better still"
-            ),
+            || {
+                tr!(
+                    lang,
+                    "提到了优惠门槛，再点名一件搭配商品更好",
+                    "mentioned the promotion; naming a matching item is better still"
+                )
+            },
             Some(span.clone()),
         );
     }
@@ -439,14 +529,17 @@ fn upsell(ctx: &Ctx<'_>, params: &super::kinds::UpsellParams) -> Option<Verdict>
         return None;
     }
     verdict(
+        ctx,
         0.0,
-        tr!(
-            lang,
-            "没有连带推荐，可以顺带推荐{}{}",
-            "no add-on recommended; suggest {}{}",
-            names.join("、"),
-            nudge
-        ),
+        || {
+            tr!(
+                lang,
+                "没有连带推荐，可以顺带推荐{}{}",
+                "no add-on recommended; suggest {}{}",
+                names.join("、"),
+                nudge
+            )
+        },
         None,
     )
 }
@@ -459,14 +552,17 @@ fn bargaining(ctx: &Ctx<'_>) -> Option<Verdict> {
     if let Some((yuan, span)) = &a.concession {
         if *yuan > f64::from(shop.max_discount) {
             return verdict(
+                ctx,
                 0.0,
-                tr!(
-                    lang,
-                    "让了{}元，超出权限（最多{}元）",
-                    "conceded {} yuan, beyond the {} yuan you may give",
-                    yuan,
-                    shop.max_discount
-                ),
+                || {
+                    tr!(
+                        lang,
+                        "让了{}元，超出权限（最多{}元）",
+                        "conceded {} yuan, beyond the {} yuan you may give",
+                        yuan,
+                        shop.max_discount
+                    )
+                },
                 Some(span.clone()),
             );
         }
@@ -480,65 +576,83 @@ fn bargaining(ctx: &Ctx<'_>) -> Option<Verdict> {
             .or_else(|| a.gift_offer.clone());
         if first_ask && a.personal.is_none() {
             return verdict(
+                ctx,
                 35.0,
-                tr!(
-                    lang,
-                    "顾客第一次开口就让步，容易让人觉得价格有水分；先讲价值守住价格",
-                    "conceded on the first ask: hold the price and argue value first"
-                ),
+                || {
+                    tr!(
+                        lang,
+                        "顾客第一次开口就让步，容易让人觉得价格有水分；先讲价值守住价格",
+                        "conceded on the first ask: hold the price and argue value first"
+                    )
+                },
                 span,
             );
         }
         if a.personal.is_some() {
             return verdict(
+                ctx,
                 100.0,
-                tr!(
-                    lang,
-                    "让步在权限内，并且让顾客感到是特意争取的",
-                    "a small concession within authority, framed as hard-won"
-                ),
+                || {
+                    tr!(
+                        lang,
+                        "让步在权限内，并且让顾客感到是特意争取的",
+                        "a small concession within authority, framed as hard-won"
+                    )
+                },
                 span,
             );
         }
         return verdict(
+            ctx,
             70.0,
-            tr!(
-                lang,
-                "让步在权限内，但来得太轻松；说成“帮您申请”会更珍贵",
-                "within authority but too easy; frame it as a favour you asked for"
-            ),
+            || {
+                tr!(
+                    lang,
+                    "让步在权限内，但来得太轻松；说成“帮您申请”会更珍贵",
+                    "within authority but too easy; frame it as a favour you asked for"
+                )
+            },
             span,
         );
     }
     if let Some(span) = a.value.as_ref().or(a.product_facts.as_ref()) {
         return verdict(
+            ctx,
             100.0,
-            tr!(
-                lang,
-                "守住了价格，并讲了商品价值",
-                "held the price and argued value"
-            ),
+            || {
+                tr!(
+                    lang,
+                    "守住了价格，并讲了商品价值",
+                    "held the price and argued value"
+                )
+            },
             Some(span.clone()),
         );
     }
     if let Some(span) = &a.brush_off {
         return verdict(
+            ctx,
             20.0,
-            tr!(
-                lang,
-                "生硬拒绝，没有讲价值也没有给台阶",
-                "a flat no, with no value argument and no way forward"
-            ),
+            || {
+                tr!(
+                    lang,
+                    "生硬拒绝，没有讲价值也没有给台阶",
+                    "a flat no, with no value argument and no way forward"
+                )
+            },
             Some(span.clone()),
         );
     }
     verdict(
+        ctx,
         45.0,
-        tr!(
-            lang,
-            "顾客在议价，回复没有回应：守住价格，讲讲品质和售后",
-            "the customer is bargaining and the reply ignores it: hold the price, argue value"
-        ),
+        || {
+            tr!(
+                lang,
+                "顾客在议价，回复没有回应：守住价格，讲讲品质和售后",
+                "the customer is bargaining and the reply ignores it: hold the price, argue value"
+            )
+        },
         None,
     )
 }
@@ -547,72 +661,85 @@ fn recovery(ctx: &Ctx<'_>, excuse_chars: usize) -> Option<Verdict> {
     let lang = ctx.scorer.lang;
     let a = ctx.analysis;
     let mut score: f64 = 15.0;
-    let mut good = Vec::new();
-    let mut missing = Vec::new();
     if a.apology.is_some() {
         score += 30.0;
-        good.push(tr!(lang, "道歉", "apology"));
-    } else {
-        missing.push(tr!(lang, "真诚道歉", "a sincere apology"));
     }
     if a.solution.is_some() {
         score += 35.0;
-        good.push(tr!(lang, "具体方案", "a concrete action"));
-    } else {
-        missing.push(tr!(lang, "具体怎么处理", "what you will do"));
     }
     if a.time.is_some() {
         score += 20.0;
-        good.push(tr!(lang, "时间", "a time"));
-    } else {
-        missing.push(tr!(lang, "什么时候办好", "by when"));
     }
     let mut span = a.solution.clone().or_else(|| a.apology.clone());
-    let mut problems = Vec::new();
     if let Some(b) = &a.blame {
         score = score.min(40.0) - 20.0;
         span = Some(b.clone());
-        problems.push(tr!(
-            lang,
-            "「{}」在推卸责任",
-            "\u{300c}{}\u{300d} shifts the blame",
-            a.norm.get(b.clone()).unwrap_or("")
-        ));
     }
-    if let Some(e) = &a.excuse {
-        if a.chars > excuse_chars {
-            score -= 15.0;
-            problems.push(tr!(lang, "解释太多", "too much explaining"));
-            span = span.or(Some(e.clone()));
+    let over_explained = a.excuse.is_some() && a.chars > excuse_chars;
+    if let Some(e) = a.excuse.as_ref().filter(|_| over_explained) {
+        score -= 15.0;
+        span = span.or(Some(e.clone()));
+    }
+    let pressured = a.review_pressure.is_some() && a.solution.is_none();
+    if let Some(r) = a.review_pressure.as_ref().filter(|_| pressured) {
+        score -= 30.0;
+        span = Some(r.clone());
+    }
+    let message = || {
+        let mut good = Vec::new();
+        let mut missing = Vec::new();
+        if a.apology.is_some() {
+            good.push(tr!(lang, "道歉", "apology"));
+        } else {
+            missing.push(tr!(lang, "真诚道歉", "a sincere apology"));
         }
-    }
-    if let Some(r) = &a.review_pressure {
-        if a.solution.is_none() {
-            score -= 30.0;
-            span = Some(r.clone());
+        if a.solution.is_some() {
+            good.push(tr!(lang, "具体方案", "a concrete action"));
+        } else {
+            missing.push(tr!(lang, "具体怎么处理", "what you will do"));
+        }
+        if a.time.is_some() {
+            good.push(tr!(lang, "时间", "a time"));
+        } else {
+            missing.push(tr!(lang, "什么时候办好", "by when"));
+        }
+        let mut problems = Vec::new();
+        if let Some(b) = &a.blame {
+            problems.push(tr!(
+                lang,
+                "「{}」在推卸责任",
+                "\u{300c}{}\u{300d} shifts the blame",
+                a.norm.get(b.clone()).unwrap_or("")
+            ));
+        }
+        if over_explained {
+            problems.push(tr!(lang, "解释太多", "too much explaining"));
+        }
+        if pressured {
             problems.push(tr!(
                 lang,
                 "问题还没解决就提评价",
                 "brings up the review before fixing anything"
             ));
         }
-    }
-    let sep = tr!(lang, "、", ", ");
-    let mut message = String::new();
-    if !good.is_empty() {
-        message.push_str(&tr!(lang, "有{}", "has {}", good.join(&sep)));
-    }
-    if !missing.is_empty() {
-        if !message.is_empty() {
-            message.push_str("; ");
+        let sep = tr!(lang, "、", ", ");
+        let mut message = String::new();
+        if !good.is_empty() {
+            message.push_str(&tr!(lang, "有{}", "has {}", good.join(&sep)));
         }
-        message.push_str(&tr!(lang, "缺{}", "lacks {}", missing.join(&sep)));
-    }
-    if !problems.is_empty() {
-        message.push_str("; ");
-        message.push_str(&problems.join("; "));
-    }
-    verdict(score, message, span)
+        if !missing.is_empty() {
+            if !message.is_empty() {
+                message.push_str("; ");
+            }
+            message.push_str(&tr!(lang, "缺{}", "lacks {}", missing.join(&sep)));
+        }
+        if !problems.is_empty() {
+            message.push_str("; ");
+            message.push_str(&problems.join("; "));
+        }
+        message
+    };
+    verdict(ctx, score, message, span)
 }
 
 fn over_promise(ctx: &Ctx<'_>, phrases: &super::text::PhraseSet) -> Option<Verdict> {
@@ -622,50 +749,60 @@ fn over_promise(ctx: &Ctx<'_>, phrases: &super::text::PhraseSet) -> Option<Verdi
     if let Some((yuan, span)) = &a.compensation {
         if *yuan > f64::from(shop.max_compensation) {
             return verdict(
+                ctx,
                 0.0,
-                tr!(
-                    lang,
-                    "承诺补偿{}元，超出店铺权限（最多{}元）",
-                    "promised {} yuan of compensation, beyond the shop's {} yuan",
-                    yuan,
-                    shop.max_compensation
-                ),
+                || {
+                    tr!(
+                        lang,
+                        "承诺补偿{}元，超出店铺权限（最多{}元）",
+                        "promised {} yuan of compensation, beyond the shop's {} yuan",
+                        yuan,
+                        shop.max_compensation
+                    )
+                },
                 Some(span.clone()),
             );
         }
     }
     if let Some((_, span)) = phrases.find_first(&a.norm) {
         return verdict(
+            ctx,
             0.0,
-            tr!(
-                lang,
-                "「{}」超出店铺政策的承诺",
-                "\u{300c}{}\u{300d} promises more than the shop's policy",
-                a.norm.get(span.clone()).unwrap_or("")
-            ),
-            Some(span),
+            || {
+                tr!(
+                    lang,
+                    "「{}」超出店铺政策的承诺",
+                    "\u{300c}{}\u{300d} promises more than the shop's policy",
+                    a.norm.get(span.clone()).unwrap_or("")
+                )
+            },
+            Some(span.clone()),
         );
     }
     if let Some(order) = ctx.situation.order {
         if let (Some(days), Some(span)) = (order.days_since_delivery, a.norm.find("退差价")) {
             if days > shop.price_protection_days {
                 return verdict(
+                    ctx,
                     0.0,
-                    tr!(
-                        lang,
-                        "签收已{}天，超过{}天价保期，不能承诺退差价",
-                        "delivered {} days ago, past the {}-day price protection: no refund of the difference",
-                        days,
-                        shop.price_protection_days
-                    ),
+                    || {
+                        tr!(
+                            lang,
+                            "签收已{}天，超过{}天价保期，不能承诺退差价",
+                            "delivered {} days ago, past the {}-day price protection: no refund of the difference",
+                            days,
+                            shop.price_protection_days
+                        )
+                    },
                     Some(span..span + "退差价".len()),
                 );
             }
         }
     }
     verdict(
+        ctx,
         100.0,
-        tr!(lang, "承诺在权限内", "promises within policy"),
+        || tr!(lang, "承诺在权限内", "promises within policy"),
         None,
     )
 }
@@ -678,41 +815,53 @@ fn specifics(ctx: &Ctx<'_>) -> Option<Verdict> {
     let facts = a.product_facts.clone().or_else(|| a.figure.clone());
     match (facts, &a.vague) {
         (Some(span), None) => verdict(
+            ctx,
             100.0,
-            tr!(
-                lang,
-                "用具体信息回答了顾客的疑问",
-                "answered with specific facts"
-            ),
+            || {
+                tr!(
+                    lang,
+                    "用具体信息回答了顾客的疑问",
+                    "answered with specific facts"
+                )
+            },
             Some(span),
         ),
         (Some(_), Some(v)) => verdict(
+            ctx,
             75.0,
-            tr!(
-                lang,
-                "有具体信息，但「{}」这类空话可以省掉",
-                "specific, but \u{300c}{}\u{300d} adds nothing",
-                a.norm.get(v.clone()).unwrap_or("")
-            ),
+            || {
+                tr!(
+                    lang,
+                    "有具体信息，但「{}」这类空话可以省掉",
+                    "specific, but \u{300c}{}\u{300d} adds nothing",
+                    a.norm.get(v.clone()).unwrap_or("")
+                )
+            },
             Some(v.clone()),
         ),
         (None, Some(v)) => verdict(
+            ctx,
             10.0,
-            tr!(
-                lang,
-                "「{}」只是空口保证；挑剔的顾客要的是具体数据：成分、克重、检测、退换保障",
-                "\u{300c}{}\u{300d} is an empty assurance; give figures, materials, tests, guarantees",
-                a.norm.get(v.clone()).unwrap_or("")
-            ),
+            || {
+                tr!(
+                    lang,
+                    "「{}」只是空口保证；挑剔的顾客要的是具体数据：成分、克重、检测、退换保障",
+                    "\u{300c}{}\u{300d} is an empty assurance; give figures, materials, tests, guarantees",
+                    a.norm.get(v.clone()).unwrap_or("")
+                )
+            },
             Some(v.clone()),
         ),
         (None, None) => verdict(
+            ctx,
             30.0,
-            tr!(
-                lang,
-                "顾客问的是细节，回复没有给出具体信息",
-                "a detailed question, and the reply gives no specifics"
-            ),
+            || {
+                tr!(
+                    lang,
+                    "顾客问的是细节，回复没有给出具体信息",
+                    "a detailed question, and the reply gives no specifics"
+                )
+            },
             None,
         ),
     }

@@ -9,7 +9,7 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 
 use super::text;
@@ -1257,10 +1257,38 @@ const Q_WORDS: &[(&str, QWord)] = &[
 
 static Q_AC: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
     AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::DFA))
         .match_kind(MatchKind::LeftmostLongest)
         .build(Q_WORDS.iter().map(|&(p, _)| p))
         .ok()
 });
+
+/// Whether any question word of the given kinds occurs at all (a match of the leftmost-longest
+/// search is always such an occurrence, so without one no search can report that kind).
+fn any_q_word(text: &str, kinds: &[QWord]) -> bool {
+    fn build(kinds: &[QWord]) -> Option<AhoCorasick> {
+        AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
+            .match_kind(MatchKind::Standard)
+            .build(
+                Q_WORDS
+                    .iter()
+                    .filter(|(_, k)| kinds.contains(k))
+                    .map(|&(p, _)| p),
+            )
+            .ok()
+    }
+    static ASKING: LazyLock<Option<AhoCorasick>> =
+        LazyLock::new(|| build(&[QWord::Open, QWord::YesNo]));
+    static OPEN: LazyLock<Option<AhoCorasick>> =
+        LazyLock::new(|| build(&[QWord::Open, QWord::OpenIfMarked]));
+    let ac = match kinds {
+        [QWord::Open, QWord::YesNo] => ASKING.as_ref(),
+        [QWord::Open, QWord::OpenIfMarked] => OPEN.as_ref(),
+        _ => None,
+    };
+    ac.is_none_or(|ac| ac.is_match(text))
+}
 
 fn q_words(text: &str) -> impl Iterator<Item = QWord> + '_ {
     Q_AC.as_ref().into_iter().flat_map(move |ac| {
@@ -1296,12 +1324,16 @@ pub fn is_question(text: &str) -> bool {
     if t.ends_with('呢') || ends_with_particle_me(t) {
         return true;
     }
-    q_words(text).any(|k| matches!(k, QWord::Open | QWord::YesNo))
+    any_q_word(text, &[QWord::Open, QWord::YesNo])
+        && q_words(text).any(|k| matches!(k, QWord::Open | QWord::YesNo))
 }
 
 /// Whether a message asks an open question (什么, 哪, 怎么, 多少, 几, 如何, 平时 …) rather than
 /// a yes/no one: a clause ending in 吗 is yes/no even when it contains a question word.
 pub fn is_open_question(text: &str) -> bool {
+    if !any_q_word(text, &[QWord::Open, QWord::OpenIfMarked]) {
+        return false;
+    }
     let mut start = 0;
     let ends = text
         .char_indices()

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::text::{PhraseSet, normalize};
 
@@ -124,6 +124,7 @@ impl Lexicon {
             }
         }
         let automaton = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .ok();
@@ -189,6 +190,7 @@ impl Topics {
         Topics {
             names: raw.keys().cloned().collect(),
             automaton: AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::DFA))
                 .match_kind(MatchKind::Standard)
                 .build(&patterns)
                 .ok(),

@@ -78,6 +78,12 @@ struct CompiledWhen {
 #[derive(Debug)]
 struct ProductNames {
     names: Vec<Vec<char>>,
+    /// The same names as strings.
+    strings: Vec<String>,
+    /// Flat index of the first name in the scorer's name matcher.
+    first: usize,
+    /// Indices of the products it pairs with that the catalog has, in `pairs_with` order.
+    pairs: Vec<usize>,
 }
 
 /// The compiled rubric and catalog: build once, score many replies.
@@ -89,6 +95,8 @@ pub struct Scorer {
     lexicon: Lexicon,
     pub catalog: Catalog,
     product_names: Vec<ProductNames>,
+    /// Every product name, in product order, flat.
+    name_matcher: analysis::NameMatcher,
     lang: Lang,
     explain_passes: bool,
     /// Per threshold (free shipping first, then promotions): the number, "满N" and "N包邮".
@@ -243,19 +251,43 @@ impl Scorer {
                 }
             }
         }
-        let product_names = content
+        let mut flat_names = 0;
+        let product_names: Vec<ProductNames> = content
             .catalog
             .products
             .iter()
-            .map(|p| ProductNames {
-                names: p
-                    .names()
-                    .map(|n| text::normalize(n).chars().collect())
-                    .collect(),
+            .map(|p| {
+                let strings: Vec<String> = p.names().map(text::normalize).collect();
+                let first = flat_names;
+                flat_names += strings.len();
+                ProductNames {
+                    first,
+                    names: strings.iter().map(|n| n.chars().collect()).collect(),
+                    strings,
+                    pairs: p
+                        .pairs_with
+                        .iter()
+                        .filter_map(|id| {
+                            let paired = content.catalog.product(id.get_ref())?;
+                            content
+                                .catalog
+                                .products
+                                .iter()
+                                .position(|x| x.id() == paired.id())
+                        })
+                        .collect(),
+                }
             })
             .collect();
+        let name_matcher = analysis::NameMatcher::new(
+            product_names
+                .iter()
+                .flat_map(|p| p.strings.iter().cloned())
+                .collect(),
+        );
         match lexicon {
             Some(lexicon) if problems.is_empty() => Ok(Scorer {
+                name_matcher,
                 dimensions,
                 checks,
                 topics,
@@ -329,11 +361,12 @@ impl Scorer {
 
     /// The catalog product a message most likely talks about, by name or alias (fuzzy).
     pub fn product_in(&self, message: &str) -> Option<&str> {
-        let norm: Vec<char> = text::normalize(message).chars().collect();
+        let norm = text::normalize(message);
+        let mut hay = analysis::NameHay::new(&self.name_matcher, &norm);
         let mut best: Option<(f64, usize)> = None;
         for (index, product) in self.product_names.iter().enumerate() {
-            for name in &product.names {
-                let score = analysis::fuzzy_contains(&norm, name);
+            for (j, name) in product.names.iter().enumerate() {
+                let score = hay.score(product.first + j, name);
                 if score >= analysis::FUZZY_MIN && best.is_none_or(|(b, _)| score > b) {
                     best = Some((score, index));
                 }
@@ -402,6 +435,8 @@ impl Scorer {
                 answering,
                 first_reply,
                 reply_number,
+                pass_mark: check.kind.pass_mark(),
+                explain_passes: self.explain_passes,
             };
             let Some(verdict) = checks::evaluate(&check.kind, &ctx) else {
                 continue; // the check found nothing to judge

@@ -6,12 +6,12 @@
 
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 /// Traditional → simplified pairs for characters that show up in shop chat, sorted by the
 /// traditional code point so that it can be binary-searched.
 #[rustfmt::skip]
-static TRAD_TO_SIMP: &[(char, char)] = &[
+const TRAD_TO_SIMP: &[(char, char)] = &[
     ('丟', '丢'), ('並', '并'), ('來', '来'), ('係', '系'), ('倉', '仓'), ('個', '个'), ('們', '们'), ('側', '侧'),
     ('偽', '伪'), ('備', '备'), ('傳', '传'), ('傷', '伤'), ('僅', '仅'), ('價', '价'), ('億', '亿'), ('儘', '尽'),
     ('償', '偿'), ('優', '优'), ('儲', '储'), ('兒', '儿'), ('內', '内'), ('兩', '两'), ('別', '别'), ('則', '则'),
@@ -64,6 +64,26 @@ static TRAD_TO_SIMP: &[(char, char)] = &[
     ('麽', '么'), ('黃', '黄'), ('點', '点'), ('齡', '龄'),
 ];
 
+/// First and last code point of the CJK block that [`TRAD_TO_SIMP`] covers.
+const CJK_FIRST: u32 = 0x4E00;
+const CJK_LAST: u32 = 0x9FFF;
+
+/// One bit per code point of the CJK block: set for the traditional characters of
+/// [`TRAD_TO_SIMP`], so that most characters need no binary search.
+static TRAD_BITS: [u64; ((CJK_LAST - CJK_FIRST + 1) as usize).div_ceil(64)] = {
+    let mut bits = [0u64; ((CJK_LAST - CJK_FIRST + 1) as usize).div_ceil(64)];
+    let mut i = 0;
+    while i < TRAD_TO_SIMP.len() {
+        let cp = TRAD_TO_SIMP[i].0 as u32;
+        if cp >= CJK_FIRST && cp <= CJK_LAST {
+            let off = (cp - CJK_FIRST) as usize;
+            bits[off / 64] |= 1 << (off % 64);
+        }
+        i += 1;
+    }
+    bits
+};
+
 /// Maps one character to its normalised form.
 #[inline]
 fn normalize_char(c: char) -> char {
@@ -86,7 +106,7 @@ fn normalize_char(c: char) -> char {
         0x2018 | 0x2019 => '\'',                  // ‘ ’
         0x2010 | 0x2013 | 0x2014 | 0x2015 => '-', // ‐ – — ―
         0x301C => '~',                            // 〜 wave dash
-        0x4E00..=0x9FFF => match TRAD_TO_SIMP.binary_search_by_key(&c, |&(t, _)| t) {
+        CJK_FIRST..=CJK_LAST => match TRAD_TO_SIMP.binary_search_by_key(&c, |&(t, _)| t) {
             Ok(i) => TRAD_TO_SIMP.get(i).map(|&(_, s)| s).unwrap_or(c),
             Err(_) => c,
         },
@@ -99,9 +119,39 @@ fn normalize_char(c: char) -> char {
 /// characters → simplified. Every input character maps to exactly one output character.
 pub fn normalize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        out.push(normalize_char(c));
+    let bytes = s.as_bytes();
+    // Unchanged runs are copied in bulk; `run` is where the current one starts.
+    let mut run = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x80 {
+            if b.is_ascii_uppercase() {
+                out.push_str(s.get(run..i).unwrap_or(""));
+                out.push(char::from(b.to_ascii_lowercase()));
+                run = i + 1;
+            }
+            i += 1;
+            continue;
+        }
+        let Some(c) = s.get(i..).and_then(|r| r.chars().next()) else {
+            break;
+        };
+        let len = c.len_utf8();
+        let cp = c as u32;
+        let changed = if (CJK_FIRST..=CJK_LAST).contains(&cp) {
+            let off = (cp - CJK_FIRST) as usize;
+            TRAD_BITS[off / 64] & (1 << (off % 64)) != 0
+        } else {
+            normalize_char(c) != c
+        };
+        if changed {
+            out.push_str(s.get(run..i).unwrap_or(""));
+            out.push(normalize_char(c));
+            run = i + len;
+        }
+        i += len;
     }
+    out.push_str(s.get(run..).unwrap_or(""));
     out
 }
 
@@ -145,6 +195,7 @@ impl PhraseSet {
             None
         } else {
             AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::DFA))
                 .match_kind(MatchKind::LeftmostLongest)
                 .build(&patterns)
                 .ok()

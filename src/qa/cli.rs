@@ -193,7 +193,10 @@ fn check_outputs(opts: &ScoreOptions) -> Result<(), String> {
         .filter(|p| p.as_str() != "-")
         .filter_map(|p| fs::canonicalize(p).ok())
         .collect();
-    for out in [&opts.out, &opts.report, &opts.partial].into_iter().flatten() {
+    for out in [&opts.out, &opts.report, &opts.partial]
+        .into_iter()
+        .flatten()
+    {
         if let Ok(canon) = fs::canonicalize(out) {
             if inputs.contains(&canon) {
                 return Err(format!(

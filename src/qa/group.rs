@@ -237,12 +237,21 @@ mod tests {
         g.push(rec("old", 0, 1), &mut closed).unwrap();
         g.push(rec("new", 100_000, 2), &mut closed).unwrap();
         for i in 0..(SWEEP_EVERY as i64 * 2) {
-            g.push(rec(&format!("c{i}"), 5 + i % 5, i as u64 + 3), &mut closed).unwrap();
+            g.push(rec(&format!("c{i}"), 5 + i % 5, i as u64 + 3), &mut closed)
+                .unwrap();
         }
         g.push(rec("old", 5, 9_999), &mut closed).unwrap();
         g.finish(&mut closed);
         assert!(closed.iter().all(|c| c.id != "old#2"));
-        assert_eq!(closed.iter().find(|c| c.id == "old").unwrap().messages.len(), 2);
+        assert_eq!(
+            closed
+                .iter()
+                .find(|c| c.id == "old")
+                .unwrap()
+                .messages
+                .len(),
+            2
+        );
     }
 
     #[test]
