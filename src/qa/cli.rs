@@ -76,15 +76,7 @@ fn split_list(s: Option<&str>) -> Vec<String> {
 }
 
 fn parse_columns(s: Option<&str>) -> Result<Vec<(String, String)>, String> {
-    const FIELDS: &[&str] = &[
-        "conversation",
-        "ts",
-        "role",
-        "agent",
-        "text",
-        "product",
-        "event",
-    ];
+    use super::input::csv::FIELDS;
     let mut out = Vec::new();
     for pair in split_list(s) {
         let Some((field, header)) = pair.split_once('=') else {

@@ -24,7 +24,7 @@ use crate::qa::record::{BadLine, Loc};
 use crate::transcript::Role;
 
 /// The fields of a message, in the order of [`ALIASES`].
-const FIELDS: [&str; 7] = [
+pub(crate) const FIELDS: [&str; 7] = [
     "conversation",
     "ts",
     "role",

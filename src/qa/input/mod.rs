@@ -6,7 +6,7 @@
 //! bounded: lines are read one at a time into a reused buffer, and a line (or CSV row, or
 //! chat-log message) longer than [`MAX_LINE_BYTES`] is skipped without being held whole.
 
-mod csv;
+pub(crate) mod csv;
 mod jsonl;
 mod log;
 mod time;
