@@ -4,6 +4,8 @@
 //! Every run gets a fresh HOME/XDG_* in a tempdir and a fixed `--seed`, and saves its transcript
 //! into a tempdir, so no user settings leak in and nothing is written outside the tempdir.
 
+mod common;
+use common::Run;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -74,41 +76,6 @@ impl Env {
             .arg(save)
             .write_stdin(stdin);
         Run::of(&mut cmd)
-    }
-}
-
-/// The outcome of one run, with text decoded.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn of(cmd: &mut Command) -> Run {
-        let out = cmd.output().expect("run kefu");
-        let run = Run {
-            code: out.status.code(),
-            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-        };
-        assert!(
-            !run.stderr.contains("panicked"),
-            "kefu panicked:\n{}",
-            run.stderr
-        );
-        run
-    }
-
-    fn expect_code(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
     }
 }
 

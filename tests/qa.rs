@@ -7,6 +7,8 @@
 //! fixtures in `tests/fixtures/qa/` (and `tests/fixtures/qa-hand/`) or files written into the
 //! tempdir by the test itself (invalid UTF-8, a 10 MB line, shards).
 
+mod common;
+use common::Run;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -105,6 +107,20 @@ impl Env {
         Run::of(self.kefu().args(args).write_stdin(stdin.into()))
     }
 
+    /// `kefu gen transcripts` into `out`.
+    fn generate(&self, conversations: usize, seed: u64, out: &Path) {
+        Run::of(
+            self.kefu()
+                .args(["gen", "transcripts", "--conversations"])
+                .arg(conversations.to_string())
+                .arg("--seed")
+                .arg(seed.to_string())
+                .arg("--out")
+                .arg(out),
+        )
+        .expect_code(0);
+    }
+
     /// `kefu score ARGS…`, expected to exit 0.
     fn score<I, S>(&self, args: I) -> Run
     where
@@ -117,40 +133,7 @@ impl Env {
     }
 }
 
-/// The outcome of one run, with text decoded.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 impl Run {
-    fn of(cmd: &mut Command) -> Run {
-        let out = cmd.output().expect("run kefu");
-        let run = Run {
-            code: out.status.code(),
-            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-        };
-        assert!(
-            !run.stderr.contains("panicked"),
-            "kefu panicked:\n{}",
-            run.stderr
-        );
-        run
-    }
-
-    fn expect_code(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-
     /// Every stdout line, parsed; each must be a JSON object.
     fn lines(&self) -> Vec<Value> {
         self.stdout
@@ -1335,17 +1318,7 @@ fn all_findings_lists_passed_checks_too() {
 fn out_writes_the_same_lines_and_threads_do_not_change_them() {
     let env = Env::new();
     let corpus = env.path("corpus.jsonl");
-    env.run([
-        OsStr::new("gen"),
-        OsStr::new("transcripts"),
-        OsStr::new("--conversations"),
-        OsStr::new("150"),
-        OsStr::new("--seed"),
-        OsStr::new("2"),
-        OsStr::new("--out"),
-        corpus.as_os_str(),
-    ])
-    .expect_code(0);
+    env.generate(150, 2, &corpus);
     let one = env.score([OsStr::new("--threads"), OsStr::new("1"), corpus.as_os_str()]);
     let many = env.score([OsStr::new("--threads"), OsStr::new("6"), corpus.as_os_str()]);
     assert_eq!(one.stdout, many.stdout);
@@ -1591,17 +1564,7 @@ fn digits(id: &str) -> u64 {
 fn shards_merged_give_the_report_of_one_run_byte_for_byte() {
     let env = Env::new();
     let whole = env.path("whole.jsonl");
-    env.run([
-        OsStr::new("gen"),
-        OsStr::new("transcripts"),
-        OsStr::new("--conversations"),
-        OsStr::new("300"),
-        OsStr::new("--seed"),
-        OsStr::new("5"),
-        OsStr::new("--out"),
-        whole.as_os_str(),
-    ])
-    .expect_code(0);
+    env.generate(300, 5, &whole);
     let text = std::fs::read_to_string(&whole).unwrap();
     let mut shards = vec![String::new(); 3];
     for line in text.lines() {
