@@ -240,48 +240,48 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out.as_deref(),
             lang,
         ),
-        other => run_content_commands(cli.content, other, lang),
-    }
-}
-
-fn run_content_commands(
-    content_dir: Option<PathBuf>,
-    command: Option<Command>,
-    lang: Lang,
-) -> anyhow::Result<ExitCode> {
-    let content = match Content::load(content_dir.as_deref()) {
-        Ok(c) => c,
-        Err(problems) => {
-            report_diagnostics(&problems, lang);
-            return Ok(ExitCode::from(1));
-        }
-    };
-    match command.unwrap_or(Command::Train(TrainArgs::default())) {
-        Command::List { json } => {
+        Some(Command::List { json }) => {
+            let Some(content) = load_content(cli.content.as_deref(), lang) else {
+                return Ok(ExitCode::from(1));
+            };
             list(&content, json, &mut io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Train(args) => {
-            if let Some(p) = &args.persona {
-                if PersonaKind::parse(p).is_none() {
-                    eprintln!(
-                        "{}",
-                        tr!(
-                            lang,
-                            "kefu: 未知的顾客类型 `{}`，可选: friendly, bargainer, picky, bad-review",
-                            "kefu: unknown persona `{}`: use friendly, bargainer, picky or bad-review",
-                            p
-                        )
-                    );
-                    return Ok(ExitCode::from(2));
-                }
-            }
-            crate::repl::train(&content, &args, lang)
-        }
-        Command::Check { .. } | Command::Score(_) | Command::Report(_) | Command::Gen(_) => {
-            Ok(ExitCode::from(2))
+        Some(Command::Train(args)) => train(cli.content.as_deref(), &args, lang),
+        None => train(cli.content.as_deref(), &TrainArgs::default(), lang),
+    }
+}
+
+/// The content, or `None` after its problems have been reported.
+fn load_content(dir: Option<&std::path::Path>, lang: Lang) -> Option<Content> {
+    match Content::load(dir) {
+        Ok(c) => Some(c),
+        Err(problems) => {
+            report_diagnostics(&problems, lang);
+            None
         }
     }
+}
+
+fn train(dir: Option<&std::path::Path>, args: &TrainArgs, lang: Lang) -> anyhow::Result<ExitCode> {
+    if let Some(p) = &args.persona {
+        if PersonaKind::parse(p).is_none() {
+            eprintln!(
+                "{}",
+                tr!(
+                    lang,
+                    "kefu: 未知的顾客类型 `{}`，可选: friendly, bargainer, picky, bad-review",
+                    "kefu: unknown persona `{}`: use friendly, bargainer, picky or bad-review",
+                    p
+                )
+            );
+            return Ok(ExitCode::from(2));
+        }
+    }
+    let Some(content) = load_content(dir, lang) else {
+        return Ok(ExitCode::from(1));
+    };
+    crate::repl::train(&content, args, lang)
 }
 
 fn list(content: &Content, json: bool, out: &mut impl Write) -> anyhow::Result<()> {

@@ -163,7 +163,7 @@ pub fn agent_panel(content: &Content, scenario: &Scenario, lang: Lang) -> String
 }
 
 /// One line after a reply in coach mode: the score and the most useful remark.
-pub fn verdict_line(scorer: &Scorer, ex: &Exchange, lang: Lang) -> String {
+pub fn verdict_line(ex: &Exchange, lang: Lang) -> String {
     let score = &ex.score;
     let secs = ex.latency_ms as f64 / 1000.0;
     let head = match score.overall {
@@ -195,7 +195,6 @@ pub fn verdict_line(scorer: &Scorer, ex: &Exchange, lang: Lang) -> String {
     } else {
         String::new()
     };
-    let _ = scorer;
     format!("  ⏱ {secs:.1}s · {head}{red} · {tail}")
 }
 

@@ -347,17 +347,21 @@ impl Analysis {
                 })
         });
 
+        // The product is always one of the scorer's catalog (see `Scorer::score_reply`), whose
+        // names and pairings are prepared once.
         let add_on = product.and_then(|p| {
-            // The product's place in the catalog, for its precomputed pairs.
-            if let Some(index) = scorer
+            let index = scorer
                 .catalog
                 .products
                 .iter()
-                .position(|x| std::ptr::eq(x, p))
-            {
-                let mut hay = NameHay::new(&scorer.name_matcher, &norm);
-                let names = scorer.product_names.get(index)?;
-                return names.pairs.iter().find_map(|&paired| {
+                .position(|x| std::ptr::eq(x, p))?;
+            let mut hay = NameHay::new(&scorer.name_matcher, &norm);
+            scorer
+                .product_names
+                .get(index)?
+                .pairs
+                .iter()
+                .find_map(|&paired| {
                     let pn = scorer.product_names.get(paired)?;
                     let paired = scorer.catalog.products.get(paired)?;
                     let names = pn.names.iter().zip(&pn.strings).enumerate();
@@ -367,25 +371,7 @@ impl Analysis {
                             (paired.name.clone(), at..at + s.len().min(norm.len() - at))
                         })
                     })
-                });
-            }
-            let hay: Vec<char> = norm.chars().collect();
-            p.pairs_with.iter().find_map(|id| {
-                let paired = scorer.catalog.product(id.get_ref())?;
-                let index = scorer
-                    .catalog
-                    .products
-                    .iter()
-                    .position(|x| x.id() == paired.id())?;
-                let names = &scorer.product_names.get(index)?.names;
-                names.iter().find_map(|name| {
-                    (fuzzy_contains(&hay, name) >= FUZZY_MIN).then(|| {
-                        let s: String = name.iter().collect();
-                        let at = norm.find(&s).unwrap_or(0);
-                        (paired.name.clone(), at..at + s.len().min(norm.len() - at))
-                    })
                 })
-            })
         });
 
         let sizing = product
@@ -425,7 +411,7 @@ impl Analysis {
             signals: Signals::default(),
             norm,
         };
-        a.signals = a.derive_signals(scorer, situation);
+        a.signals = a.derive_signals(scorer);
         a
     }
 
@@ -440,7 +426,7 @@ impl Analysis {
         Some((first.size.as_str(), self.sizing.right.contains(&first.size)))
     }
 
-    fn derive_signals(&self, scorer: &Scorer, situation: &Situation<'_>) -> Signals {
+    fn derive_signals(&self, scorer: &Scorer) -> Signals {
         let shop = scorer.shop();
         let mut s = Signals::default();
         let mut put = |cond: bool, signal: Signal| {
@@ -491,7 +477,6 @@ impl Analysis {
             Signal::BrushedOff,
         );
         put(self.thanks.is_some(), Signal::Thanked);
-        let _ = situation;
         s
     }
 }

@@ -15,8 +15,6 @@ pub(crate) struct Ctx<'a> {
     pub analysis: &'a Analysis,
     pub latency_ms: u64,
     pub answering: bool,
-    #[allow(dead_code)]
-    pub first_reply: bool,
     pub reply_number: usize,
     /// The check's pass mark: verdicts at or above it are passes.
     pub pass_mark: f64,

@@ -433,7 +433,6 @@ impl Scorer {
                 analysis: &analysis,
                 latency_ms,
                 answering,
-                first_reply,
                 reply_number,
                 pass_mark: check.kind.pass_mark(),
                 explain_passes: self.explain_passes,

@@ -54,8 +54,7 @@ impl SessionScore {
         }
     }
 
-    /// A failed check whose reply was later repaired, in the same dimension and check, matters
-    /// less; the corrections are the failures that cost the most weighted points.
+    /// The failures that cost the most weighted points, one per check (its costliest reply).
     pub fn top_corrections(&self, n: usize) -> Vec<&(usize, CheckResult)> {
         let mut items: Vec<&(usize, CheckResult)> = self.failures.iter().collect();
         items.sort_by(|a, b| {

@@ -81,16 +81,8 @@ pub fn help(lang: Lang) -> String {
 }
 
 /// rustyline helper: completes slash commands.
-pub struct CommandHelper {
-    #[allow(dead_code)]
-    lang: Lang,
-}
-
-impl CommandHelper {
-    pub fn new(lang: Lang) -> Self {
-        CommandHelper { lang }
-    }
-}
+#[derive(Debug, Default)]
+pub struct CommandHelper;
 
 impl Completer for CommandHelper {
     type Candidate = String;

@@ -39,7 +39,7 @@ enum Line {
 }
 
 impl Input {
-    fn new(lang: Lang) -> Input {
+    fn new() -> Input {
         if io::stdin().is_terminal() {
             let config = Config::builder()
                 .auto_add_history(true)
@@ -47,7 +47,7 @@ impl Input {
                 .map(|b| b.build());
             let editor = config.ok().and_then(|c| Editor::with_config(c).ok());
             if let Some(mut editor) = editor {
-                editor.set_helper(Some(CommandHelper::new(lang)));
+                editor.set_helper(Some(CommandHelper));
                 let history = dirs::data_dir().map(|d| d.join("kefu").join("history.txt"));
                 if let Some(h) = &history {
                     let _ = editor.load_history(h);
@@ -291,7 +291,7 @@ pub fn train(content: &Content, args: &TrainArgs, lang: Lang) -> anyhow::Result<
     };
     let clock = SystemClock::default();
     let seed = args.seed.unwrap_or_else(|| clock.unix_s() as u64);
-    let mut input = Input::new(lang);
+    let mut input = Input::new();
     let scenario = match choose_scenario(content, args, seed, &mut input, lang) {
         Ok(Some(s)) => s,
         Ok(None) => return Ok(ExitCode::SUCCESS),
@@ -465,7 +465,7 @@ fn play(
             )?;
         }
         if !args.exam {
-            writeln!(out, "{}", render::verdict_line(scorer, &ex, lang))?;
+            writeln!(out, "{}", render::verdict_line(&ex, lang))?;
         }
         for line in &ex.customer_lines {
             writeln!(out, "{who}{line}")?;
