@@ -174,15 +174,16 @@ pub fn verdict_line(ex: &Exchange, lang: Lang) -> String {
     let tail = match worst {
         Some(c) => format!("✗ {}", c.message),
         None => {
-            let good: Vec<&str> = score
+            // Praise what the customer asked about (sizing, bargaining…) before the routine
+            // checks; the time is on the line already.
+            const ROUTINE: &[&str] = &["phrases", "over_promise", "latency", "length", "hedging"];
+            let mut good: Vec<&crate::engine::CheckResult> = score
                 .checks
                 .iter()
-                .filter(|c| {
-                    c.passed && c.score >= 100.0 && c.kind != "phrases" && c.kind != "over_promise"
-                })
-                .map(|c| c.message.as_str())
-                .take(2)
+                .filter(|c| c.passed && c.score >= 100.0)
                 .collect();
+            good.sort_by_key(|c| ROUTINE.contains(&c.kind));
+            let good: Vec<&str> = good.iter().map(|c| c.message.as_str()).take(2).collect();
             if good.is_empty() {
                 tr!(lang, "✓ 没有问题", "✓ no problems")
             } else {
