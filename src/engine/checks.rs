@@ -176,7 +176,13 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                     None,
                 ),
                 (PhraseMode::Require, Some((_, span))) => {
-                    verdict(ctx, 100.0, || tr!(lang, "做到了", "done"), Some(span))
+                    let found = a.norm.get(span.clone()).unwrap_or("");
+                    verdict(
+                        ctx,
+                        100.0,
+                        || tr!(lang, "说到了「{}」", "said \u{300c}{}\u{300d}", found),
+                        Some(span),
+                    )
                 }
                 (PhraseMode::Require, None) => verdict(ctx, 0.0, || message.clone(), None),
             }
