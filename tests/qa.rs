@@ -1923,3 +1923,51 @@ fn out_over_an_input_is_refused_and_the_input_kept() {
         run.stderr
     );
 }
+
+/// `--rubric` and `--catalog` swap in another rubric and catalog; the dimensions follow the
+/// rubric, and a broken catalog is a usage error located in its file.
+#[test]
+fn another_rubric_and_catalog() {
+    let env = Env::new();
+    let run = env.score([
+        HAND,
+        "--rubric",
+        "tests/fixtures/minimal/rubrics",
+        "--catalog",
+        "tests/fixtures/minimal/scenarios/catalog.toml",
+    ]);
+    let lines = run.lines();
+    assert_eq!(lines.len(), 3);
+    for line in &lines {
+        // serde_json's map sorts keys; the order on the wire is checked elsewhere.
+        let dims: Vec<&String> = line["dimensions"].as_object().unwrap().keys().collect();
+        assert_eq!(dims, ["clarity", "sizing", "speed", "upsell"], "{line}");
+    }
+
+    let bad = env.write("catalog.toml", "[shop]\nname = \"x\"\n");
+    let run = Run::of(env.kefu().args(["score", HAND, "--catalog", bad.as_str()]));
+    run.expect_code(2);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "{bad}:1:1: error: missing field `free_shipping_threshold`"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("the catalog is missing"),
+        "{}",
+        run.stderr
+    );
+
+    let run = Run::of(
+        env.kefu()
+            .args(["score", HAND, "--rubric", "/no/such/rubric.toml"]),
+    );
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("/no/such/rubric.toml"),
+        "{}",
+        run.stderr
+    );
+}

@@ -57,6 +57,7 @@ impl Content {
     pub fn from_files(files: Vec<SourceFile>) -> Result<Content, Vec<Diagnostic>> {
         let mut problems = Vec::new();
         let mut catalog = None;
+        let mut catalog_seen = false;
         let mut personas = BTreeMap::new();
         let mut scenarios = Vec::new();
         let mut rubric = Rubric::default();
@@ -64,6 +65,7 @@ impl Content {
         for (index, file) in files.iter().enumerate() {
             let path = file.rel.as_str();
             if path == "scenarios/catalog.toml" {
+                catalog_seen = true;
                 if let Some(c) = parse::<Catalog>(file, &mut problems) {
                     catalog = Some(c);
                 }
@@ -97,6 +99,11 @@ impl Content {
         }
 
         let Some(catalog) = catalog else {
+            if catalog_seen {
+                // Its parse error is already reported; checking the rest against no catalog
+                // would only add noise.
+                return Err(problems);
+            }
             problems.push(Diagnostic::whole_file(
                 "scenarios/catalog.toml",
                 "the catalog is missing: every content folder needs scenarios/catalog.toml",
