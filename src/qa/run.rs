@@ -201,8 +201,8 @@ fn progress_bar(lang: Lang) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     let template = match lang {
-        Lang::Zh => "{spinner} {elapsed} 已评分 {pos} 条消息（{per_sec}） {msg}",
-        Lang::En => "{spinner} {elapsed} scored {pos} messages ({per_sec}) {msg}",
+        Lang::Zh => "{spinner} {elapsed} 已评分 {human_pos} 条消息 {msg}",
+        Lang::En => "{spinner} {elapsed} scored {human_pos} messages {msg}",
     };
     if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style);
@@ -268,6 +268,13 @@ pub fn run(
                 }
                 summary.conversations += s.conversations;
                 bar.inc(s.messages);
+                let secs = started.elapsed().as_secs_f64().max(1e-3);
+                bar.set_message(tr!(
+                    opts.lang,
+                    "（{:.0} 条/秒）",
+                    "({:.0} messages/s)",
+                    bar.position() as f64 / secs
+                ));
             }
         }
         match reader.join() {
