@@ -102,18 +102,15 @@ pub fn render(state: &ReportState, format: ReportFormat, lang: Lang) -> Vec<u8> 
     }
 }
 
-fn rows(state: &ReportState) -> Vec<(String, &Stats)> {
-    let mut rows: Vec<(String, &Stats)> = state
+/// One row per agent, then the team; the flag marks the team row.
+fn rows(state: &ReportState, lang: Lang) -> Vec<(String, &Stats, bool)> {
+    let mut rows: Vec<(String, &Stats, bool)> = state
         .agents
         .iter()
-        .map(|(name, s)| (name.clone(), s))
+        .map(|(name, s)| (name.clone(), s, false))
         .collect();
-    rows.push(("团队".to_string(), &state.team));
+    rows.push((tr!(lang, "团队", "Team"), &state.team, true));
     rows
-}
-
-fn team_label(lang: Lang) -> String {
-    tr!(lang, "团队", "Team")
 }
 
 fn markdown(state: &ReportState, lang: Lang) -> String {
@@ -153,13 +150,9 @@ fn markdown(state: &ReportState, lang: Lang) -> String {
     ]);
     let _ = writeln!(s, "| {} |", header.join(" | "));
     let _ = writeln!(s, "|{}", "---|".repeat(header.len()));
-    for (name, stats) in rows(state) {
+    for (name, stats, team) in rows(state, lang) {
         let f = figures(stats, order);
-        let name = if std::ptr::eq(stats, &state.team) {
-            format!("**{}**", team_label(lang))
-        } else {
-            name
-        };
+        let name = if team { format!("**{name}**") } else { name };
         let mut cells = vec![name, f.conversations.to_string(), num(f.overall)];
         cells.extend(f.dimensions.iter().map(|d| num(*d)));
         cells.extend([
@@ -173,12 +166,7 @@ fn markdown(state: &ReportState, lang: Lang) -> String {
         let _ = writeln!(s, "| {} |", cells.join(" | "));
     }
     let _ = writeln!(s);
-    for (name, stats) in rows(state) {
-        let title = if std::ptr::eq(stats, &state.team) {
-            team_label(lang)
-        } else {
-            name
-        };
+    for (title, stats, _) in rows(state, lang) {
         let _ = writeln!(s, "## {title}\n");
         let mut failed: Vec<(&String, &crate::qa::aggregate::FailedCheck)> =
             stats.failed_checks.iter().collect();
@@ -312,13 +300,8 @@ fn csv_report(state: &ReportState, lang: Lang) -> Vec<u8> {
         ]);
         let _ = w.write_record(&header);
         let cell = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.1}"));
-        for (name, stats) in rows(state) {
+        for (name, stats, _) in rows(state, lang) {
             let f = figures(stats, order);
-            let name = if std::ptr::eq(stats, &state.team) {
-                team_label(lang)
-            } else {
-                name
-            };
             let top = stats
                 .failed_checks
                 .iter()
