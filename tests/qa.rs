@@ -1107,6 +1107,19 @@ fn usage_errors_exit_2() {
 
 // ----------------------------------------------------------------------------- output fields
 
+/// The bundled rubric's dimension names.
+const DIMENSION_NAMES: &[(&str, &str)] = &[
+    ("speed", "响应速度"),
+    ("clarity", "表达清晰"),
+    ("sizing", "尺码建议"),
+    ("upsell", "连带销售"),
+    ("expertise", "专业解答"),
+    ("bargaining", "议价把控"),
+    ("recovery", "售后安抚"),
+    ("courtesy", "礼貌热情"),
+    ("redline", "红线"),
+];
+
 #[test]
 fn every_line_has_the_documented_fields() {
     let env = Env::new();
@@ -1148,8 +1161,18 @@ fn every_line_has_the_documented_fields() {
         let here = dimension_order(raw);
         if order.is_empty() {
             order = here;
+            // The report titles its columns with the rubric's names, in the same order.
+            let names: Vec<&str> = order
+                .iter()
+                .map(|id| {
+                    DIMENSION_NAMES
+                        .iter()
+                        .find(|(i, _)| i == id)
+                        .map_or(id.as_str(), |(_, n)| n)
+                })
+                .collect();
             assert!(
-                header.contains(&format!("| {} |", order.join(" | "))),
+                header.contains(&format!("| {} |", names.join(" | "))),
                 "{header}"
             );
         } else {
@@ -1520,7 +1543,7 @@ fn report_figures_match_a_hand_count() {
         "3分钟响应率(%)",
         "30秒应答率(%)",
         "询单转化率(%)",
-        "红线",
+        "触红线会话",
     ];
     assert_eq!(
         cells(team, &figures),

@@ -188,6 +188,9 @@ pub struct ReportState {
     pub version: u32,
     /// Dimension ids in rubric order, to lay out the report.
     pub dimension_order: Vec<String>,
+    /// Their display names, Chinese and English, in the same order.
+    #[serde(default)]
+    pub dimension_names: Vec<(String, String)>,
     pub team: Stats,
     pub agents: BTreeMap<String, Stats>,
     pub messages: u64,
@@ -197,11 +200,24 @@ pub struct ReportState {
 pub const STATE_VERSION: u32 = 1;
 
 impl ReportState {
-    pub fn new(dimension_order: Vec<String>) -> Self {
+    pub fn new(dimensions: &[crate::engine::DimensionInfo]) -> Self {
         ReportState {
             version: STATE_VERSION,
-            dimension_order,
+            dimension_order: dimensions.iter().map(|d| d.id.clone()).collect(),
+            dimension_names: dimensions
+                .iter()
+                .map(|d| (d.name.clone(), d.name_en.clone()))
+                .collect(),
             ..ReportState::default()
+        }
+    }
+
+    /// A dimension's column title in the report's language (its id if unnamed).
+    pub fn dimension_label(&self, index: usize, lang: crate::lang::Lang) -> String {
+        match (self.dimension_names.get(index), lang) {
+            (Some((zh, _)), crate::lang::Lang::Zh) => zh.clone(),
+            (Some((_, en)), crate::lang::Lang::En) => en.clone(),
+            (None, _) => self.dimension_order.get(index).cloned().unwrap_or_default(),
         }
     }
 
@@ -215,6 +231,7 @@ impl ReportState {
     pub fn merge(&mut self, other: &ReportState) {
         if self.dimension_order.is_empty() {
             self.dimension_order = other.dimension_order.clone();
+            self.dimension_names = other.dimension_names.clone();
         }
         self.team.merge(&other.team);
         for (k, s) in &other.agents {

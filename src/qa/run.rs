@@ -170,8 +170,7 @@ fn worker(
             Err(_) => return,
         };
         let mut lines = String::new();
-        let mut state = want_state
-            .then(|| ReportState::new(scorer.dimensions.iter().map(|d| d.id.clone()).collect()));
+        let mut state = want_state.then(|| ReportState::new(&scorer.dimensions));
         let conversations = batch.conversations.len() as u64;
         let mut messages = 0u64;
         for conv in batch.conversations {
@@ -235,7 +234,7 @@ pub fn run(
         opts.threads
     };
     let want_state = opts.report.is_some() || opts.partial.is_some();
-    let mut state = ReportState::new(scorer.dimensions.iter().map(|d| d.id.clone()).collect());
+    let mut state = ReportState::new(&scorer.dimensions);
     let bar = progress_bar(opts.lang);
     let started = Instant::now();
     let mut summary = RunSummary::default();

@@ -135,7 +135,7 @@ fn markdown(state: &ReportState, lang: Lang) -> String {
         tr!(lang, "会话数", "Chats"),
         tr!(lang, "平均分", "Overall"),
     ];
-    header.extend(order.iter().cloned());
+    header.extend((0..order.len()).map(|i| state.dimension_label(i, lang)));
     header.extend([
         tr!(
             lang,
@@ -146,7 +146,7 @@ fn markdown(state: &ReportState, lang: Lang) -> String {
         tr!(lang, "3分钟响应率", "3-min rate"),
         tr!(lang, "30秒应答率", "30-s rate"),
         tr!(lang, "询单转化率", "Conversion"),
-        tr!(lang, "红线", "Red lines"),
+        tr!(lang, "触红线会话", "Chats with a red line"),
     ]);
     let _ = writeln!(s, "| {} |", header.join(" | "));
     let _ = writeln!(s, "|{}", "---|".repeat(header.len()));
@@ -284,7 +284,7 @@ fn csv_report(state: &ReportState, lang: Lang) -> Vec<u8> {
             tr!(lang, "会话数", "conversations"),
             tr!(lang, "平均分", "overall"),
         ];
-        header.extend(order.iter().cloned());
+        header.extend((0..order.len()).map(|i| state.dimension_label(i, lang)));
         header.extend([
             tr!(lang, "首响均值(秒)", "first_response_mean_s"),
             tr!(lang, "首响p50(秒)", "first_response_p50_s"),
@@ -295,7 +295,7 @@ fn csv_report(state: &ReportState, lang: Lang) -> Vec<u8> {
             tr!(lang, "3分钟响应率(%)", "reply_within_3min_pct"),
             tr!(lang, "30秒应答率(%)", "answer_within_30s_pct"),
             tr!(lang, "询单转化率(%)", "conversion_pct"),
-            tr!(lang, "红线", "red_lines"),
+            tr!(lang, "触红线会话", "red_line_chats"),
             tr!(lang, "最常见扣分项", "top_failed_check"),
         ]);
         let _ = w.write_record(&header);
