@@ -173,8 +173,6 @@ pub struct ReplyScore {
     #[serde(skip)]
     pub signals: Signals,
     pub red_line: bool,
-    /// Topics the customer raised before this reply.
-    pub topics: Vec<String>,
 }
 
 impl ReplyScore {
@@ -305,8 +303,8 @@ impl Scorer {
         }
     }
 
-    /// Whether passed checks get an excerpt (training shows them; QA, which lists only the
-    /// failures by default, saves the work).
+    /// Whether passed checks are listed and explained in a [`ReplyScore`] (training shows them;
+    /// QA, which by default reports only the failures, saves the work). Scores are the same.
     pub fn set_explain_passes(&mut self, explain: bool) {
         self.explain_passes = explain;
     }
@@ -334,35 +332,53 @@ impl Scorer {
 
     /// Feeds a customer message into the conversation state.
     pub fn customer_message(&self, state: &mut ConversationState, message: &str) {
+        self.customer_normalized(state, &text::normalize(message));
+    }
+
+    /// [`Scorer::customer_message`], and the catalog product the message names, if any (as
+    /// [`Scorer::product_in`] finds it), reading the message once.
+    pub fn customer_message_with_product(
+        &self,
+        state: &mut ConversationState,
+        message: &str,
+    ) -> Option<&str> {
         let norm = text::normalize(message);
-        let topics = self.topics.raised(&norm);
+        self.customer_normalized(state, &norm);
+        self.product_in_normalized(&norm)
+    }
+
+    fn customer_normalized(&self, state: &mut ConversationState, norm: &str) {
+        let topics = self.topics.raised(norm);
         if topics & (self.topics.bit("discount") | self.topics.bit("gift")) != 0 {
             state.discount_asks += 1;
         }
-        let m = extract::measurements(&norm);
+        let m = extract::measurements(norm);
         if m.height_cm.is_some() {
             state.measurements.height_cm = m.height_cm;
         }
         if m.weight_kg.is_some() {
             state.measurements.weight_kg = m.weight_kg;
         }
-        if self.lexicon.growth.find_first(&norm).is_some() {
+        if self.lexicon.growth.find_first(norm).is_some() {
             state.growth = true;
         }
-        if let Some(fit) = analysis::fit_preference(&norm) {
+        if let Some(fit) = analysis::fit_preference(norm) {
             state.fit_hint = Some(fit);
         }
         state.pending_topics |= topics;
         if !state.pending.is_empty() {
             state.pending.push('\n');
         }
-        state.pending.push_str(&norm);
+        state.pending.push_str(norm);
     }
 
     /// The catalog product a message most likely talks about, by name or alias (fuzzy).
     pub fn product_in(&self, message: &str) -> Option<&str> {
-        let norm = text::normalize(message);
-        let mut hay = analysis::NameHay::new(&self.name_matcher, &norm);
+        self.product_in_normalized(&text::normalize(message))
+    }
+
+    fn product_in_normalized(&self, norm: &str) -> Option<&str> {
+        let mut hay = analysis::NameHay::new(&self.name_matcher, norm);
         let mut best: Option<(f64, usize)> = None;
         for (index, product) in self.product_names.iter().enumerate() {
             for (j, name) in product.names.iter().enumerate() {
@@ -450,19 +466,15 @@ impl Scorer {
             }
             dim_sum[check.dimension] += verdict.score * check.weight;
             dim_weight[check.dimension] += check.weight;
-            // Passed checks are explained only when asked (training); QA lists failures.
-            let explain = self.explain_passes || !passed;
-            let excerpt = if !explain {
-                String::new()
-            } else {
-                match verdict.span {
-                    Some(span) => {
-                        text::excerpt(reply, original_span(reply, &analysis.norm, span), 8)
-                    }
-                    None => {
-                        let end = reply.char_indices().nth(40).map_or(reply.len(), |(i, _)| i);
-                        text::excerpt(reply, 0..end, 0)
-                    }
+            // Passed checks are listed only when asked (training); QA lists failures.
+            if passed && !self.explain_passes {
+                continue;
+            }
+            let excerpt = match verdict.span {
+                Some(span) => text::excerpt(reply, original_span(reply, &analysis.norm, span), 8),
+                None => {
+                    let end = reply.char_indices().nth(40).map_or(reply.len(), |(i, _)| i);
+                    text::excerpt(reply, 0..end, 0)
                 }
             };
             let better = reference.clone().unwrap_or_else(|| check.advice.clone());
@@ -492,12 +504,6 @@ impl Scorer {
         if red_line {
             signals.insert(crate::signal::Signal::RedLine);
         }
-        let topics = self
-            .topics
-            .names_of(state.pending_topics)
-            .into_iter()
-            .map(String::from)
-            .collect();
         state.replies += 1;
         state.pending.clear();
         state.pending_topics = 0;
@@ -507,7 +513,6 @@ impl Scorer {
             overall,
             signals,
             red_line,
-            topics,
         }
     }
 }

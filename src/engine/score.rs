@@ -37,7 +37,16 @@ impl SessionScore {
         }
     }
 
+    /// Adds a reply's scores and keeps its failures for [`SessionScore::top_corrections`].
     pub fn add(&mut self, reply: &ReplyScore) {
+        self.add_scores(reply);
+        for c in reply.failures() {
+            self.failures.push((self.replies, c.clone()));
+        }
+    }
+
+    /// Adds a reply's scores only (for callers that keep the failures themselves).
+    pub fn add_scores(&mut self, reply: &ReplyScore) {
         self.replies += 1;
         for (i, score) in reply.dimensions.iter().enumerate() {
             if let Some(s) = score {
@@ -49,9 +58,6 @@ impl SessionScore {
             }
         }
         self.red_line |= reply.red_line;
-        for c in reply.failures() {
-            self.failures.push((self.replies, c.clone()));
-        }
     }
 
     /// The failures that cost the most weighted points, one per check (its costliest reply).

@@ -66,7 +66,7 @@ struct Batch {
 
 struct Scored {
     seq: u64,
-    lines: String,
+    lines: Vec<u8>,
     state: Option<ReportState>,
     conversations: u64,
     messages: u64,
@@ -169,7 +169,7 @@ fn worker(
             },
             Err(_) => return,
         };
-        let mut lines = String::new();
+        let mut lines = Vec::new();
         let mut state = want_state.then(|| ReportState::new(&scorer.dimensions));
         let conversations = batch.conversations.len() as u64;
         let mut messages = 0u64;
@@ -258,7 +258,7 @@ pub fn run(
             while let Some(s) = waiting.remove(&next) {
                 next += 1;
                 if write_error.is_none() {
-                    if let Err(e) = out.write_all(s.lines.as_bytes()) {
+                    if let Err(e) = out.write_all(&s.lines) {
                         write_error = Some(e);
                     }
                 }

@@ -1,7 +1,7 @@
 //! Scores one real conversation with the training engine: per-reply checks, dimension and
 //! overall scores, response-time KPIs, conversion, and findings.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -116,9 +116,12 @@ pub fn score_conversation(
         match m.role {
             Role::Customer => {
                 if product.is_none() {
-                    product = scorer.product_in(&m.text).map(String::from);
+                    product = scorer
+                        .customer_message_with_product(&mut state, &m.text)
+                        .map(String::from);
+                } else {
+                    scorer.customer_message(&mut state, &m.text);
                 }
-                scorer.customer_message(&mut state, &m.text);
                 first_customer.get_or_insert(m.ts);
                 waiting_since.get_or_insert(m.ts);
             }
@@ -148,7 +151,7 @@ pub fn score_conversation(
                     ..Situation::default()
                 };
                 let reply = scorer.score_reply(&mut state, &situation, &m.text, latency_ms, None);
-                session.add(&reply);
+                session.add_scores(&reply);
                 for c in reply
                     .checks
                     .into_iter()
@@ -201,14 +204,13 @@ pub fn score_conversation(
     }
 }
 
-/// The JSON line for a conversation (with its newline).
-pub fn to_json_line(result: &ConversationResult, out: &mut String) {
-    match serde_json::to_string(result) {
-        Ok(s) => {
-            out.push_str(&s);
-            out.push('\n');
-        }
+/// Appends the JSON line for a conversation (with its newline).
+pub fn to_json_line(result: &ConversationResult, out: &mut Vec<u8>) {
+    let start = out.len();
+    match serde_json::to_writer(&mut *out, result) {
+        Ok(()) => out.push(b'\n'),
         Err(e) => {
+            out.truncate(start);
             let _ = writeln!(
                 out,
                 "{{\"conversation\":{:?},\"error\":{:?}}}",
