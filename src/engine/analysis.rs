@@ -286,6 +286,8 @@ pub struct Analysis {
     pub greeting: Option<Range<usize>>,
     pub thanks: Option<Range<usize>>,
     pub signals: Signals,
+    /// Where the phrases of the agent's phrasebook occur (the lexicon and the checks' lists).
+    pub hits: Hits,
 }
 
 impl Analysis {
@@ -297,7 +299,7 @@ impl Analysis {
         reply: &str,
     ) -> Analysis {
         let norm = text::normalize(reply);
-        let hits = scorer.lexicon.scan(&norm);
+        let hits = scorer.book.scan(&norm);
         let chars = text::char_len(reply.trim());
         let lines = reply
             .trim()
@@ -327,10 +329,10 @@ impl Analysis {
             }
         }
         // Free shipping offered as a favour, not stated as the shop's rule ("满99包邮").
-        let threshold = scorer.threshold_phrases.first().map(|(t, _, _)| t.as_str());
+        let threshold = scorer.threshold_phrases.first().map(|t| t.number);
         let free_shipping_offer = hits
             .first(Key::FreeShipping)
-            .filter(|_| threshold.is_none_or(|t| !norm.contains(t)))
+            .filter(|_| threshold.is_none_or(|t| !hits.any(t)))
             .filter(|r| {
                 hits.before(Key::Concession, r.start, 15) || hits.before(Key::Personal, r.start, 24)
             });
@@ -340,11 +342,7 @@ impl Analysis {
             scorer
                 .threshold_phrases
                 .iter()
-                .find_map(|(_, spend, ship)| {
-                    norm.find(spend.as_str())
-                        .map(|i| i..i + spend.len())
-                        .or_else(|| norm.find(ship.as_str()).map(|i| i..i + ship.len()))
-                })
+                .find_map(|t| hits.first(t.spend).or_else(|| hits.first(t.ship)))
         });
 
         // The product is always one of the scorer's catalog (see `Scorer::score_reply`), whose
@@ -409,6 +407,7 @@ impl Analysis {
             greeting: hits.first(Key::Greeting),
             thanks: hits.first(Key::Thanks),
             signals: Signals::default(),
+            hits,
             norm,
         };
         a.signals = a.derive_signals(scorer);

@@ -150,22 +150,21 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
             )
         }
         Kind::Phrases(p) => {
-            let hit = if p.except.is_empty() {
-                p.phrases.find_first(&a.norm)
-            } else {
-                let excepted = p.except.find_all(&a.norm);
-                p.phrases.find_all(&a.norm).into_iter().find(|(_, r)| {
-                    !excepted
-                        .iter()
-                        .any(|(_, e)| e.start <= r.start && r.end <= e.end)
-                })
+            let hits = &a.hits;
+            let hit = match p.except {
+                None => hits.first(p.phrases),
+                Some(except) => hits.all(p.phrases).find(|r| {
+                    !hits
+                        .all(except)
+                        .any(|e| e.start <= r.start && r.end <= e.end)
+                }),
             };
             let message = match lang {
                 crate::lang::Lang::Zh => &p.message,
                 crate::lang::Lang::En => &p.message_en,
             };
             match (p.mode, hit) {
-                (PhraseMode::Forbid, Some((_, span))) => {
+                (PhraseMode::Forbid, Some(span)) => {
                     let found = a.norm.get(span.clone()).unwrap_or("");
                     verdict(ctx, 0.0, || format!("{message}「{found}」"), Some(span))
                 }
@@ -175,7 +174,7 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                     || tr!(lang, "无问题用语", "no problem wording"),
                     None,
                 ),
-                (PhraseMode::Require, Some((_, span))) => {
+                (PhraseMode::Require, Some(span)) => {
                     let found = a.norm.get(span.clone()).unwrap_or("");
                     verdict(
                         ctx,
@@ -307,7 +306,7 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
         Kind::Upsell(p) => upsell(ctx, p),
         Kind::Bargaining => bargaining(ctx),
         Kind::Recovery(p) => recovery(ctx, p.excuse_chars),
-        Kind::OverPromise(phrases) => over_promise(ctx, phrases),
+        Kind::OverPromise(phrases) => over_promise(ctx, *phrases),
         Kind::Specifics => specifics(ctx),
     }
 }
@@ -746,7 +745,7 @@ fn recovery(ctx: &Ctx<'_>, excuse_chars: usize) -> Option<Verdict> {
     verdict(ctx, score, message, span)
 }
 
-fn over_promise(ctx: &Ctx<'_>, phrases: &super::text::PhraseSet) -> Option<Verdict> {
+fn over_promise(ctx: &Ctx<'_>, phrases: super::lexicon::SetId) -> Option<Verdict> {
     let lang = ctx.scorer.lang;
     let a = ctx.analysis;
     let shop = ctx.scorer.shop();
@@ -768,7 +767,7 @@ fn over_promise(ctx: &Ctx<'_>, phrases: &super::text::PhraseSet) -> Option<Verdi
             );
         }
     }
-    if let Some((_, span)) = phrases.find_first(&a.norm) {
+    if let Some(span) = a.hits.first(phrases) {
         return verdict(
             ctx,
             0.0,

@@ -5,8 +5,7 @@ use std::ops::Range;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::lexicon::Topics;
-use super::text::PhraseSet;
+use super::lexicon::{PhrasebookBuilder, SetId, Topics};
 use crate::content::Check;
 
 /// Every check kind, as named in rubric files.
@@ -76,9 +75,10 @@ struct RawPhraseParams {
 
 #[derive(Debug)]
 pub struct PhraseParams {
-    pub phrases: PhraseSet,
+    pub phrases: SetId,
     /// Longer phrases that contain a listed one but are fine ("最好选M码" is not an absolute claim).
-    pub except: PhraseSet,
+    /// `None` when there are none.
+    pub except: Option<SetId>,
     pub mode: PhraseMode,
     pub message: String,
     pub message_en: String,
@@ -143,7 +143,7 @@ pub enum Kind {
     Upsell(UpsellParams),
     Bargaining,
     Recovery(RecoveryParams),
-    OverPromise(PhraseSet),
+    OverPromise(SetId),
     Specifics,
 }
 
@@ -165,7 +165,12 @@ fn params<T: DeserializeOwned>(check: &Check) -> Result<T, (Range<usize>, String
 }
 
 impl Kind {
-    pub fn compile(check: &Check, topics: &Topics) -> Result<Kind, (Range<usize>, String)> {
+    /// Compiles a check; its phrase lists go into the agent's phrasebook.
+    pub fn compile(
+        check: &Check,
+        topics: &Topics,
+        book: &mut PhrasebookBuilder,
+    ) -> Result<Kind, (Range<usize>, String)> {
         let kind = match check.kind.get_ref().as_str() {
             "latency" => {
                 let p: LatencyParams = params(check)?;
@@ -181,8 +186,8 @@ impl Kind {
             "phrases" => {
                 let raw: RawPhraseParams = params(check)?;
                 Kind::Phrases(PhraseParams {
-                    phrases: PhraseSet::new(&raw.phrases),
-                    except: PhraseSet::new(&raw.except),
+                    phrases: book.add_phrases(&raw.phrases),
+                    except: (!raw.except.is_empty()).then(|| book.add_phrases(&raw.except)),
                     mode: raw.mode,
                     message_en: raw.message_en.unwrap_or_else(|| raw.message.clone()),
                     message: raw.message,
@@ -220,7 +225,7 @@ impl Kind {
             "recovery" => Kind::Recovery(params(check)?),
             "over_promise" => {
                 let raw: RawOverPromiseParams = params(check)?;
-                Kind::OverPromise(PhraseSet::new(&raw.phrases))
+                Kind::OverPromise(book.add_phrases(&raw.phrases))
             }
             other => {
                 let hint = crate::content::suggest(other, KIND_NAMES.iter().copied())

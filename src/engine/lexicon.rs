@@ -1,6 +1,6 @@
 //! The rubric's phrase lists (lexicon and topic keywords), compiled once into matchers.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use std::ops::Range;
 
@@ -66,44 +66,194 @@ pub enum Key {
     Vague,
 }
 
-const KEY_COUNT: usize = LEXICON_KEYS.len();
+impl Key {
+    /// The key's phrase set in a [`Phrasebook`] built by [`Lexicon::register`].
+    pub fn set(self) -> SetId {
+        SetId(self as u16)
+    }
+}
 
-/// Every lexicon phrase in one automaton, so that a reply is read once for all of them.
+/// A named list of phrases in a [`Phrasebook`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SetId(u16);
+
+/// Collects phrase lists for one [`Phrasebook`].
+#[derive(Debug, Default)]
+pub struct PhrasebookBuilder {
+    patterns: Vec<String>,
+    lookup: HashMap<String, usize>,
+    /// Per pattern: the sets it belongs to.
+    members: Vec<Vec<SetId>>,
+    sets: u16,
+}
+
+impl PhrasebookBuilder {
+    /// Adds a list of phrases, already normalized, as a new set. Empty phrases are dropped
+    /// (they would match everywhere).
+    pub fn add_set<S: AsRef<str>>(&mut self, phrases: impl IntoIterator<Item = S>) -> SetId {
+        let set = SetId(self.sets);
+        self.sets = self.sets.saturating_add(1);
+        for phrase in phrases {
+            let phrase = phrase.as_ref();
+            if phrase.is_empty() {
+                continue;
+            }
+            let index = match self.lookup.get(phrase) {
+                Some(&i) => i,
+                None => {
+                    self.patterns.push(phrase.to_string());
+                    self.members.push(Vec::new());
+                    self.lookup.insert(phrase.to_string(), self.patterns.len() - 1);
+                    self.patterns.len() - 1
+                }
+            };
+            if let Some(m) = self.members.get_mut(index) {
+                if !m.contains(&set) {
+                    m.push(set);
+                }
+            }
+        }
+        set
+    }
+
+    /// A set of phrases as rubric authors write them: trimmed and normalized.
+    pub fn add_phrases(&mut self, phrases: &[impl AsRef<str>]) -> SetId {
+        self.add_set(phrases.iter().map(|p| normalize(p.as_ref().trim())))
+    }
+
+    pub fn build(self) -> Phrasebook {
+        let automaton = if self.patterns.is_empty() {
+            None
+        } else {
+            AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::DFA))
+                .match_kind(MatchKind::Standard)
+                .build(&self.patterns)
+                .ok()
+        };
+        Phrasebook {
+            automaton,
+            members: self.members,
+        }
+    }
+}
+
+/// Many phrase lists in one automaton, so that a text is read once for all of them.
+#[derive(Debug)]
+pub struct Phrasebook {
+    automaton: Option<AhoCorasick>,
+    /// Pattern index → the sets it belongs to.
+    members: Vec<Vec<SetId>>,
+}
+
+/// One occurrence of a phrase of a set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Hit {
+    set: SetId,
+    start: u32,
+    /// Reversed end (`u32::MAX - end`), so that the longest match sorts first at a start.
+    end_rev: u32,
+}
+
+impl Hit {
+    fn range(&self) -> Range<usize> {
+        self.start as usize..(u32::MAX - self.end_rev) as usize
+    }
+}
+
+/// Where the phrases of every set occur in one text.
+#[derive(Debug, Default)]
+pub struct Hits {
+    /// Every occurrence (overlapping ones too), by set, then start, then longest first.
+    hits: Vec<Hit>,
+}
+
+impl Hits {
+    fn of(&self, set: SetId) -> &[Hit] {
+        let from = self.hits.partition_point(|h| h.set < set);
+        let to = from + self.hits[from..].partition_point(|h| h.set == set);
+        &self.hits[from..to]
+    }
+
+    /// The earliest match of a set (the longest, among those starting there).
+    pub fn first(&self, set: impl Into<SetId>) -> Option<Range<usize>> {
+        self.of(set.into()).first().map(Hit::range)
+    }
+
+    /// Whether any phrase of the set occurs.
+    pub fn any(&self, set: impl Into<SetId>) -> bool {
+        !self.of(set.into()).is_empty()
+    }
+
+    /// Does a phrase of the set lie wholly within the `window` bytes before `at`?
+    pub fn before(&self, set: impl Into<SetId>, at: usize, window: usize) -> bool {
+        let from = at.saturating_sub(window);
+        self.of(set.into()).iter().any(|h| {
+            let r = h.range();
+            r.start >= from && r.end <= at
+        })
+    }
+
+    /// The set's matches as a leftmost-longest search reads them: from the left, the longest
+    /// match at each step, never overlapping the one before.
+    pub fn all(&self, set: impl Into<SetId>) -> impl Iterator<Item = Range<usize>> + '_ {
+        let mut pos = 0;
+        self.of(set.into()).iter().filter_map(move |h| {
+            let r = h.range();
+            (r.start >= pos).then(|| {
+                pos = r.end;
+                r
+            })
+        })
+    }
+}
+
+impl From<Key> for SetId {
+    fn from(key: Key) -> SetId {
+        key.set()
+    }
+}
+
+impl Phrasebook {
+    /// Reads a normalized text once and records where every set's phrases occur.
+    pub fn scan(&self, norm: &str) -> Hits {
+        let mut hits = Hits {
+            hits: Vec::with_capacity(16),
+        };
+        let Some(ac) = &self.automaton else {
+            return hits;
+        };
+        for m in ac.find_overlapping_iter(norm) {
+            let (Ok(start), Ok(end)) = (u32::try_from(m.start()), u32::try_from(m.end())) else {
+                continue;
+            };
+            for &set in self.members.get(m.pattern().as_usize()).into_iter().flatten() {
+                hits.hits.push(Hit {
+                    set,
+                    start,
+                    end_rev: u32::MAX - end,
+                });
+            }
+        }
+        hits.hits.sort_unstable();
+        hits
+    }
+}
+
+/// The rubric's lexicon: its keys are the first sets of the agent's phrasebook.
 #[derive(Debug)]
 pub struct Lexicon {
-    automaton: Option<AhoCorasick>,
-    /// Pattern index → key index.
-    pattern_key: Vec<u8>,
     /// The growth phrases alone, for customer messages.
     pub growth: PhraseSet,
 }
 
-/// Where the lexicon's phrases occur in one text.
-#[derive(Debug)]
-pub struct Hits {
-    first: [Option<Range<usize>>; KEY_COUNT],
-    /// Every match (overlapping ones too), in order of their end.
-    all: Vec<(u8, Range<usize>)>,
-}
-
-impl Hits {
-    /// The earliest match of a key (the longest, among those starting there).
-    pub fn first(&self, key: Key) -> Option<Range<usize>> {
-        self.first[key as usize].clone()
-    }
-
-    /// Does a phrase of `key` lie wholly within the `window` bytes before `at`?
-    pub fn before(&self, key: Key, at: usize, window: usize) -> bool {
-        let from = at.saturating_sub(window);
-        self.all
-            .iter()
-            .any(|(k, r)| *k == key as u8 && r.start >= from && r.end <= at)
-    }
-}
-
 impl Lexicon {
-    /// Compiles the lexicon; missing keys come back by name.
-    pub fn compile(raw: &BTreeMap<String, Vec<String>>) -> Result<Lexicon, Vec<&'static str>> {
+    /// Adds every key's phrases to an empty builder, as sets `0..`[`LEXICON_KEYS`]`.len()` in
+    /// key order; missing keys come back by name.
+    pub fn register(
+        raw: &BTreeMap<String, Vec<String>>,
+        book: &mut PhrasebookBuilder,
+    ) -> Result<Lexicon, Vec<&'static str>> {
         let missing: Vec<&'static str> = LEXICON_KEYS
             .iter()
             .copied()
@@ -112,56 +262,19 @@ impl Lexicon {
         if !missing.is_empty() {
             return Err(missing);
         }
-        let mut patterns = Vec::new();
-        let mut pattern_key = Vec::new();
-        for (i, key) in LEXICON_KEYS.iter().enumerate() {
-            for phrase in raw.get(*key).into_iter().flatten() {
-                let norm = normalize(phrase);
-                if !norm.trim().is_empty() {
-                    patterns.push(norm);
-                    pattern_key.push(i as u8);
-                }
-            }
+        debug_assert_eq!(book.sets, 0, "the lexicon's keys come first");
+        for key in LEXICON_KEYS {
+            book.add_set(
+                raw.get(*key)
+                    .into_iter()
+                    .flatten()
+                    .map(|p| normalize(p))
+                    .filter(|n| !n.trim().is_empty()),
+            );
         }
-        let automaton = AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::DFA))
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .ok();
         Ok(Lexicon {
-            automaton,
-            pattern_key,
             growth: PhraseSet::new(raw.get("growth").map_or(&[][..], Vec::as_slice)),
         })
-    }
-
-    /// Reads a normalized text once and records where every key's phrases occur.
-    pub fn scan(&self, norm: &str) -> Hits {
-        let mut hits = Hits {
-            first: Default::default(),
-            all: Vec::with_capacity(16),
-        };
-        let Some(ac) = &self.automaton else {
-            return hits;
-        };
-        for m in ac.find_overlapping_iter(norm) {
-            let Some(&key) = self.pattern_key.get(m.pattern().as_usize()) else {
-                continue;
-            };
-            let range = m.start()..m.end();
-            let slot = &mut hits.first[key as usize];
-            let better = match slot {
-                None => true,
-                Some(old) => {
-                    range.start < old.start || (range.start == old.start && range.end > old.end)
-                }
-            };
-            if better {
-                *slot = Some(range.clone());
-            }
-            hits.all.push((key, range));
-        }
-        hits
     }
 }
 

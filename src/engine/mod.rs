@@ -28,7 +28,7 @@ use crate::signal::Signals;
 use analysis::Analysis;
 use extract::Measurements;
 use kinds::Kind;
-use lexicon::{Lexicon, Topics};
+use lexicon::{Lexicon, Phrasebook, PhrasebookBuilder, SetId, Topics};
 
 /// A dimension as the engine uses it.
 #[derive(Debug, Clone)]
@@ -93,14 +93,24 @@ pub struct Scorer {
     checks: Vec<CompiledCheck>,
     topics: Topics,
     lexicon: Lexicon,
+    /// The lexicon, the checks' phrase lists and the threshold phrases: what a reply is read for.
+    book: Phrasebook,
     pub catalog: Catalog,
     product_names: Vec<ProductNames>,
     /// Every product name, in product order, flat.
     name_matcher: analysis::NameMatcher,
     lang: Lang,
     explain_passes: bool,
-    /// Per threshold (free shipping first, then promotions): the number, "满N" and "N包邮".
-    threshold_phrases: Vec<(String, String, String)>,
+    /// Per threshold (free shipping first, then promotions): its phrases in the phrasebook.
+    threshold_phrases: Vec<ThresholdPhrases>,
+}
+
+/// The phrasebook sets of a spending threshold N: "N", "满N" and "N包邮".
+#[derive(Debug, Clone, Copy)]
+struct ThresholdPhrases {
+    number: SetId,
+    spend: SetId,
+    ship: SetId,
 }
 
 /// What is known about the conversation apart from its text.
@@ -199,7 +209,8 @@ impl Scorer {
             .iter()
             .position(|f| f.rel.starts_with("rubrics/"))
             .unwrap_or(0);
-        let lexicon = match Lexicon::compile(&rubric.lexicon) {
+        let mut book = PhrasebookBuilder::default();
+        let lexicon = match Lexicon::register(&rubric.lexicon, &mut book) {
             Ok(l) => Some(l),
             Err(missing) => {
                 problems.push(content.diagnostic(
@@ -235,7 +246,7 @@ impl Scorer {
             else {
                 continue; // reported by content validation
             };
-            match Kind::compile(check, &topics) {
+            match Kind::compile(check, &topics, &mut book) {
                 Ok(kind) => checks.push(CompiledCheck {
                     id: Arc::from(check.id()),
                     dimension,
@@ -283,8 +294,17 @@ impl Scorer {
                 .flat_map(|p| p.strings.iter().cloned())
                 .collect(),
         );
+        let threshold_phrases = std::iter::once(content.catalog.shop.free_shipping_threshold)
+            .chain(content.catalog.promotions.iter().map(|p| p.threshold))
+            .map(|t| ThresholdPhrases {
+                number: book.add_set([t.to_string()]),
+                spend: book.add_set([format!("满{t}")]),
+                ship: book.add_set([format!("{t}包邮")]),
+            })
+            .collect();
         match lexicon {
             Some(lexicon) if problems.is_empty() => Ok(Scorer {
+                book: book.build(),
                 name_matcher,
                 dimensions,
                 checks,
@@ -294,10 +314,7 @@ impl Scorer {
                 product_names,
                 lang,
                 explain_passes: true,
-                threshold_phrases: std::iter::once(content.catalog.shop.free_shipping_threshold)
-                    .chain(content.catalog.promotions.iter().map(|p| p.threshold))
-                    .map(|t| (t.to_string(), format!("满{t}"), format!("{t}包邮")))
-                    .collect(),
+                threshold_phrases,
             }),
             _ => Err(problems),
         }
