@@ -45,16 +45,18 @@ impl Iterator for Records {
 
     fn next(&mut self) -> Option<Item> {
         while !self.done {
-            match self.lines.read() {
+            match self.lines.read_in_place() {
                 Ok(Line::Eof) => self.done = true,
                 Ok(Line::Long) => {
                     return Some(Err(bad(&self.file, self.lines.number, too_long("line"))));
                 }
                 Ok(Line::Text) => {
-                    if self.lines.buf.iter().all(u8::is_ascii_whitespace) {
+                    let number = self.lines.number;
+                    let line = self.lines.line();
+                    if line.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
-                    return Some(parse_line(&self.file, self.lines.number, &self.lines.buf));
+                    return Some(parse_line(&self.file, number, line));
                 }
                 Err(e) => {
                     self.done = true;
@@ -67,15 +69,19 @@ impl Iterator for Records {
     }
 }
 
-/// Parses one non-blank line.
+/// Parses one non-blank line. serde_json checks the UTF-8 of what it reads; the whole line is
+/// checked again only to explain a line that failed.
 fn parse_line(file: &Arc<str>, line: u64, bytes: &[u8]) -> Result<Record, BadLine> {
-    let text = std::str::from_utf8(bytes).map_err(|e| bad(file, line, not_utf8(e)))?;
     // A byte order mark inside the input: files joined with `cat`.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if !text.trim_start().starts_with('{') {
-        return Err(bad(file, line, "line is not a JSON object"));
+    let bytes = bytes.strip_prefix(super::BOM).unwrap_or(bytes);
+    let explain = |reason: String| match std::str::from_utf8(bytes) {
+        Err(e) => bad(file, line, not_utf8(e)),
+        Ok(_) => bad(file, line, reason),
+    };
+    if !bytes.trim_ascii_start().starts_with(b"{") {
+        return Err(explain("line is not a JSON object".to_string()));
     }
-    let raw: Raw<'_> = serde_json::from_str(text).map_err(|e| bad(file, line, json_reason(&e)))?;
+    let raw: Raw<'_> = serde_json::from_slice(bytes).map_err(|e| explain(json_reason(&e)))?;
     let loc = Loc {
         file: Arc::clone(file),
         line,

@@ -358,6 +358,9 @@ struct LineReader {
     /// The number of the line last read, from 1.
     number: u64,
     scratch: Vec<u8>,
+    /// Set by [`LineReader::read_in_place`]: the line is the first `len` bytes of the inner
+    /// reader's buffer, and `consume` bytes (the line ending too) are to be consumed.
+    in_place: Option<(usize, usize)>,
 }
 
 impl LineReader {
@@ -367,10 +370,47 @@ impl LineReader {
             buf: Vec::with_capacity(4096),
             number: 0,
             scratch: Vec::new(),
+            in_place: None,
+        }
+    }
+
+    /// Like [`LineReader::read`], but a line that lies wholly in the inner reader's buffer stays
+    /// there, uncopied; [`LineReader::line`] gives the line either way.
+    fn read_in_place(&mut self) -> io::Result<Line> {
+        if let Some((_, consume)) = self.in_place.take() {
+            self.inner.consume(consume);
+        }
+        let available = self.inner.fill_buf()?;
+        if let Some(end) = memchr::memchr(b'\n', available).filter(|&e| e <= MAX_LINE_BYTES) {
+            let len = if end > 0 && available.get(end - 1) == Some(&b'\r') {
+                end - 1
+            } else {
+                end
+            };
+            self.number += 1;
+            self.in_place = Some((len, end + 1));
+            return Ok(Line::Text);
+        }
+        self.read()
+    }
+
+    /// The line last read.
+    fn line(&mut self) -> &[u8] {
+        match self.in_place {
+            // The inner buffer is unchanged since `read_in_place` found the line in it, so
+            // this returns it again without reading.
+            Some((len, _)) => match self.inner.fill_buf() {
+                Ok(b) => b.get(..len).unwrap_or(b),
+                Err(_) => &[],
+            },
+            None => &self.buf,
         }
     }
 
     fn read(&mut self) -> io::Result<Line> {
+        if let Some((_, consume)) = self.in_place.take() {
+            self.inner.consume(consume);
+        }
         self.buf.clear();
         let limit = MAX_LINE_BYTES as u64 + 1;
         let n = (&mut self.inner)
