@@ -71,8 +71,14 @@ impl Grouper {
     /// Adds a message; conversations it closes are appended to `closed`. A message earlier than
     /// the previous one of its conversation is refused.
     pub fn push(&mut self, record: Record, closed: &mut Vec<Conversation>) -> Result<(), BadLine> {
-        if let Some(open) = self.open.get(&record.conversation) {
-            if record.ts < open.last_ts {
+        let ts = record.ts;
+        let behind = self.now != i64::MIN && ts < self.now.saturating_sub(self.gap);
+        // A training transcript's closing line ends its conversation.
+        let ends = record.event.as_deref() == Some("session_end");
+        // The common case, a message of an open conversation, looks the id up once.
+        let mut idle = false;
+        match self.open.get_mut(&record.conversation) {
+            Some(open) if ts < open.last_ts => {
                 return Err(BadLine {
                     loc: record.loc.clone(),
                     reason: format!(
@@ -81,42 +87,54 @@ impl Grouper {
                     ),
                 });
             }
-            if record.ts - open.last_ts > self.gap {
-                if let Some((id, open)) = self.open.remove_entry(&record.conversation) {
-                    self.close(id, open, closed);
-                }
-            }
-        }
-        if self.now != i64::MIN && record.ts < self.now.saturating_sub(self.gap) {
-            self.unordered = true;
-        }
-        self.now = self.now.max(record.ts);
-        let ts = record.ts;
-        // A training transcript's closing line ends its conversation.
-        let ends = record.event.as_deref() == Some("session_end");
-        let id_if_ends = ends.then(|| record.conversation.clone());
-        match self.open.get_mut(&record.conversation) {
-            Some(open) => {
+            Some(open) if ts - open.last_ts <= self.gap => {
+                self.unordered |= behind;
+                self.now = self.now.max(ts);
                 open.last_ts = ts;
+                let id = ends.then(|| record.conversation.clone());
                 open.messages.push(record);
+                if let Some(id) = id {
+                    if let Some((id, open)) = self.open.remove_entry(&id) {
+                        self.close(id, open, closed);
+                    }
+                }
+                return self.after_push(closed);
             }
-            None => {
-                let part = self.parts.remove(&record.conversation).unwrap_or(0);
-                self.open.insert(
-                    record.conversation.clone(),
-                    Open {
-                        messages: vec![record],
-                        last_ts: ts,
-                        part,
-                    },
-                );
-            }
+            Some(_) => idle = true,
+            None => {}
         }
-        if let Some(id) = id_if_ends {
-            if let Some((id, open)) = self.open.remove_entry(&id) {
+        if idle {
+            if let Some((id, open)) = self.open.remove_entry(&record.conversation) {
                 self.close(id, open, closed);
             }
         }
+        self.unordered |= behind;
+        self.now = self.now.max(ts);
+        let part = self.parts.remove(&record.conversation).unwrap_or(0);
+        if ends {
+            // A conversation of one line, closed at once.
+            let id = record.conversation.clone();
+            let open = Open {
+                messages: vec![record],
+                last_ts: ts,
+                part,
+            };
+            self.close(id, open, closed);
+        } else {
+            self.open.insert(
+                record.conversation.clone(),
+                Open {
+                    messages: vec![record],
+                    last_ts: ts,
+                    part,
+                },
+            );
+        }
+        self.after_push(closed)
+    }
+
+    /// Counts a message in and now and then closes the conversations gone idle.
+    fn after_push(&mut self, closed: &mut Vec<Conversation>) -> Result<(), BadLine> {
         self.since_sweep += 1;
         if self.since_sweep >= SWEEP_EVERY && !self.unordered {
             self.since_sweep = 0;
