@@ -2,12 +2,9 @@
 //! they fit, concessions and their size, add-ons named, apologies, actions, times, and the signals.
 
 use std::ops::Range;
-use std::sync::LazyLock;
-
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::extract::{self, SizeMention};
-use super::lexicon::{Hits, Key};
+use super::lexicon::{Hits, Key, PhrasebookBuilder, SetId};
 use super::text;
 use super::{ConversationState, Scorer, Situation};
 use crate::content::{Fit, Product};
@@ -53,74 +50,29 @@ pub fn fuzzy_contains(hay: &[char], name: &[char]) -> f64 {
     best
 }
 
-/// Every product name in one automaton, to find the names a text contains exactly in one read.
-#[derive(Debug)]
-pub(crate) struct NameMatcher {
-    automaton: Option<AhoCorasick>,
-    /// Pattern index → the flat indices of the names spelled that way.
-    pattern_names: Vec<Vec<usize>>,
-    /// Every name, by flat index.
-    names: Vec<String>,
+/// Every product name as a set of a phrasebook, to find the names a text contains exactly in
+/// the one read of the text: the name with flat index `i` is set `first.nth(i)`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NameSets {
+    first: Option<SetId>,
 }
 
-impl NameMatcher {
-    pub(crate) fn new(names: Vec<String>) -> NameMatcher {
-        let mut patterns: Vec<&str> = Vec::new();
-        let mut pattern_names: Vec<Vec<usize>> = Vec::new();
-        for (i, n) in names.iter().enumerate() {
-            if n.is_empty() {
-                continue;
-            }
-            match patterns.iter().position(|p| *p == n.as_str()) {
-                Some(k) => pattern_names[k].push(i),
-                None => {
-                    patterns.push(n);
-                    pattern_names.push(vec![i]);
-                }
-            }
+impl NameSets {
+    pub(crate) fn register(book: &mut PhrasebookBuilder, names: &[String]) -> NameSets {
+        let mut first = None;
+        for name in names {
+            let set = book.add_set([name.as_str()]);
+            first.get_or_insert(set);
         }
-        let automaton = AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::DFA))
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .ok();
-        NameMatcher {
-            automaton,
-            pattern_names,
-            names,
-        }
-    }
-
-    /// Per flat name index: whether `norm` contains the name exactly.
-    fn exact(&self, norm: &str) -> Vec<bool> {
-        let mut found = vec![false; self.names.len()];
-        match &self.automaton {
-            Some(ac) => {
-                for m in ac.find_overlapping_iter(norm) {
-                    for &i in self
-                        .pattern_names
-                        .get(m.pattern().as_usize())
-                        .into_iter()
-                        .flatten()
-                    {
-                        found[i] = true;
-                    }
-                }
-            }
-            None => {
-                for (f, n) in found.iter_mut().zip(&self.names) {
-                    *f = !n.is_empty() && norm.contains(n.as_str());
-                }
-            }
-        }
-        found
+        NameSets { first }
     }
 }
 
 /// A text to look for product names in, with what the lookups need worked out on first use.
 pub(crate) struct NameHay<'a> {
     norm: &'a str,
-    exact: Vec<bool>,
+    names: NameSets,
+    hits: &'a Hits,
     chars: Option<Vec<char>>,
     /// A 256-bit filter of the text's characters: a clear bit means the character is absent.
     char_bits: Option<[u64; 4]>,
@@ -132,10 +84,12 @@ fn char_bit(c: char) -> usize {
 }
 
 impl<'a> NameHay<'a> {
-    pub(crate) fn new(matcher: &NameMatcher, norm: &'a str) -> NameHay<'a> {
+    /// `hits` is the scan of `norm` with the phrasebook that holds `names`.
+    pub(crate) fn new(names: NameSets, hits: &'a Hits, norm: &'a str) -> NameHay<'a> {
         NameHay {
             norm,
-            exact: matcher.exact(norm),
+            names,
+            hits,
             chars: None,
             char_bits: None,
         }
@@ -147,7 +101,7 @@ impl<'a> NameHay<'a> {
         if n == 0 {
             return 0.0;
         }
-        if self.exact.get(flat).copied().unwrap_or(false) {
+        if self.names.first.is_some_and(|f| self.hits.any(f.nth(flat))) {
             return 1.0;
         }
         if n < 3 {
@@ -206,35 +160,33 @@ fn levenshtein(a: &[char], b: &[char]) -> usize {
     row[b.len()]
 }
 
-/// A fit preference stated in customer text.
-pub fn fit_preference(norm: &str) -> Option<Fit> {
-    const LOOSE: &[&str] = &["宽松", "宽大", "oversize", "松一点", "大一点"];
-    const FITTED: &[&str] = &["修身", "合身", "显瘦", "紧身", "贴身", "小一点"];
-    // Both lists in one automaton (loose phrases first), read once with every match seen.
-    static FIT_AC: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
-        AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::DFA))
-            .match_kind(MatchKind::Standard)
-            .build(LOOSE.iter().chain(FITTED))
-            .ok()
-    });
-    let Some(ac) = FIT_AC.as_ref() else {
-        if LOOSE.iter().any(|p| norm.contains(p)) {
-            return Some(Fit::Loose);
+/// Words that state a fit preference in customer text.
+const LOOSE: &[&str] = &["宽松", "宽大", "oversize", "松一点", "大一点"];
+const FITTED: &[&str] = &["修身", "合身", "显瘦", "紧身", "贴身", "小一点"];
+
+/// The fit words as sets of the customer's phrasebook.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FitSets {
+    loose: SetId,
+    fitted: SetId,
+}
+
+impl FitSets {
+    pub(crate) fn register(book: &mut PhrasebookBuilder) -> FitSets {
+        FitSets {
+            loose: book.add_phrases(LOOSE),
+            fitted: book.add_phrases(FITTED),
         }
-        return FITTED
-            .iter()
-            .any(|p| norm.contains(p))
-            .then_some(Fit::Fitted);
-    };
-    let mut fitted = false;
-    for m in ac.find_overlapping_iter(norm) {
-        if m.pattern().as_usize() < LOOSE.len() {
-            return Some(Fit::Loose);
-        }
-        fitted = true;
     }
-    fitted.then_some(Fit::Fitted)
+
+    /// The fit preference a customer message states (loose wins when it says both).
+    pub(crate) fn preference(self, hits: &Hits) -> Option<Fit> {
+        if hits.any(self.loose) {
+            Some(Fit::Loose)
+        } else {
+            hits.any(self.fitted).then_some(Fit::Fitted)
+        }
+    }
 }
 
 /// The sizing content of a reply, judged against the chart.
@@ -353,7 +305,7 @@ impl Analysis {
                 .products
                 .iter()
                 .position(|x| std::ptr::eq(x, p))?;
-            let mut hay = NameHay::new(&scorer.name_matcher, &norm);
+            let mut hay = NameHay::new(scorer.agent_names, &hits, &norm);
             scorer
                 .product_names
                 .get(index)?
@@ -594,8 +546,13 @@ mod tests {
 
     #[test]
     fn fit_preferences() {
-        assert_eq!(fit_preference("我喜欢宽松一点的"), Some(Fit::Loose));
-        assert_eq!(fit_preference("想要修身的"), Some(Fit::Fitted));
-        assert_eq!(fit_preference("穿什么码"), None);
+        let mut builder = PhrasebookBuilder::default();
+        let fit = FitSets::register(&mut builder);
+        let book = builder.build();
+        let of = |s: &str| fit.preference(&book.scan(s));
+        assert_eq!(of("我喜欢宽松一点的"), Some(Fit::Loose));
+        assert_eq!(of("想要修身的"), Some(Fit::Fitted));
+        assert_eq!(of("修身还是宽松好"), Some(Fit::Loose));
+        assert_eq!(of("穿什么码"), None);
     }
 }

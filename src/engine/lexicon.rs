@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
-use super::text::{PhraseSet, normalize};
+use super::text::normalize;
 
 /// Lexicon entries the engine reads; a rubric set must define every one.
 pub const LEXICON_KEYS: &[&str] = &[
@@ -76,6 +76,13 @@ impl Key {
 /// A named list of phrases in a [`Phrasebook`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SetId(u16);
+
+impl SetId {
+    /// The set `n` places after this one (for lists of sets added one after another).
+    pub fn nth(self, n: usize) -> SetId {
+        SetId(self.0.saturating_add(u16::try_from(n).unwrap_or(u16::MAX)))
+    }
+}
 
 /// Collects phrase lists for one [`Phrasebook`].
 #[derive(Debug, Default)]
@@ -241,11 +248,7 @@ impl Phrasebook {
 }
 
 /// The rubric's lexicon: its keys are the first sets of the agent's phrasebook.
-#[derive(Debug)]
-pub struct Lexicon {
-    /// The growth phrases alone, for customer messages.
-    pub growth: PhraseSet,
-}
+pub struct Lexicon;
 
 impl Lexicon {
     /// Adds every key's phrases to an empty builder, as sets `0..`[`LEXICON_KEYS`]`.len()` in
@@ -253,7 +256,7 @@ impl Lexicon {
     pub fn register(
         raw: &BTreeMap<String, Vec<String>>,
         book: &mut PhrasebookBuilder,
-    ) -> Result<Lexicon, Vec<&'static str>> {
+    ) -> Result<(), Vec<&'static str>> {
         let missing: Vec<&'static str> = LEXICON_KEYS
             .iter()
             .copied()
@@ -272,42 +275,35 @@ impl Lexicon {
                     .filter(|n| !n.trim().is_empty()),
             );
         }
-        Ok(Lexicon {
-            growth: PhraseSet::new(raw.get("growth").map_or(&[][..], Vec::as_slice)),
-        })
+        Ok(())
     }
 }
 
-/// Topic keywords: what a customer message raises, all in one automaton.
+/// Topic keywords: what a customer message raises, as sets of the customer's phrasebook.
 #[derive(Debug)]
 pub struct Topics {
     pub names: Vec<String>,
-    automaton: Option<AhoCorasick>,
-    /// Pattern index → topic bit.
-    pattern_bit: Vec<u64>,
+    /// Per topic (at most 64), its set.
+    sets: Vec<SetId>,
 }
 
 impl Topics {
-    pub fn compile(raw: &BTreeMap<String, Vec<String>>) -> Topics {
-        let mut patterns = Vec::new();
-        let mut pattern_bit = Vec::new();
-        for (i, words) in raw.values().enumerate().take(64) {
-            for w in words {
-                let norm = normalize(w);
-                if !norm.trim().is_empty() {
-                    patterns.push(norm);
-                    pattern_bit.push(1u64 << i);
-                }
-            }
-        }
+    pub fn compile(raw: &BTreeMap<String, Vec<String>>, book: &mut PhrasebookBuilder) -> Topics {
+        let sets = raw
+            .values()
+            .take(64)
+            .map(|words| {
+                book.add_set(
+                    words
+                        .iter()
+                        .map(|w| normalize(w))
+                        .filter(|n| !n.trim().is_empty()),
+                )
+            })
+            .collect();
         Topics {
             names: raw.keys().cloned().collect(),
-            automaton: AhoCorasick::builder()
-                .kind(Some(AhoCorasickKind::DFA))
-                .match_kind(MatchKind::Standard)
-                .build(&patterns)
-                .ok(),
-            pattern_bit,
+            sets,
         }
     }
 
@@ -315,14 +311,13 @@ impl Topics {
         self.names.iter().position(|n| n == name)
     }
 
-    /// A bit set of the topics raised by normalized text (at most 64 topics count).
-    pub fn raised(&self, normalized: &str) -> u64 {
-        let Some(ac) = &self.automaton else {
-            return 0;
-        };
-        ac.find_overlapping_iter(normalized)
-            .filter_map(|m| self.pattern_bit.get(m.pattern().as_usize()))
-            .fold(0, |acc, bit| acc | bit)
+    /// A bit set of the topics raised by a text, from its scan with the customer's phrasebook.
+    pub fn raised(&self, hits: &Hits) -> u64 {
+        self.sets
+            .iter()
+            .enumerate()
+            .filter(|(_, set)| hits.any(**set))
+            .fold(0, |acc, (i, _)| acc | 1 << i)
     }
 
     pub fn bit(&self, name: &str) -> u64 {

@@ -28,7 +28,8 @@ use crate::signal::Signals;
 use analysis::Analysis;
 use extract::Measurements;
 use kinds::Kind;
-use lexicon::{Lexicon, Phrasebook, PhrasebookBuilder, SetId, Topics};
+use lexicon::{Hits, Lexicon, Phrasebook, PhrasebookBuilder, SetId, Topics};
+use analysis::{FitSets, NameSets};
 
 /// A dimension as the engine uses it.
 #[derive(Debug, Clone)]
@@ -92,13 +93,17 @@ pub struct Scorer {
     pub dimensions: Vec<DimensionInfo>,
     checks: Vec<CompiledCheck>,
     topics: Topics,
-    lexicon: Lexicon,
-    /// The lexicon, the checks' phrase lists and the threshold phrases: what a reply is read for.
+    /// The lexicon, the checks' phrase lists, the threshold phrases, the product names and the
+    /// question words: what a reply is read for, in one pass.
     book: Phrasebook,
+    agent_names: NameSets,
+    /// Topics, growth and fit words, product names: what a customer message is read for.
+    customer_book: Phrasebook,
+    customer_names: NameSets,
+    growth: SetId,
+    fit: FitSets,
     pub catalog: Catalog,
     product_names: Vec<ProductNames>,
-    /// Every product name, in product order, flat.
-    name_matcher: analysis::NameMatcher,
     lang: Lang,
     explain_passes: bool,
     /// Per threshold (free shipping first, then promotions): its phrases in the phrasebook.
@@ -211,7 +216,7 @@ impl Scorer {
             .unwrap_or(0);
         let mut book = PhrasebookBuilder::default();
         let lexicon = match Lexicon::register(&rubric.lexicon, &mut book) {
-            Ok(l) => Some(l),
+            Ok(()) => Some(()),
             Err(missing) => {
                 problems.push(content.diagnostic(
                     rubric_file,
@@ -224,7 +229,15 @@ impl Scorer {
                 None
             }
         };
-        let topics = Topics::compile(&rubric.topics);
+        let mut customer_book = PhrasebookBuilder::default();
+        let topics = Topics::compile(&rubric.topics, &mut customer_book);
+        let growth = customer_book.add_phrases(
+            rubric
+                .lexicon
+                .get("growth")
+                .map_or(&[][..], Vec::as_slice),
+        );
+        let fit = FitSets::register(&mut customer_book);
         let dimensions: Vec<DimensionInfo> = rubric
             .dimensions
             .iter()
@@ -288,12 +301,12 @@ impl Scorer {
                 }
             })
             .collect();
-        let name_matcher = analysis::NameMatcher::new(
-            product_names
-                .iter()
-                .flat_map(|p| p.strings.iter().cloned())
-                .collect(),
-        );
+        let flat_names: Vec<String> = product_names
+            .iter()
+            .flat_map(|p| p.strings.iter().cloned())
+            .collect();
+        let agent_names = NameSets::register(&mut book, &flat_names);
+        let customer_names = NameSets::register(&mut customer_book, &flat_names);
         let threshold_phrases = std::iter::once(content.catalog.shop.free_shipping_threshold)
             .chain(content.catalog.promotions.iter().map(|p| p.threshold))
             .map(|t| ThresholdPhrases {
@@ -303,13 +316,16 @@ impl Scorer {
             })
             .collect();
         match lexicon {
-            Some(lexicon) if problems.is_empty() => Ok(Scorer {
+            Some(()) if problems.is_empty() => Ok(Scorer {
                 book: book.build(),
-                name_matcher,
+                agent_names,
+                customer_book: customer_book.build(),
+                customer_names,
+                growth,
+                fit,
                 dimensions,
                 checks,
                 topics,
-                lexicon,
                 catalog: content.catalog.clone(),
                 product_names,
                 lang,
@@ -343,13 +359,14 @@ impl Scorer {
 
     /// Topic names raised by a piece of text (for content checks and QA grouping).
     pub fn topics_of(&self, text: &str) -> Vec<&str> {
-        self.topics
-            .names_of(self.topics.raised(&text::normalize(text)))
+        let hits = self.customer_book.scan(&text::normalize(text));
+        self.topics.names_of(self.topics.raised(&hits))
     }
 
     /// Feeds a customer message into the conversation state.
     pub fn customer_message(&self, state: &mut ConversationState, message: &str) {
-        self.customer_normalized(state, &text::normalize(message));
+        let norm = text::normalize(message);
+        self.customer_normalized(state, &norm, &self.customer_book.scan(&norm));
     }
 
     /// [`Scorer::customer_message`], and the catalog product the message names, if any (as
@@ -360,12 +377,13 @@ impl Scorer {
         message: &str,
     ) -> Option<&str> {
         let norm = text::normalize(message);
-        self.customer_normalized(state, &norm);
-        self.product_in_normalized(&norm)
+        let hits = self.customer_book.scan(&norm);
+        self.customer_normalized(state, &norm, &hits);
+        self.product_in_normalized(&norm, &hits)
     }
 
-    fn customer_normalized(&self, state: &mut ConversationState, norm: &str) {
-        let topics = self.topics.raised(norm);
+    fn customer_normalized(&self, state: &mut ConversationState, norm: &str, hits: &Hits) {
+        let topics = self.topics.raised(hits);
         if topics & (self.topics.bit("discount") | self.topics.bit("gift")) != 0 {
             state.discount_asks += 1;
         }
@@ -376,10 +394,10 @@ impl Scorer {
         if m.weight_kg.is_some() {
             state.measurements.weight_kg = m.weight_kg;
         }
-        if self.lexicon.growth.find_first(norm).is_some() {
+        if hits.any(self.growth) {
             state.growth = true;
         }
-        if let Some(fit) = analysis::fit_preference(norm) {
+        if let Some(fit) = self.fit.preference(hits) {
             state.fit_hint = Some(fit);
         }
         state.pending_topics |= topics;
@@ -391,11 +409,12 @@ impl Scorer {
 
     /// The catalog product a message most likely talks about, by name or alias (fuzzy).
     pub fn product_in(&self, message: &str) -> Option<&str> {
-        self.product_in_normalized(&text::normalize(message))
+        let norm = text::normalize(message);
+        self.product_in_normalized(&norm, &self.customer_book.scan(&norm))
     }
 
-    fn product_in_normalized(&self, norm: &str) -> Option<&str> {
-        let mut hay = analysis::NameHay::new(&self.name_matcher, norm);
+    fn product_in_normalized(&self, norm: &str, hits: &Hits) -> Option<&str> {
+        let mut hay = analysis::NameHay::new(self.customer_names, hits, norm);
         let mut best: Option<(f64, usize)> = None;
         for (index, product) in self.product_names.iter().enumerate() {
             for (j, name) in product.names.iter().enumerate() {
