@@ -1266,16 +1266,11 @@ static Q_AC: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
 /// Whether any question word of the given kinds occurs at all (a match of the leftmost-longest
 /// search is always such an occurrence, so without one no search can report that kind).
 fn any_q_word(text: &str, kinds: &[QWord]) -> bool {
-    fn build(kinds: &[QWord]) -> Option<AhoCorasick> {
+    fn build(kinds: &'static [QWord]) -> Option<AhoCorasick> {
         AhoCorasick::builder()
             .kind(Some(AhoCorasickKind::DFA))
             .match_kind(MatchKind::Standard)
-            .build(
-                Q_WORDS
-                    .iter()
-                    .filter(|(_, k)| kinds.contains(k))
-                    .map(|&(p, _)| p),
-            )
+            .build(q_words_of(kinds))
             .ok()
     }
     static ASKING: LazyLock<Option<AhoCorasick>> =
@@ -1317,6 +1312,29 @@ fn ends_with_particle_me(s: &str) -> bool {
 /// Whether a message asks something: it contains `?`, the particle 吗, ends with 呢/么, or uses
 /// a question word (什么, 多少, 哪, 几, 怎么, 是否, 有没有, 要不要 …).
 pub fn is_question(text: &str) -> bool {
+    is_question_given(text, any_q_word(text, &[QWord::Open, QWord::YesNo]))
+}
+
+/// The question words [`is_question_given`] needs to know about (open and yes/no ones).
+pub(crate) fn asking_words() -> impl Iterator<Item = &'static str> {
+    q_words_of(&[QWord::Open, QWord::YesNo])
+}
+
+/// The question words [`is_open_question_given`] needs to know about.
+pub(crate) fn open_words() -> impl Iterator<Item = &'static str> {
+    q_words_of(&[QWord::Open, QWord::OpenIfMarked])
+}
+
+fn q_words_of(kinds: &'static [QWord]) -> impl Iterator<Item = &'static str> {
+    Q_WORDS
+        .iter()
+        .filter(|(_, k)| kinds.contains(k))
+        .map(|&(p, _)| p)
+}
+
+/// [`is_question`], told whether any of [`asking_words`] occurs in `text` (by a phrasebook
+/// that has read it already).
+pub(crate) fn is_question_given(text: &str, has_asking_word: bool) -> bool {
     if text.contains(['?', '？', '吗']) {
         return true;
     }
@@ -1324,14 +1342,18 @@ pub fn is_question(text: &str) -> bool {
     if t.ends_with('呢') || ends_with_particle_me(t) {
         return true;
     }
-    any_q_word(text, &[QWord::Open, QWord::YesNo])
-        && q_words(text).any(|k| matches!(k, QWord::Open | QWord::YesNo))
+    has_asking_word && q_words(text).any(|k| matches!(k, QWord::Open | QWord::YesNo))
 }
 
 /// Whether a message asks an open question (什么, 哪, 怎么, 多少, 几, 如何, 平时 …) rather than
 /// a yes/no one: a clause ending in 吗 is yes/no even when it contains a question word.
 pub fn is_open_question(text: &str) -> bool {
-    if !any_q_word(text, &[QWord::Open, QWord::OpenIfMarked]) {
+    is_open_question_given(text, any_q_word(text, &[QWord::Open, QWord::OpenIfMarked]))
+}
+
+/// [`is_open_question`], told whether any of [`open_words`] occurs in `text`.
+pub(crate) fn is_open_question_given(text: &str, has_open_word: bool) -> bool {
+    if !has_open_word {
         return false;
     }
     let mut start = 0;

@@ -97,6 +97,7 @@ pub struct Scorer {
     /// question words: what a reply is read for, in one pass.
     book: Phrasebook,
     agent_names: NameSets,
+    questions: QuestionSets,
     /// Topics, growth and fit words, product names: what a customer message is read for.
     customer_book: Phrasebook,
     customer_names: NameSets,
@@ -108,6 +109,13 @@ pub struct Scorer {
     explain_passes: bool,
     /// Per threshold (free shipping first, then promotions): its phrases in the phrasebook.
     threshold_phrases: Vec<ThresholdPhrases>,
+}
+
+/// The question words as sets of the reply's phrasebook.
+#[derive(Debug, Clone, Copy)]
+struct QuestionSets {
+    asking: SetId,
+    open: SetId,
 }
 
 /// The phrasebook sets of a spending threshold N: "N", "满N" and "N包邮".
@@ -306,6 +314,10 @@ impl Scorer {
             .flat_map(|p| p.strings.iter().cloned())
             .collect();
         let agent_names = NameSets::register(&mut book, &flat_names);
+        let questions = QuestionSets {
+            asking: book.add_set(extract::asking_words()),
+            open: book.add_set(extract::open_words()),
+        };
         let customer_names = NameSets::register(&mut customer_book, &flat_names);
         let threshold_phrases = std::iter::once(content.catalog.shop.free_shipping_threshold)
             .chain(content.catalog.promotions.iter().map(|p| p.threshold))
@@ -319,6 +331,7 @@ impl Scorer {
             Some(()) if problems.is_empty() => Ok(Scorer {
                 book: book.build(),
                 agent_names,
+                questions,
                 customer_book: customer_book.build(),
                 customer_names,
                 growth,
