@@ -113,6 +113,23 @@ impl Iterator for NumIter<'_> {
                 self.pos += 1;
                 continue;
             }
+            // Every Chinese numeral is a three-byte character: others are skipped by their
+            // lead byte without decoding.
+            if b < 0xE0 {
+                self.pos += 2;
+                continue;
+            }
+            if b >= 0xF0 {
+                self.pos += 4;
+                continue;
+            }
+            if let (Some(&b1), Some(&b2)) = (bytes.get(self.pos + 1), bytes.get(self.pos + 2)) {
+                let cp = (u32::from(b & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+                if !char::from_u32(cp).is_some_and(is_cn_numeral) {
+                    self.pos += 3;
+                    continue;
+                }
+            }
             let rest = self.text.get(self.pos..)?;
             let c = rest.chars().next()?;
             if !is_cn_numeral(c) {
