@@ -101,13 +101,8 @@ impl<'a> NameHay<'a> {
         if n == 0 {
             return 0.0;
         }
-        if self.names.first.is_some_and(|f| self.hits.any(f.nth(flat))) {
-            return 1.0;
-        }
-        if n < 3 {
-            return 0.0;
-        }
-        // The same cheap filter as fuzzy_contains, before collecting the characters in order.
+        // First a bound from the text's character filter alone: most names share too few
+        // characters with the text to be named in it, exactly or not.
         let norm = self.norm;
         let bits = self.char_bits.get_or_insert_with(|| {
             let mut bits = [0u64; 4];
@@ -117,12 +112,24 @@ impl<'a> NameHay<'a> {
             }
             bits
         });
+        let may_be_present = |c: char| {
+            let b = char_bit(c);
+            bits[b / 64] & (1 << (b % 64)) != 0
+        };
+        let at_most = name.iter().filter(|&&c| may_be_present(c)).count();
+        if (at_most as f64) < n as f64 * FUZZY_MIN {
+            return 0.0;
+        }
+        if self.names.first.is_some_and(|f| self.hits.any(f.nth(flat))) {
+            return 1.0;
+        }
+        if n < 3 {
+            return 0.0;
+        }
+        // The same cheap filter as fuzzy_contains, before collecting the characters in order.
         let present = name
             .iter()
-            .filter(|&&c| {
-                let b = char_bit(c);
-                bits[b / 64] & (1 << (b % 64)) != 0 && norm.contains(c)
-            })
+            .filter(|&&c| may_be_present(c) && norm.contains(c))
             .count();
         if (present as f64) < n as f64 * FUZZY_MIN {
             return 0.0;
