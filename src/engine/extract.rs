@@ -55,6 +55,16 @@ fn is_cn_numeral(c: char) -> bool {
     !c.is_ascii() && (text::cn_digit(c).is_some() || text::cn_unit(c).is_some())
 }
 
+/// [`is_cn_numeral`] of a three-byte character's code point.
+#[inline]
+fn is_cn_numeral_code(cp: u32) -> bool {
+    const NUMERALS: [char; 17] = [
+        '零', '〇', '一', '二', '两', '兩', '三', '四', '五', '六', '七', '八', '九', '十', '百',
+        '千', '万',
+    ];
+    cp == '萬' as u32 || NUMERALS.iter().any(|&c| c as u32 == cp)
+}
+
 /// Iterates over the ASCII and Chinese numbers of a text without allocating.
 struct NumIter<'a> {
     text: &'a str,
@@ -125,7 +135,7 @@ impl Iterator for NumIter<'_> {
             }
             if let (Some(&b1), Some(&b2)) = (bytes.get(self.pos + 1), bytes.get(self.pos + 2)) {
                 let cp = (u32::from(b & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
-                if !char::from_u32(cp).is_some_and(is_cn_numeral) {
+                if !is_cn_numeral_code(cp) {
                     self.pos += 3;
                     continue;
                 }
