@@ -134,7 +134,9 @@ impl Iterator for NumIter<'_> {
                 continue;
             }
             if let (Some(&b1), Some(&b2)) = (bytes.get(self.pos + 1), bytes.get(self.pos + 2)) {
-                let cp = (u32::from(b & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+                let cp = (u32::from(b & 0x0F) << 12)
+                    | (u32::from(b1 & 0x3F) << 6)
+                    | u32::from(b2 & 0x3F);
                 if !is_cn_numeral_code(cp) {
                     self.pos += 3;
                     continue;

@@ -110,7 +110,8 @@ impl PhrasebookBuilder {
                 None => {
                     self.patterns.push(phrase.to_string());
                     self.members.push(Vec::new());
-                    self.lookup.insert(phrase.to_string(), self.patterns.len() - 1);
+                    self.lookup
+                        .insert(phrase.to_string(), self.patterns.len() - 1);
                     self.patterns.len() - 1
                 }
             };
@@ -234,7 +235,12 @@ impl Phrasebook {
             let (Ok(start), Ok(end)) = (u32::try_from(m.start()), u32::try_from(m.end())) else {
                 continue;
             };
-            for &set in self.members.get(m.pattern().as_usize()).into_iter().flatten() {
+            for &set in self
+                .members
+                .get(m.pattern().as_usize())
+                .into_iter()
+                .flatten()
+            {
                 hits.hits.push(Hit {
                     set,
                     start,
@@ -331,5 +337,59 @@ impl Topics {
             .filter(|(i, _)| *i < 64 && bits & (1 << i) != 0)
             .map(|(_, n)| n.as_str())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn book(sets: &[&[&str]]) -> (Phrasebook, Vec<SetId>) {
+        let mut b = PhrasebookBuilder::default();
+        let ids = sets.iter().map(|s| b.add_phrases(s)).collect();
+        (b.build(), ids)
+    }
+
+    #[test]
+    fn first_is_leftmost_then_longest() {
+        let (book, ids) = book(&[&["有货", "有貨嗎", "", "  ", "包郵", "XL"]]);
+        let hay = normalize("请问有货吗？包邮吗，xl呢");
+        let hits = book.scan(&hay);
+        // 有货吗 (normalized from 有貨嗎) wins over 有货 at the same start.
+        assert_eq!(hits.first(ids[0]), Some(6..15));
+        assert!(hits.any(ids[0]));
+        assert_eq!(book.scan("没有").first(ids[0]), None);
+    }
+
+    #[test]
+    fn all_reads_like_a_leftmost_longest_search() {
+        let (book, ids) = book(&[&["有货", "有货吗", "货吗包", "包邮", "xl"]]);
+        let hay = normalize("有货吗包邮吗，XL呢");
+        let hits = book.scan(&hay);
+        let found: Vec<&str> = hits.all(ids[0]).filter_map(|r| hay.get(r)).collect();
+        // 货吗包 overlaps 有货吗 and is skipped, as a non-overlapping search skips it.
+        assert_eq!(found, vec!["有货吗", "包邮", "xl"]);
+    }
+
+    #[test]
+    fn a_phrase_in_several_sets_counts_in_each() {
+        let (book, ids) = book(&[&["马上"], &["马上", "今天"], &["明天"]]);
+        let hits = book.scan("我马上处理，今天发");
+        assert_eq!(hits.first(ids[0]), Some(3..9));
+        assert_eq!(hits.first(ids[1]), Some(3..9));
+        assert_eq!(hits.all(ids[1]).count(), 2);
+        assert!(!hits.any(ids[2]));
+        assert!(hits.before(ids[1], 9, 6));
+        assert!(!hits.before(ids[1], 8, 6));
+        assert!(!hits.before(ids[1], 30, 6));
+    }
+
+    #[test]
+    fn empty_sets_and_books_find_nothing() {
+        let (book, ids) = book(&[&[], &["", "  "]]);
+        let hits = book.scan("任何文字");
+        assert!(!hits.any(ids[0]));
+        assert_eq!(hits.first(ids[1]), None);
+        assert_eq!(hits.all(ids[1]).count(), 0);
     }
 }

@@ -26,10 +26,10 @@ use crate::content::{Catalog, Content, Diagnostic, Fit, Order, PersonaKind, Shop
 use crate::lang::Lang;
 use crate::signal::Signals;
 use analysis::Analysis;
+use analysis::{FitSets, NameSets};
 use extract::Measurements;
 use kinds::Kind;
 use lexicon::{Hits, Lexicon, Phrasebook, PhrasebookBuilder, SetId, Topics};
-use analysis::{FitSets, NameSets};
 
 /// A dimension as the engine uses it.
 #[derive(Debug, Clone)]
@@ -239,12 +239,8 @@ impl Scorer {
         };
         let mut customer_book = PhrasebookBuilder::default();
         let topics = Topics::compile(&rubric.topics, &mut customer_book);
-        let growth = customer_book.add_phrases(
-            rubric
-                .lexicon
-                .get("growth")
-                .map_or(&[][..], Vec::as_slice),
-        );
+        let growth =
+            customer_book.add_phrases(rubric.lexicon.get("growth").map_or(&[][..], Vec::as_slice));
         let fit = FitSets::register(&mut customer_book);
         let dimensions: Vec<DimensionInfo> = rubric
             .dimensions

@@ -6,8 +6,6 @@
 
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-
 /// Traditional → simplified pairs for characters that show up in shop chat, sorted by the
 /// traditional code point so that it can be binary-searched.
 #[rustfmt::skip]
@@ -165,89 +163,6 @@ pub fn contains_phrase(haystack_normalized: &str, phrase: &str) -> Option<Range<
     haystack_normalized
         .find(phrase)
         .map(|start| start..start + phrase.len())
-}
-
-/// A set of phrases searched for all at once (Aho-Corasick, leftmost-longest semantics).
-///
-/// Phrases are normalised when the set is built; phrases that are empty after normalisation are
-/// dropped (they would match everywhere). Reported indices always refer to the position in the
-/// list that was passed to [`PhraseSet::new`].
-#[derive(Debug, Clone)]
-pub struct PhraseSet {
-    automaton: Option<AhoCorasick>,
-    /// Pattern id in the automaton → index in the caller's list.
-    original_index: Vec<usize>,
-}
-
-impl PhraseSet {
-    /// Builds the set from `phrases`, normalising each one.
-    pub fn new(phrases: &[impl AsRef<str>]) -> PhraseSet {
-        let mut patterns = Vec::with_capacity(phrases.len());
-        let mut original_index = Vec::with_capacity(phrases.len());
-        for (i, p) in phrases.iter().enumerate() {
-            let n = normalize(p.as_ref().trim());
-            if !n.is_empty() {
-                patterns.push(n);
-                original_index.push(i);
-            }
-        }
-        let automaton = if patterns.is_empty() {
-            None
-        } else {
-            AhoCorasick::builder()
-                .kind(Some(AhoCorasickKind::DFA))
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&patterns)
-                .ok()
-        };
-        if automaton.is_none() {
-            original_index.clear();
-        }
-        PhraseSet {
-            automaton,
-            original_index,
-        }
-    }
-
-    /// The first (leftmost, then longest) phrase found in `normalized`, as
-    /// `(phrase index, byte range)`.
-    pub fn find_first(&self, normalized: &str) -> Option<(usize, Range<usize>)> {
-        let ac = self.automaton.as_ref()?;
-        let m = ac.find(normalized)?;
-        let idx = *self.original_index.get(m.pattern().as_usize())?;
-        Some((idx, m.range()))
-    }
-
-    /// All non-overlapping phrase occurrences in `normalized`, in text order.
-    pub fn find_all(&self, normalized: &str) -> Vec<(usize, Range<usize>)> {
-        let Some(ac) = self.automaton.as_ref() else {
-            return Vec::new();
-        };
-        ac.find_iter(normalized)
-            .filter_map(|m| {
-                self.original_index
-                    .get(m.pattern().as_usize())
-                    .map(|&idx| (idx, m.range()))
-            })
-            .collect()
-    }
-
-    /// Whether any phrase of the set occurs in `normalized`.
-    pub fn is_match(&self, normalized: &str) -> bool {
-        self.automaton
-            .as_ref()
-            .is_some_and(|ac| ac.is_match(normalized))
-    }
-
-    /// Number of phrases that can match (non-empty after normalisation).
-    pub fn len(&self) -> usize {
-        self.original_index.len()
-    }
-
-    /// True when no phrase can match.
-    pub fn is_empty(&self) -> bool {
-        self.original_index.is_empty()
-    }
 }
 
 /// Value of a Chinese (or ASCII) numeral digit, including the colloquial 两 and 〇.
@@ -487,26 +402,6 @@ mod tests {
         assert_eq!(contains_phrase(&hay, "有货"), Some(16..22));
         assert_eq!(contains_phrase(&hay, "没货"), None);
         assert_eq!(contains_phrase(&hay, ""), None);
-    }
-
-    #[test]
-    fn phrase_set() {
-        let set = PhraseSet::new(&["有货", "有貨嗎", "", "  ", "包郵", "XL"]);
-        assert_eq!(set.len(), 4);
-        assert!(!set.is_empty());
-        let hay = normalize("请问有货吗？包邮吗，xl呢");
-        // Leftmost-longest: 有货吗 (index 1) wins over 有货 (index 0).
-        assert_eq!(set.find_first(&hay), Some((1, 6..15)));
-        let all: Vec<usize> = set.find_all(&hay).into_iter().map(|(i, _)| i).collect();
-        assert_eq!(all, vec![1, 4, 5]);
-        assert!(set.is_match(&hay));
-        assert_eq!(set.find_first("没有"), None);
-
-        let empty = PhraseSet::new(&[""; 0]);
-        assert!(empty.is_empty());
-        assert_eq!(empty.len(), 0);
-        assert!(empty.find_all("任何").is_empty());
-        assert_eq!(empty.find_first("任何"), None);
     }
 
     #[test]
