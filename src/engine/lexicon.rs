@@ -67,7 +67,7 @@ pub enum Key {
 }
 
 impl Key {
-    /// The key's phrase set in a [`Phrasebook`] built by [`Lexicon::register`].
+    /// The key's phrase set in a [`Phrasebook`] built by [`register_lexicon`].
     pub fn set(self) -> SetId {
         SetId(self as u16)
     }
@@ -253,36 +253,32 @@ impl Phrasebook {
     }
 }
 
-/// The rubric's lexicon: its keys are the first sets of the agent's phrasebook.
-pub struct Lexicon;
-
-impl Lexicon {
-    /// Adds every key's phrases to an empty builder, as sets `0..`[`LEXICON_KEYS`]`.len()` in
-    /// key order; missing keys come back by name.
-    pub fn register(
-        raw: &BTreeMap<String, Vec<String>>,
-        book: &mut PhrasebookBuilder,
-    ) -> Result<(), Vec<&'static str>> {
-        let missing: Vec<&'static str> = LEXICON_KEYS
-            .iter()
-            .copied()
-            .filter(|k| raw.get(*k).is_none_or(|v| v.is_empty()))
-            .collect();
-        if !missing.is_empty() {
-            return Err(missing);
-        }
-        debug_assert_eq!(book.sets, 0, "the lexicon's keys come first");
-        for key in LEXICON_KEYS {
-            book.add_set(
-                raw.get(*key)
-                    .into_iter()
-                    .flatten()
-                    .map(|p| normalize(p))
-                    .filter(|n| !n.trim().is_empty()),
-            );
-        }
-        Ok(())
+/// Adds the rubric's lexicon to an empty builder: every key's phrases, as sets
+/// `0..`[`LEXICON_KEYS`]`.len()` in key order, the first sets of the reply's phrasebook. Missing
+/// keys come back by name.
+pub fn register_lexicon(
+    raw: &BTreeMap<String, Vec<String>>,
+    book: &mut PhrasebookBuilder,
+) -> Result<(), Vec<&'static str>> {
+    let missing: Vec<&'static str> = LEXICON_KEYS
+        .iter()
+        .copied()
+        .filter(|k| raw.get(*k).is_none_or(|v| v.is_empty()))
+        .collect();
+    if !missing.is_empty() {
+        return Err(missing);
     }
+    debug_assert_eq!(book.sets, 0, "the lexicon's keys come first");
+    for key in LEXICON_KEYS {
+        book.add_set(
+            raw.get(*key)
+                .into_iter()
+                .flatten()
+                .map(|p| normalize(p))
+                .filter(|n| !n.trim().is_empty()),
+        );
+    }
+    Ok(())
 }
 
 /// Topic keywords: what a customer message raises, as sets of the customer's phrasebook.

@@ -29,7 +29,7 @@ use analysis::Analysis;
 use analysis::{FitSets, NameSets};
 use extract::Measurements;
 use kinds::Kind;
-use lexicon::{Hits, Lexicon, Phrasebook, PhrasebookBuilder, SetId, Topics};
+use lexicon::{Hits, Phrasebook, PhrasebookBuilder, SetId, Topics};
 
 /// A dimension as the engine uses it.
 #[derive(Debug, Clone)]
@@ -223,20 +223,16 @@ impl Scorer {
             .position(|f| f.rel.starts_with("rubrics/"))
             .unwrap_or(0);
         let mut book = PhrasebookBuilder::default();
-        let lexicon = match Lexicon::register(&rubric.lexicon, &mut book) {
-            Ok(()) => Some(()),
-            Err(missing) => {
-                problems.push(content.diagnostic(
-                    rubric_file,
-                    None,
-                    format!(
-                        "the rubric's [lexicon] lacks these phrase lists: {}",
-                        missing.join(", ")
-                    ),
-                ));
-                None
-            }
-        };
+        if let Err(missing) = lexicon::register_lexicon(&rubric.lexicon, &mut book) {
+            problems.push(content.diagnostic(
+                rubric_file,
+                None,
+                format!(
+                    "the rubric's [lexicon] lacks these phrase lists: {}",
+                    missing.join(", ")
+                ),
+            ));
+        }
         let mut customer_book = PhrasebookBuilder::default();
         let topics = Topics::compile(&rubric.topics, &mut customer_book);
         let growth =
@@ -323,26 +319,26 @@ impl Scorer {
                 ship: book.add_set([format!("{t}包邮")]),
             })
             .collect();
-        match lexicon {
-            Some(()) if problems.is_empty() => Ok(Scorer {
-                book: book.build(),
-                agent_names,
-                questions,
-                customer_book: customer_book.build(),
-                customer_names,
-                growth,
-                fit,
-                dimensions,
-                checks,
-                topics,
-                catalog: content.catalog.clone(),
-                product_names,
-                lang,
-                explain_passes: true,
-                threshold_phrases,
-            }),
-            _ => Err(problems),
+        if !problems.is_empty() {
+            return Err(problems);
         }
+        Ok(Scorer {
+            book: book.build(),
+            agent_names,
+            questions,
+            customer_book: customer_book.build(),
+            customer_names,
+            growth,
+            fit,
+            dimensions,
+            checks,
+            topics,
+            catalog: content.catalog.clone(),
+            product_names,
+            lang,
+            explain_passes: true,
+            threshold_phrases,
+        })
     }
 
     /// Whether passed checks are listed and explained in a [`ReplyScore`] (training shows them;
