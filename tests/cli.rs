@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use assert_cmd::cargo::cargo_bin_cmd;
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -45,25 +44,7 @@ impl Env {
 
     /// `kefu` run from the package root with only a minimal, tempdir-based environment.
     fn kefu(&self) -> Command {
-        let mut cmd = cargo_bin_cmd!("kefu");
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-        cmd.env_clear();
-        // Keep what a coverage run needs; everything else is made up here.
-        for keep in ["PATH", "LLVM_PROFILE_FILE"] {
-            if let Some(v) = std::env::var_os(keep) {
-                cmd.env(keep, v);
-            }
-        }
-        let home = self.dir.path();
-        cmd.env("HOME", home)
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("LANG", "C.UTF-8")
-            .env("TERM", "dumb");
-        cmd.timeout(std::time::Duration::from_secs(20));
-        cmd
+        common::kefu_in(self.dir.path(), std::time::Duration::from_secs(20))
     }
 
     /// `kefu train --scenario ID --seed N --save FILE` with `stdin` piped in.

@@ -1,6 +1,33 @@
 //! Helpers shared by the integration tests that drive the `kefu` binary.
 
+use std::path::Path;
+use std::time::Duration;
+
 use assert_cmd::Command;
+use assert_cmd::cargo::cargo_bin_cmd;
+
+/// `kefu` run from the package root with only a minimal environment whose home and XDG
+/// directories lie under `home`, stopped after `timeout`.
+pub fn kefu_in(home: &Path, timeout: Duration) -> Command {
+    let mut cmd = cargo_bin_cmd!("kefu");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd.env_clear();
+    // Keep what a coverage run needs; everything else is made up here.
+    for keep in ["PATH", "LLVM_PROFILE_FILE"] {
+        if let Some(v) = std::env::var_os(keep) {
+            cmd.env(keep, v);
+        }
+    }
+    cmd.env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("LANG", "C.UTF-8")
+        .env("TERM", "dumb");
+    cmd.timeout(timeout);
+    cmd
+}
 
 /// The outcome of one run, with text decoded. Every run is checked for a panic.
 pub struct Run {
