@@ -1,4 +1,6 @@
-//! The rubric's phrase lists (lexicon and topic keywords), compiled once into matchers.
+//! Phrase lists compiled into phrasebooks: one automaton per side (agent replies, customer
+//! messages) holds every list that side is read for: the lexicon, the checks' phrases, topic
+//! keywords, product names and more.
 
 use std::collections::{BTreeMap, HashMap};
 

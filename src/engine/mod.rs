@@ -81,7 +81,7 @@ struct ProductNames {
     names: Vec<Vec<char>>,
     /// The same names as strings.
     strings: Vec<String>,
-    /// Flat index of the first name in the scorer's name matcher.
+    /// Flat index of the first name among all products' names (see `NameSets`).
     first: usize,
     /// Indices of the products it pairs with that the catalog has, in `pairs_with` order.
     pairs: Vec<usize>,
