@@ -611,4 +611,27 @@ mod tests {
         );
         assert_eq!(items[2].as_ref().map(|r| r.loc.line).ok(), Some(3));
     }
+
+    #[test]
+    fn lines_across_the_read_buffer_read_the_same() {
+        // Small buffers split most lines, so they take the copying path; a large one holds
+        // them all in place. Both must give the same records and bad lines.
+        let good =
+            r#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"customer","text":"在吗"}"#;
+        let mut data = format!("{good}\r\n\n{{oops\n\u{feff}{good}\n").into_bytes();
+        data.extend(b"{\"text\":\"\xE5\x9C\xFF\"}\n");
+        data.extend(format!("{good}").as_bytes());
+        let read = |capacity: usize| -> Vec<String> {
+            let src =
+                std::io::BufReader::with_capacity(capacity, std::io::Cursor::new(data.clone()));
+            super::super::records("x.jsonl", Box::new(src), &opts())
+                .map(|i| format!("{i:?}"))
+                .collect()
+        };
+        let whole = read(1 << 16);
+        assert_eq!(whole.len(), 5, "{whole:#?}");
+        for capacity in [7, 64, 100] {
+            assert_eq!(read(capacity), whole, "buffer of {capacity} bytes");
+        }
+    }
 }
