@@ -620,7 +620,7 @@ mod tests {
             r#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"customer","text":"在吗"}"#;
         let mut data = format!("{good}\r\n\n{{oops\n\u{feff}{good}\n").into_bytes();
         data.extend(b"{\"text\":\"\xE5\x9C\xFF\"}\n");
-        data.extend(format!("{good}").as_bytes());
+        data.extend(good.as_bytes());
         let read = |capacity: usize| -> Vec<String> {
             let src =
                 std::io::BufReader::with_capacity(capacity, std::io::Cursor::new(data.clone()));
