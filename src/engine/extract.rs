@@ -55,14 +55,31 @@ fn is_cn_numeral(c: char) -> bool {
     !c.is_ascii() && (text::cn_digit(c).is_some() || text::cn_unit(c).is_some())
 }
 
+/// The Chinese numerals (all three-byte characters), for [`is_cn_numeral_code`].
+const CN_NUMERALS: [char; 18] = [
+    '零', '〇', '一', '二', '两', '兩', '三', '四', '五', '六', '七', '八', '九', '十', '百', '千',
+    '万', '萬',
+];
+
+/// A filter on the low byte of a code point: set for the low bytes of [`CN_NUMERALS`], so most
+/// characters are rejected by one bit test.
+const CN_NUMERAL_LOW_BYTES: [u64; 4] = {
+    let mut bits = [0u64; 4];
+    let mut i = 0;
+    while i < CN_NUMERALS.len() {
+        let low = CN_NUMERALS[i] as u32 & 0xFF;
+        bits[(low / 64) as usize] |= 1 << (low % 64);
+        i += 1;
+    }
+    bits
+};
+
 /// [`is_cn_numeral`] of a three-byte character's code point.
 #[inline]
 fn is_cn_numeral_code(cp: u32) -> bool {
-    const NUMERALS: [char; 17] = [
-        '零', '〇', '一', '二', '两', '兩', '三', '四', '五', '六', '七', '八', '九', '十', '百',
-        '千', '万',
-    ];
-    cp == '萬' as u32 || NUMERALS.iter().any(|&c| c as u32 == cp)
+    let low = cp & 0xFF;
+    CN_NUMERAL_LOW_BYTES[(low / 64) as usize] & (1 << (low % 64)) != 0
+        && CN_NUMERALS.iter().any(|&c| c as u32 == cp)
 }
 
 /// Iterates over the ASCII and Chinese numbers of a text without allocating.
@@ -1415,6 +1432,15 @@ pub(crate) fn is_open_question_given(text: &str, has_open_word: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numeral_filter_agrees_with_the_numeral_tables() {
+        for cp in 0x800..=0xFFFF {
+            if let Some(c) = char::from_u32(cp) {
+                assert_eq!(is_cn_numeral_code(cp), is_cn_numeral(c), "{c} U+{cp:04X}");
+            }
+        }
+    }
 
     fn meas(raw: &str) -> (Option<f32>, Option<f32>) {
         let m = measurements(&text::normalize(raw));
