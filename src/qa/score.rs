@@ -1,7 +1,6 @@
 //! Scores one real conversation with the training engine: per-reply checks, dimension and
 //! overall scores, response-time KPIs, conversion, and findings.
 
-use std::io::Write as _;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -205,17 +204,226 @@ pub fn score_conversation(
 }
 
 /// Appends the JSON line for a conversation (with its newline).
+///
+/// Written field by field rather than through serde: the findings' Chinese text is most of the
+/// output, and [`push_json_str`] copies it in whole runs. The line is byte for byte what
+/// `serde_json::to_string` makes of the same result (a test holds it to that).
 pub fn to_json_line(result: &ConversationResult, out: &mut Vec<u8>) {
-    let start = out.len();
-    match serde_json::to_writer(&mut *out, result) {
-        Ok(()) => out.push(b'\n'),
-        Err(e) => {
-            out.truncate(start);
-            let _ = writeln!(
-                out,
-                "{{\"conversation\":{:?},\"error\":{:?}}}",
-                result.conversation,
-                e.to_string()
+    out.extend_from_slice(b"{\"conversation\":");
+    push_json_str(out, &result.conversation);
+    out.extend_from_slice(b",\"agent\":");
+    match &result.agent {
+        Some(a) => push_json_str(out, a),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"messages\":");
+    push_json_number(out, &result.messages);
+    out.extend_from_slice(b",\"overall\":");
+    push_json_number(out, &result.overall);
+    out.extend_from_slice(b",\"dimensions\":{");
+    for (i, (id, score)) in result.dimensions.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_json_str(out, id);
+        out.push(b':');
+        push_json_number(out, score);
+    }
+    let kpi = &result.kpi;
+    out.extend_from_slice(b"},\"kpi\":{\"first_response_s\":");
+    push_json_number(out, &kpi.first_response_s);
+    out.extend_from_slice(b",\"avg_response_s\":");
+    push_json_number(out, &kpi.avg_response_s);
+    out.extend_from_slice(b",\"max_response_s\":");
+    push_json_number(out, &kpi.max_response_s);
+    out.extend_from_slice(b",\"replied_within_3min\":");
+    push_json_bool(out, kpi.replied_within_3min);
+    out.extend_from_slice(b"},\"converted\":");
+    match result.converted {
+        Some(c) => push_json_bool(out, c),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"findings\":[");
+    for (i, f) in result.findings.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"turn\":");
+        push_json_number(out, &f.turn);
+        out.extend_from_slice(b",\"dimension\":");
+        push_json_str(out, &f.dimension);
+        out.extend_from_slice(b",\"check\":");
+        push_json_str(out, &f.check);
+        out.extend_from_slice(b",\"passed\":");
+        push_json_bool(out, f.passed);
+        out.extend_from_slice(b",\"message\":");
+        push_json_str(out, &f.message);
+        out.extend_from_slice(b",\"excerpt\":");
+        push_json_str(out, &f.excerpt);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]}\n");
+}
+
+fn push_json_bool(out: &mut Vec<u8>, b: bool) {
+    out.extend_from_slice(if b { b"true" } else { b"false" });
+}
+
+/// A number (or `null`) as serde_json writes it, so floats keep its shortest round-trip form.
+fn push_json_number<T: Serialize + ?Sized>(out: &mut Vec<u8>, n: &T) {
+    if serde_json::to_writer(&mut *out, n).is_err() {
+        out.extend_from_slice(b"null");
+    }
+}
+
+/// Does any byte of the word need escaping in a JSON string (a control character, `"` or `\`)?
+#[inline]
+fn word_needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    let zero_in = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    below_space | zero_in(quote) | zero_in(backslash) != 0
+}
+
+/// Appends `s` as a JSON string with serde_json's escapes: `\"`, `\\`, `\b \f \n \r \t`, and
+/// `\u00xx` for other control characters; everything else, Chinese included, as it is. Runs
+/// without anything to escape are found eight bytes at a time and copied whole.
+pub fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            if !word_needs_escape(u64::from_le_bytes(word)) {
+                i += 8;
+                continue;
+            }
+        }
+        // A chunk with something to escape, or the last few bytes: one byte at a time.
+        let end = (i + 8).min(bytes.len());
+        while i < end {
+            let b = bytes[i];
+            let escape: &[u8] = match b {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                b'\n' => b"\\n",
+                b'\r' => b"\\r",
+                b'\t' => b"\\t",
+                0x08 => b"\\b",
+                0x0C => b"\\f",
+                0..=0x1F => b"",
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            out.extend_from_slice(&bytes[copied..i]);
+            if escape.is_empty() {
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xF)]);
+            } else {
+                out.extend_from_slice(escape);
+            }
+            i += 1;
+            copied = i;
+        }
+    }
+    out.extend_from_slice(&bytes[copied..]);
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(texts: &[&str]) -> ConversationResult {
+        ConversationResult {
+            conversation: texts[0].to_string(),
+            agent: Some(texts[1].to_string()),
+            messages: 7,
+            overall: Some(83.33333333333333),
+            dimensions: vec![
+                ("speed".into(), Some(100.0)),
+                ("sizing".into(), None),
+                ("clarity".into(), Some(0.1 + 0.2)),
+            ],
+            kpi: Kpi {
+                first_response_s: Some(12),
+                avg_response_s: Some(40.5),
+                max_response_s: Some(300),
+                replied_within_3min: true,
+            },
+            converted: Some(false),
+            findings: texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Finding {
+                    turn: i + 1,
+                    dimension: Arc::from("clarity"),
+                    check: Arc::from(*t),
+                    passed: i % 2 == 0,
+                    message: format!("{t}，{t}"),
+                    excerpt: t.to_string(),
+                })
+                .collect(),
+            response_times: vec![12, 69],
+            inquiry: true,
+            red_line: false,
+        }
+    }
+
+    #[test]
+    fn json_lines_are_what_serde_json_writes() {
+        let texts = [
+            "c-1",
+            "小美",
+            "亲，这款M码刚好哦～😊",
+            "quote \" and back\\slash",
+            "lines\nand\ttabs\r\u{8}\u{c}",
+            "controls \u{0}\u{1}\u{1f} and del \u{7f}",
+            "",
+            "\"",
+            "exactly8",
+            "\"at the end of a chunk\\",
+            "七个字的中文句子，再加一点点标点符号！",
+        ];
+        let mut r = result(&texts);
+        let mut line = Vec::new();
+        to_json_line(&r, &mut line);
+        let expected = serde_json::to_string(&r).unwrap() + "\n";
+        assert_eq!(String::from_utf8(line).unwrap(), expected);
+
+        r.agent = None;
+        r.overall = None;
+        r.converted = None;
+        r.kpi = Kpi::default();
+        r.findings.clear();
+        r.dimensions.clear();
+        let mut line = Vec::new();
+        to_json_line(&r, &mut line);
+        let expected = serde_json::to_string(&r).unwrap() + "\n";
+        assert_eq!(String::from_utf8(line).unwrap(), expected);
+    }
+
+    #[test]
+    fn every_byte_is_escaped_as_serde_json_escapes_it() {
+        for b in 0u8..0x80 {
+            let s = format!("ab{}cdefghij{}", b as char, b as char);
+            let mut out = Vec::new();
+            push_json_str(&mut out, &s);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&s).unwrap(),
+                "byte {b:#04x}"
             );
         }
     }
