@@ -358,7 +358,7 @@ impl Analysis {
             compensation,
             apology: hits.first(Key::Apology),
             solution: hits.first(Key::Solution),
-            time: extract::mentions_time(&norm),
+            time: extract::mentions_time_given(&norm, hits.any(scorer.time_anchors)),
             blame: hits.first(Key::Blame),
             excuse: hits.first(Key::Excuse),
             brush_off: hits.first(Key::BrushOff),

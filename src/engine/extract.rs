@@ -82,6 +82,39 @@ fn is_cn_numeral_code(cp: u32) -> bool {
         && CN_NUMERALS.iter().any(|&c| c as u32 == cp)
 }
 
+/// The value of ASCII digits with an optional decimal point, as `str::parse::<f64>` gives it.
+/// Up to 15 significant digits the digits are an exact integer and the power of ten is exact,
+/// so one division rounds correctly; longer numbers go to the full parser.
+fn decimal_value(s: &str) -> f64 {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let mut mantissa: u64 = 0;
+    let mut digits = 0;
+    let mut fraction: Option<usize> = None;
+    for b in s.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                digits += 1;
+                if let Some(f) = fraction.as_mut() {
+                    *f += 1;
+                }
+                if digits > 15 {
+                    return s.parse().unwrap_or(f64::MAX);
+                }
+            }
+            b'.' if fraction.is_none() => fraction = Some(0),
+            _ => return s.parse().unwrap_or(f64::MAX),
+        }
+    }
+    let value = mantissa as f64;
+    match fraction {
+        Some(f) => value / POW10[f],
+        None => value,
+    }
+}
+
 /// Iterates over the ASCII and Chinese numbers of a text without allocating.
 struct NumIter<'a> {
     text: &'a str,
@@ -123,11 +156,7 @@ impl Iterator for NumIter<'_> {
                     kind = NumKind::Decimal;
                 }
                 self.pos = i;
-                let value = self
-                    .text
-                    .get(start..i)
-                    .and_then(|s| s.parse::<f64>().ok())
-                    .unwrap_or(f64::MAX);
+                let value = self.text.get(start..i).map_or(f64::MAX, decimal_value);
                 return Some(Num {
                     start,
                     end: i,
@@ -1193,9 +1222,31 @@ const TIME_PATTERN: &str = concat!(
 
 static TIME_RE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(TIME_PATTERN).ok());
 
+/// Every match of [`TIME_PATTERN`] contains one of these: a day word's 今/明/后/当, a clock's
+/// 点 or `:`, 马上/立刻/立即/即刻/现在就/第一时间, a duration's 时/钟/工/天/分/`h`, a week's
+/// 周/星/礼, or 月底. A text with none of them is no time commitment, and the regex is skipped.
+const TIME_ANCHORS: &[&str] = &[
+    "今", "明", "后", "当", "点", ":", "马", "立", "即", "现", "第", "时", "钟", "工", "天", "分",
+    "h", "周", "星", "礼", "月",
+];
+
+/// The characters [`mentions_time_given`] needs to know about.
+pub(crate) fn time_anchors() -> impl Iterator<Item = &'static str> {
+    TIME_ANCHORS.iter().copied()
+}
+
 /// The first concrete time commitment in a message (今天, 明天上午, 马上, 24小时内, 3天内,
 /// 下午5点前, 17点前, 1个工作日, 周一 …). Vague words like 尽快 do not count.
 pub fn mentions_time(text: &str) -> Option<Range<usize>> {
+    mentions_time_given(text, TIME_ANCHORS.iter().any(|a| text.contains(a)))
+}
+
+/// [`mentions_time`], told whether any of [`time_anchors`] occurs in `text` (by a phrasebook
+/// that has read it already).
+pub(crate) fn mentions_time_given(text: &str, has_anchor: bool) -> Option<Range<usize>> {
+    if !has_anchor {
+        return None;
+    }
     let re = TIME_RE.as_ref()?;
     for m in re.find_iter(text) {
         let s = m.as_str();
@@ -1432,6 +1483,48 @@ pub(crate) fn is_open_question_given(text: &str, has_open_word: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_values_are_what_the_float_parser_reads() {
+        let cases = [
+            "0",
+            "7",
+            "162",
+            "0.1",
+            "0.3",
+            "3.5",
+            "99.99",
+            "1.62",
+            "007",
+            "123456789012345",
+            "1234567890123456",
+            "12345678.9012345",
+            "0.000000000000001",
+            "9007199254740993",
+            "98765432109876543210",
+            "1.2345678901234567",
+        ];
+        for s in cases {
+            let want: f64 = s.parse().unwrap();
+            assert_eq!(decimal_value(s).to_bits(), want.to_bits(), "{s}");
+        }
+        let mut x: u64 = 12345;
+        for _ in 0..20_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let int = (x >> 40) % 100_000;
+            let frac_digits = ((x >> 20) % 8) as usize;
+            let frac = (x >> 8) % 10u64.pow(frac_digits as u32);
+            let s = if frac_digits == 0 {
+                int.to_string()
+            } else {
+                format!("{int}.{frac:0frac_digits$}")
+            };
+            let want: f64 = s.parse().unwrap();
+            assert_eq!(decimal_value(&s).to_bits(), want.to_bits(), "{s}");
+        }
+    }
 
     #[test]
     fn numeral_filter_agrees_with_the_numeral_tables() {

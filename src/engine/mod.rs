@@ -98,6 +98,8 @@ pub struct Scorer {
     book: Phrasebook,
     agent_names: NameSets,
     questions: QuestionSets,
+    /// The characters every time commitment contains (see [`extract::mentions_time`]).
+    time_anchors: SetId,
     /// Topics, growth and fit words, product names: what a customer message is read for.
     customer_book: Phrasebook,
     customer_names: NameSets,
@@ -310,6 +312,7 @@ impl Scorer {
             asking: book.add_set(extract::asking_words()),
             open: book.add_set(extract::open_words()),
         };
+        let time_anchors = book.add_set(extract::time_anchors());
         let customer_names = NameSets::register(&mut customer_book, &flat_names);
         let threshold_phrases = std::iter::once(content.catalog.shop.free_shipping_threshold)
             .chain(content.catalog.promotions.iter().map(|p| p.threshold))
@@ -326,6 +329,7 @@ impl Scorer {
             book: book.build(),
             agent_names,
             questions,
+            time_anchors,
             customer_book: customer_book.build(),
             customer_names,
             growth,
