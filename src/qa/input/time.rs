@@ -15,8 +15,17 @@
 /// Seconds since the Unix epoch, or `None` when `s` is not one of the accepted forms or names an
 /// impossible date or time.
 pub fn parse_ts(s: &str) -> Option<i64> {
+    // Most stamps start with a digit and end with a digit or `Z`: nothing to trim, and no need
+    // for the Unicode-aware trim (which also takes the ideographic space of Chinese exports).
+    let bytes = s.as_bytes();
+    let untrimmed = bytes.first().is_some_and(u8::is_ascii_digit)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric);
     let mut p = Scanner {
-        b: s.trim().as_bytes(),
+        b: if untrimmed {
+            bytes
+        } else {
+            s.trim().as_bytes()
+        },
         i: 0,
     };
     let year = p.digits(4, 4)?;
