@@ -179,15 +179,34 @@ impl Hit {
     }
 }
 
+/// Sets below this have a presence bit in [`Hits`]; a set past it is always searched for.
+const PRESENCE_BITS: usize = 1024;
+
 /// Where the phrases of every set occur in one text.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Hits {
     /// Every occurrence (overlapping ones too), by set, then start, then longest first.
     hits: Vec<Hit>,
+    /// Bit `n`: set `n` has a hit. Most sets asked about have none, and are answered by one bit
+    /// test instead of a search.
+    present: [u64; PRESENCE_BITS / 64],
+}
+
+impl Default for Hits {
+    fn default() -> Self {
+        Hits {
+            hits: Vec::new(),
+            present: [0; PRESENCE_BITS / 64],
+        }
+    }
 }
 
 impl Hits {
     fn of(&self, set: SetId) -> &[Hit] {
+        let n = usize::from(set.0);
+        if n < PRESENCE_BITS && self.present[n / 64] & (1 << (n % 64)) == 0 {
+            return &[];
+        }
         let from = self.hits.partition_point(|h| h.set < set);
         let to = from + self.hits[from..].partition_point(|h| h.set == set);
         &self.hits[from..to]
@@ -237,6 +256,7 @@ impl Phrasebook {
     pub fn scan(&self, norm: &str) -> Hits {
         let mut hits = Hits {
             hits: Vec::with_capacity(16),
+            ..Hits::default()
         };
         let Some(dfa) = &self.automaton else {
             return hits;
@@ -273,6 +293,10 @@ impl Phrasebook {
                         start,
                         end_rev: u32::MAX - end,
                     });
+                    let n = usize::from(set.0);
+                    if n < PRESENCE_BITS {
+                        hits.present[n / 64] |= 1 << (n % 64);
+                    }
                 }
             }
         }
