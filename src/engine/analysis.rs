@@ -341,7 +341,11 @@ impl Analysis {
             lines,
             has_emoticon: emoticon.is_some(),
             emoticon,
-            is_question: extract::is_question_given(&norm, hits.any(scorer.questions.asking)),
+            is_question: extract::is_question_given(
+                &norm,
+                hits.any(scorer.questions.marks),
+                hits.any(scorer.questions.asking),
+            ),
             is_open_question: extract::is_open_question_given(
                 &norm,
                 hits.any(scorer.questions.open),

@@ -1409,7 +1409,19 @@ fn ends_with_particle_me(s: &str) -> bool {
 /// Whether a message asks something: it contains `?`, the particle 吗, ends with 呢/么, or uses
 /// a question word (什么, 多少, 哪, 几, 怎么, 是否, 有没有, 要不要 …).
 pub fn is_question(text: &str) -> bool {
-    is_question_given(text, any_q_word(text, &[QWord::Open, QWord::YesNo]))
+    is_question_given(
+        text,
+        text.contains(QUESTION_MARKS),
+        any_q_word(text, &[QWord::Open, QWord::YesNo]),
+    )
+}
+
+/// A question mark or the particle 吗 anywhere makes a message a question.
+const QUESTION_MARKS: [char; 3] = ['?', '？', '吗'];
+
+/// The marks [`is_question_given`] needs to know about, as phrases.
+pub(crate) fn question_marks() -> impl Iterator<Item = String> {
+    QUESTION_MARKS.iter().map(|c| c.to_string())
 }
 
 /// The question words [`is_question_given`] needs to know about (open and yes/no ones).
@@ -1429,10 +1441,10 @@ fn q_words_of(kinds: &'static [QWord]) -> impl Iterator<Item = &'static str> {
         .map(|&(p, _)| p)
 }
 
-/// [`is_question`], told whether any of [`asking_words`] occurs in `text` (by a phrasebook
-/// that has read it already).
-pub(crate) fn is_question_given(text: &str, has_asking_word: bool) -> bool {
-    if text.contains(['?', '？', '吗']) {
+/// [`is_question`], told whether any of [`question_marks`] and of [`asking_words`] occurs in
+/// `text` (by a phrasebook that has read it already).
+pub(crate) fn is_question_given(text: &str, has_mark: bool, has_asking_word: bool) -> bool {
+    if has_mark {
         return true;
     }
     let t = trim_tail(text);

@@ -116,6 +116,7 @@ pub struct Scorer {
 /// The question words as sets of the reply's phrasebook.
 #[derive(Debug, Clone, Copy)]
 struct QuestionSets {
+    marks: SetId,
     asking: SetId,
     open: SetId,
 }
@@ -309,6 +310,7 @@ impl Scorer {
             .collect();
         let agent_names = NameSets::register(&mut book, &flat_names);
         let questions = QuestionSets {
+            marks: book.add_set(extract::question_marks()),
             asking: book.add_set(extract::asking_words()),
             open: book.add_set(extract::open_words()),
         };
