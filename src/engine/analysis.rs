@@ -265,15 +265,12 @@ impl Analysis {
             .lines()
             .filter(|l| !l.trim().is_empty())
             .count();
-        let emoticon = hits.first(Key::Emoticon).or_else(|| {
-            // Emoji outside the phrase list still count.
-            norm.char_indices()
-                .find(|(_, c)| matches!(*c as u32, 0x1F300..=0x1FAFF | 0x2600..=0x27BF))
-                .map(|(i, c)| i..i + c.len_utf8())
-        });
+        let emoticon = hits.first(Key::Emoticon).or_else(|| first_emoji(&norm));
 
         // Money: a concession is an amount right after a money-off word; compensation likewise.
-        let amounts = extract::money_amounts(&norm);
+        // The numbers are lexed once, for money and for sizes.
+        let numbers = extract::Numbers::new(&norm);
+        let amounts = extract::money_amounts_in(&numbers);
         let mut concession: Option<(f64, Range<usize>)> = None;
         let mut compensation: Option<(f64, Range<usize>)> = None;
         for a in &amounts {
@@ -333,7 +330,7 @@ impl Analysis {
 
         let sizing = product
             .filter(|p| p.is_sized())
-            .map(|p| sizing_of(state, situation, p, &norm, &hits))
+            .map(|p| sizing_of(state, situation, p, &numbers, &hits))
             .unwrap_or_default();
 
         let mut a = Analysis {
@@ -448,7 +445,8 @@ impl Analysis {
 
 /// The first number in the text (ASCII digits after normalization), with what follows it.
 fn first_figure(norm: &str) -> Option<Range<usize>> {
-    let start = norm.find(|c: char| c.is_ascii_digit())?;
+    // Bytes, not characters: an ASCII digit byte is never part of a longer character.
+    let start = norm.bytes().position(|b| b.is_ascii_digit())?;
     let len = norm[start..]
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '%'))
         .unwrap_or(norm.len() - start);
@@ -456,6 +454,16 @@ fn first_figure(norm: &str) -> Option<Range<usize>> {
     // Take the unit character after the number too, when there is one.
     let unit = norm[end..].chars().next().map_or(0, char::len_utf8);
     Some(start..end + unit)
+}
+
+/// The first emoji (U+1F300–U+1FAFF) or symbol (U+2600–U+27BF) of a text. Their UTF-8 starts
+/// with 0xF0 or 0xE2, so only characters with those lead bytes are decoded.
+fn first_emoji(norm: &str) -> Option<Range<usize>> {
+    let bytes = norm.as_bytes();
+    memchr::memchr2_iter(0xF0, 0xE2, bytes).find_map(|i| {
+        let c = norm.get(i..)?.chars().next()?;
+        matches!(c as u32, 0x1F300..=0x1FAFF | 0x2600..=0x27BF).then(|| i..i + c.len_utf8())
+    })
 }
 
 /// A mention as a size of this product's chart: letter and children's sizes as they are, and a
@@ -479,7 +487,7 @@ fn sizing_of(
     state: &ConversationState,
     situation: &Situation<'_>,
     product: &Product,
-    norm: &str,
+    numbers: &extract::Numbers<'_>,
     hits: &Hits,
 ) -> Sizing {
     let facts = situation.facts.unwrap_or_default();
@@ -510,7 +518,7 @@ fn sizing_of(
             .collect();
         right.extend(ups);
     }
-    let named: Vec<SizeMention> = extract::size_mentions(norm)
+    let named: Vec<SizeMention> = extract::size_mentions_in(numbers)
         .into_iter()
         .filter_map(|m| chart_size(product, m))
         .collect();
@@ -528,6 +536,27 @@ fn sizing_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_emoji_is_the_first_emoji_or_symbol_character() {
+        let by_chars = |t: &str| {
+            t.char_indices()
+                .find(|(_, c)| matches!(*c as u32, 0x1F300..=0x1FAFF | 0x2600..=0x27BF))
+                .map(|(i, c)| i..i + c.len_utf8())
+        };
+        for t in [
+            "亲，好的",
+            "好的😊",
+            "–…“”𠀀 then ☀ and 😀",
+            "✿小店✿",
+            "𠀀𠀁",
+            "",
+            "🫶",
+            "\u{27BF}\u{27C0}\u{25FF}\u{1FAFF}\u{1FB00}",
+        ] {
+            assert_eq!(first_emoji(t), by_chars(t), "{t}");
+        }
+    }
 
     fn chars(s: &str) -> Vec<char> {
         s.chars().collect()

@@ -115,15 +115,64 @@ fn decimal_value(s: &str) -> f64 {
     }
 }
 
-/// Iterates over the ASCII and Chinese numbers of a text without allocating.
+/// A maximal run of numeral characters (ASCII digits with an optional decimal part, or Chinese
+/// numerals), and its number unless it does not parse.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    start: usize,
+    end: usize,
+    num: Option<Num>,
+}
+
+/// The numeral runs of a text, lexed once for the several extractors that read a reply's
+/// numbers (money, sizes).
+#[derive(Debug)]
+pub(crate) struct Numbers<'a> {
+    text: &'a str,
+    runs: Vec<Run>,
+}
+
+impl<'a> Numbers<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        let mut lexer = NumIter::new(text);
+        let mut runs = Vec::new();
+        while let Some(run) = lexer.next_run() {
+            runs.push(run);
+        }
+        Numbers { text, runs }
+    }
+
+    /// The numbers again, as [`NumIter::new`] on the text would give them.
+    fn iter(&self) -> NumIter<'_> {
+        NumIter::new(self.text).with_runs(&self.runs)
+    }
+}
+
+/// Iterates over the ASCII and Chinese numbers of a text without allocating: by lexing, or by
+/// reading the runs of [`Numbers`] lexed before. Lexing is the same from any position between
+/// two runs, so the runs serve until an extractor skips into the middle of one; from there it
+/// lexes.
 struct NumIter<'a> {
     text: &'a str,
     pos: usize,
+    runs: Option<&'a [Run]>,
+    /// The first run in `runs` not yet given out or passed.
+    next_cached: usize,
 }
 
 impl<'a> NumIter<'a> {
     fn new(text: &'a str) -> Self {
-        NumIter { text, pos: 0 }
+        NumIter {
+            text,
+            pos: 0,
+            runs: None,
+            next_cached: 0,
+        }
+    }
+
+    fn with_runs(mut self, runs: &'a [Run]) -> Self {
+        self.runs = Some(runs);
+        self
     }
 
     /// Continues lexing at `pos` (used when an extractor consumed text after a number).
@@ -134,10 +183,10 @@ impl<'a> NumIter<'a> {
     }
 }
 
-impl Iterator for NumIter<'_> {
-    type Item = Num;
-
-    fn next(&mut self) -> Option<Num> {
+impl NumIter<'_> {
+    /// Lexes on from `pos` to the next numeral run: its range, and its number unless it is a
+    /// Chinese run that does not parse.
+    fn next_run(&mut self) -> Option<Run> {
         let bytes = self.text.as_bytes();
         while let Some(&b) = bytes.get(self.pos) {
             if b.is_ascii_digit() {
@@ -157,12 +206,16 @@ impl Iterator for NumIter<'_> {
                 }
                 self.pos = i;
                 let value = self.text.get(start..i).map_or(f64::MAX, decimal_value);
-                return Some(Num {
+                return Some(Run {
                     start,
                     end: i,
-                    value,
-                    kind,
-                    digits,
+                    num: Some(Num {
+                        start,
+                        end: i,
+                        value,
+                        kind,
+                        digits,
+                    }),
                 });
             }
             if b < 0x80 {
@@ -209,14 +262,53 @@ impl Iterator for NumIter<'_> {
                 count += 1;
             }
             self.pos = end;
-            if let Some(v) = self.text.get(start..end).and_then(text::chinese_number) {
-                return Some(Num {
+            let num = self
+                .text
+                .get(start..end)
+                .and_then(text::chinese_number)
+                .map(|v| Num {
                     start,
                     end,
                     value: f64::from(v),
                     kind: NumKind::Chinese { plain },
                     digits: count,
                 });
+            return Some(Run { start, end, num });
+        }
+        None
+    }
+}
+
+impl Iterator for NumIter<'_> {
+    type Item = Num;
+
+    fn next(&mut self) -> Option<Num> {
+        if let Some(runs) = self.runs {
+            while let Some(run) = runs.get(self.next_cached) {
+                if run.start >= self.pos {
+                    self.next_cached += 1;
+                    self.pos = run.end;
+                    match run.num {
+                        Some(n) => return Some(n),
+                        None => continue,
+                    }
+                }
+                if run.end <= self.pos {
+                    self.next_cached += 1;
+                    continue;
+                }
+                // `skip_to` went into the middle of a run: lexing from there finds other
+                // numbers than the whole text's runs, so lex on from here.
+                self.runs = None;
+                break;
+            }
+            if self.runs.is_some() {
+                return None;
+            }
+        }
+        while let Some(run) = self.next_run() {
+            if run.num.is_some() {
+                return run.num;
             }
         }
         None
@@ -981,6 +1073,12 @@ fn letter_context_ok(text: &str, start: usize, end: usize, single: bool) -> bool
 /// kept): letter sizes as standalone tokens (m码, 拿xl, xl的), 号型 (160/84a), children's
 /// numeric sizes when marked as a size (110码, 建议拿120, 选130的) and 均码.
 pub fn size_mentions(text: &str) -> Vec<SizeMention> {
+    size_mentions_in(&Numbers::new(text))
+}
+
+/// [`size_mentions`] of a text whose numbers are lexed already.
+pub(crate) fn size_mentions_in(numbers: &Numbers<'_>) -> Vec<SizeMention> {
+    let text = numbers.text;
     let mut found: Vec<SizeMention> = Vec::new();
     let bytes = text.as_bytes();
 
@@ -1009,7 +1107,7 @@ pub fn size_mentions(text: &str) -> Vec<SizeMention> {
     }
 
     // Numeric sizes and 号型.
-    let mut it = NumIter::new(text);
+    let mut it = numbers.iter();
     while let Some(n) = it.next() {
         if n.kind != NumKind::Int || !(2..=3).contains(&n.digits) {
             continue;
@@ -1052,7 +1150,7 @@ pub fn size_mentions(text: &str) -> Vec<SizeMention> {
         }
     }
 
-    for (pos, _) in text.match_indices("均码") {
+    for pos in memchr::memmem::find_iter(text.as_bytes(), "均码") {
         found.push(SizeMention {
             size: "均码".to_string(),
             range: pos..pos + "均码".len(),
@@ -1116,8 +1214,14 @@ fn single_digit_at(text: &str, pos: usize) -> Option<(u32, usize)> {
 /// `5毛`, and bare numbers after 减/便宜/少/优惠/返/补偿/退/满 … (`减5`, `便宜5`). Discounts in
 /// 折 and percentages are not amounts (see [`discount_rate`]).
 pub fn money_amounts(text: &str) -> Vec<Amount> {
+    money_amounts_in(&Numbers::new(text))
+}
+
+/// [`money_amounts`] of a text whose numbers are lexed already.
+pub(crate) fn money_amounts_in(numbers: &Numbers<'_>) -> Vec<Amount> {
+    let text = numbers.text;
     let mut out = Vec::new();
-    let mut it = NumIter::new(text);
+    let mut it = numbers.iter();
     while let Some(n) = it.next() {
         if n.is_ascii()
             && (n.digits >= 9
@@ -1495,6 +1599,40 @@ pub(crate) fn is_open_question_given(text: &str, has_open_word: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lexed_runs_read_like_lexing_from_any_skip() {
+        fn collect(mut it: NumIter<'_>, skip: usize) -> Vec<(usize, usize, u64, usize)> {
+            let mut out = Vec::new();
+            let mut first = true;
+            while let Some(n) = it.next() {
+                out.push((n.start, n.end, n.value.to_bits(), n.digits));
+                if first {
+                    it.skip_to(skip);
+                    first = false;
+                }
+            }
+            out
+        }
+        let texts = [
+            "身高162体重98斤，穿m码",
+            "5块5，三块五毛，减10元，满99包邮",
+            "一百二十五和十五还有两百，3.5元 12.75 1.62m",
+            "160/84a 165/88A 110码 零〇一二 十十十 千万",
+            "123456789012 4.5.6 .7 8. 九十八",
+            "没有数字",
+        ];
+        for t in texts {
+            let numbers = Numbers::new(t);
+            for skip in (0..=t.len()).filter(|&i| t.is_char_boundary(i)) {
+                assert_eq!(
+                    collect(numbers.iter(), skip),
+                    collect(NumIter::new(t), skip),
+                    "{t} skipping to {skip}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn decimal_values_are_what_the_float_parser_reads() {
