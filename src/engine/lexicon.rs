@@ -202,11 +202,16 @@ impl Default for Hits {
 }
 
 impl Hits {
+    #[inline]
     fn of(&self, set: SetId) -> &[Hit] {
         let n = usize::from(set.0);
         if n < PRESENCE_BITS && self.present[n / 64] & (1 << (n % 64)) == 0 {
             return &[];
         }
+        self.search(set)
+    }
+
+    fn search(&self, set: SetId) -> &[Hit] {
         let from = self.hits.partition_point(|h| h.set < set);
         let to = from + self.hits[from..].partition_point(|h| h.set == set);
         &self.hits[from..to]

@@ -36,6 +36,9 @@ pub struct Grouper {
     unordered: bool,
 }
 
+/// Messages a newly opened conversation has room for (most chats have fewer).
+const OPEN_CAPACITY: usize = 16;
+
 /// How often (in messages) closed-by-idleness conversations are looked for.
 const SWEEP_EVERY: usize = 4096;
 
@@ -121,10 +124,14 @@ impl Grouper {
             };
             self.close(id, open, closed);
         } else {
+            // Room for a typical chat, so that its messages are not moved as it grows.
+            let mut messages = Vec::with_capacity(OPEN_CAPACITY);
+            let id = record.conversation.clone();
+            messages.push(record);
             self.open.insert(
-                record.conversation.clone(),
+                id,
                 Open {
-                    messages: vec![record],
+                    messages,
                     last_ts: ts,
                     part,
                 },

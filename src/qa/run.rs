@@ -169,7 +169,8 @@ fn worker(
             },
             Err(_) => return,
         };
-        let mut lines = Vec::new();
+        // About a kilobyte per conversation's line, so the buffer seldom grows.
+        let mut lines = Vec::with_capacity(BATCH * 1024);
         let mut state = want_state.then(|| ReportState::new(&scorer.dimensions));
         let conversations = batch.conversations.len() as u64;
         let mut messages = 0u64;
