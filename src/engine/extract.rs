@@ -136,7 +136,7 @@ impl<'a> Numbers<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
         let mut lexer = NumIter::new(text);
         let mut runs = Vec::new();
-        while let Some(run) = lexer.next_run() {
+        while let Some(run) = lexer.lex_run() {
             runs.push(run);
         }
         Numbers { text, runs }
@@ -184,9 +184,34 @@ impl<'a> NumIter<'a> {
 }
 
 impl NumIter<'_> {
+    /// The next run from `pos` on: one of the runs lexed before while `pos` lies between runs,
+    /// else lexed now.
+    fn next_run(&mut self) -> Option<Run> {
+        if let Some(runs) = self.runs {
+            while runs
+                .get(self.next_cached)
+                .is_some_and(|r| r.end <= self.pos)
+            {
+                self.next_cached += 1;
+            }
+            match runs.get(self.next_cached) {
+                None => return None,
+                Some(&run) if run.start >= self.pos => {
+                    self.next_cached += 1;
+                    self.pos = run.end;
+                    return Some(run);
+                }
+                // `skip_to` went into the middle of a run: lexing from there finds other
+                // numbers than the whole text's runs, so lex on from here.
+                Some(_) => self.runs = None,
+            }
+        }
+        self.lex_run()
+    }
+
     /// Lexes on from `pos` to the next numeral run: its range, and its number unless it is a
     /// Chinese run that does not parse.
-    fn next_run(&mut self) -> Option<Run> {
+    fn lex_run(&mut self) -> Option<Run> {
         let bytes = self.text.as_bytes();
         while let Some(&b) = bytes.get(self.pos) {
             if b.is_ascii_digit() {
@@ -283,29 +308,6 @@ impl Iterator for NumIter<'_> {
     type Item = Num;
 
     fn next(&mut self) -> Option<Num> {
-        if let Some(runs) = self.runs {
-            while let Some(run) = runs.get(self.next_cached) {
-                if run.start >= self.pos {
-                    self.next_cached += 1;
-                    self.pos = run.end;
-                    match run.num {
-                        Some(n) => return Some(n),
-                        None => continue,
-                    }
-                }
-                if run.end <= self.pos {
-                    self.next_cached += 1;
-                    continue;
-                }
-                // `skip_to` went into the middle of a run: lexing from there finds other
-                // numbers than the whole text's runs, so lex on from here.
-                self.runs = None;
-                break;
-            }
-            if self.runs.is_some() {
-                return None;
-            }
-        }
         while let Some(run) = self.next_run() {
             if run.num.is_some() {
                 return run.num;
@@ -1464,26 +1466,15 @@ static Q_AC: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
         .ok()
 });
 
+/// The question-word kinds that make a message ask something, and those that make it an open
+/// question.
+const ASKING: &[QWord] = &[QWord::Open, QWord::YesNo];
+const OPEN: &[QWord] = &[QWord::Open, QWord::OpenIfMarked];
+
 /// Whether any question word of the given kinds occurs at all (a match of the leftmost-longest
 /// search is always such an occurrence, so without one no search can report that kind).
-fn any_q_word(text: &str, kinds: &[QWord]) -> bool {
-    fn build(kinds: &'static [QWord]) -> Option<AhoCorasick> {
-        AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::DFA))
-            .match_kind(MatchKind::Standard)
-            .build(q_words_of(kinds))
-            .ok()
-    }
-    static ASKING: LazyLock<Option<AhoCorasick>> =
-        LazyLock::new(|| build(&[QWord::Open, QWord::YesNo]));
-    static OPEN: LazyLock<Option<AhoCorasick>> =
-        LazyLock::new(|| build(&[QWord::Open, QWord::OpenIfMarked]));
-    let ac = match kinds {
-        [QWord::Open, QWord::YesNo] => ASKING.as_ref(),
-        [QWord::Open, QWord::OpenIfMarked] => OPEN.as_ref(),
-        _ => None,
-    };
-    ac.is_none_or(|ac| ac.is_match(text))
+fn any_q_word(text: &str, kinds: &'static [QWord]) -> bool {
+    q_words_of(kinds).any(|w| text.contains(w))
 }
 
 fn q_words(text: &str) -> impl Iterator<Item = QWord> + '_ {
@@ -1516,7 +1507,7 @@ pub fn is_question(text: &str) -> bool {
     is_question_given(
         text,
         text.contains(QUESTION_MARKS),
-        any_q_word(text, &[QWord::Open, QWord::YesNo]),
+        any_q_word(text, ASKING),
     )
 }
 
@@ -1530,12 +1521,12 @@ pub(crate) fn question_marks() -> impl Iterator<Item = String> {
 
 /// The question words [`is_question_given`] needs to know about (open and yes/no ones).
 pub(crate) fn asking_words() -> impl Iterator<Item = &'static str> {
-    q_words_of(&[QWord::Open, QWord::YesNo])
+    q_words_of(ASKING)
 }
 
 /// The question words [`is_open_question_given`] needs to know about.
 pub(crate) fn open_words() -> impl Iterator<Item = &'static str> {
-    q_words_of(&[QWord::Open, QWord::OpenIfMarked])
+    q_words_of(OPEN)
 }
 
 fn q_words_of(kinds: &'static [QWord]) -> impl Iterator<Item = &'static str> {
@@ -1561,7 +1552,7 @@ pub(crate) fn is_question_given(text: &str, has_mark: bool, has_asking_word: boo
 /// Whether a message asks an open question (什么, 哪, 怎么, 多少, 几, 如何, 平时 …) rather than
 /// a yes/no one: a clause ending in 吗 is yes/no even when it contains a question word.
 pub fn is_open_question(text: &str) -> bool {
-    is_open_question_given(text, any_q_word(text, &[QWord::Open, QWord::OpenIfMarked]))
+    is_open_question_given(text, any_q_word(text, OPEN))
 }
 
 /// [`is_open_question`], told whether any of [`open_words`] occurs in `text`.
