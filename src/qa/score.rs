@@ -64,6 +64,8 @@ impl Serialize for Dimensions<'_> {
     }
 }
 
+/// The output schema in serde's terms. `kefu score` writes the same bytes faster with
+/// [`to_json_line`]; a test holds the two together, so a field added here must be added there.
 impl Serialize for ConversationResult {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(8))?;

@@ -15,8 +15,9 @@
 /// Seconds since the Unix epoch, or `None` when `s` is not one of the accepted forms or names an
 /// impossible date or time.
 pub fn parse_ts(s: &str) -> Option<i64> {
-    // Most stamps start with a digit and end with a digit or `Z`: nothing to trim, and no need
-    // for the Unicode-aware trim (which also takes the ideographic space of Chinese exports).
+    // A stamp that starts with a digit and ends with a digit or letter (`Z`) has nothing to
+    // trim; only others pay for the Unicode-aware trim (which also takes the ideographic space
+    // of Chinese exports).
     let bytes = s.as_bytes();
     let untrimmed = bytes.first().is_some_and(u8::is_ascii_digit)
         && bytes.last().is_some_and(u8::is_ascii_alphanumeric);
