@@ -344,11 +344,27 @@ fn ascii_word_before(text: &str, pos: usize) -> &str {
     before.get(before.len() - n..).unwrap_or("")
 }
 
+/// `s.ends_with(pat)`, comparing the last byte first: the phrase lists checked before every
+/// number are long and a full comparison per entry would be the bulk of the work.
+#[inline]
+fn has_suffix(s: &str, pat: &str) -> bool {
+    let (s, p) = (s.as_bytes(), pat.as_bytes());
+    match (s.last(), p.last()) {
+        (Some(a), Some(b)) => a == b && s.ends_with(p),
+        (_, None) => true,
+        (None, Some(_)) => false,
+    }
+}
+
 /// Strips trailing spaces and the given filler words (repeatedly) from `s`.
 fn strip_fillers<'a>(mut s: &'a str, fillers: &[&str]) -> &'a str {
     loop {
         let t = s.trim_end_matches([' ', '\t', ':', '：']);
-        let t = fillers.iter().find_map(|f| t.strip_suffix(f)).unwrap_or(t);
+        let t = fillers
+            .iter()
+            .find(|f| has_suffix(t, f))
+            .and_then(|f| t.strip_suffix(f))
+            .unwrap_or(t);
         if t.len() == s.len() {
             return s;
         }
@@ -629,7 +645,7 @@ fn prefix_label(text: &str, start: usize) -> (Label, usize) {
     };
     let b = strip_fillers(before, LABEL_FILLERS);
     for &(pat, label) in LABELS {
-        if b.ends_with(pat) {
+        if has_suffix(b, pat) {
             return (label, b.len() - pat.len());
         }
     }
@@ -1032,7 +1048,7 @@ fn size_verb_before(text: &str, start: usize) -> bool {
         return false;
     };
     let b = strip_fillers(before, SIZE_FILLERS);
-    SIZE_VERBS.iter().any(|v| b.ends_with(v))
+    SIZE_VERBS.iter().any(|v| has_suffix(b, v))
 }
 
 /// Whether a lone single-letter size at `start..end` sits in a context where it is a size.
@@ -1196,7 +1212,7 @@ fn money_verb_before(text: &str, start: usize) -> bool {
     if b.ends_with("评价") {
         return false;
     }
-    MONEY_VERBS.iter().any(|v| b.ends_with(v))
+    MONEY_VERBS.iter().any(|v| has_suffix(b, v))
 }
 
 /// A single digit (ASCII or Chinese) at `pos` that is not followed by another digit: the 5 of
@@ -1590,6 +1606,17 @@ pub(crate) fn is_open_question_given(text: &str, has_open_word: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suffix_test_agrees_with_ends_with() {
+        let texts = ["", "a", "身高", "我身高", "高", "体重是", "价格 ", "满"];
+        let pats = ["", "高", "身高", "我身高", "是", " ", "a", "满"];
+        for t in texts {
+            for p in pats {
+                assert_eq!(has_suffix(t, p), t.ends_with(p), "{t:?} {p:?}");
+            }
+        }
+    }
 
     #[test]
     fn lexed_runs_read_like_lexing_from_any_skip() {
