@@ -22,6 +22,25 @@ pub(crate) struct Ctx<'a> {
     pub explain_passes: bool,
 }
 
+/// A number shown to the nearest whole, exactly as `{:.0}` shows it (ties to even, `-0` for a
+/// small negative) but through integer formatting: `{:.0}` takes the exact decimal path of float
+/// formatting, which costs more than the rest of a failed check's message.
+struct Whole(f64);
+
+impl std::fmt::Display for Whole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = self.0.round_ties_even();
+        // NaN, infinities and numbers past exact integers keep the float path.
+        if r.is_nan() || r.abs() >= 1e15 {
+            return write!(f, "{:.0}", self.0);
+        }
+        if r == 0.0 && self.0.is_sign_negative() {
+            return f.write_str("-0");
+        }
+        write!(f, "{}", r as i64)
+    }
+}
+
 /// A verdict; its message is built only when it will be kept (failed checks, or passes when
 /// they are explained).
 fn verdict(
@@ -67,10 +86,10 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                         || {
                             tr!(
                                 lang,
-                                "回复用了{:.0}秒，超过{:.0}秒（3分钟响应率按此计算），顾客可能已经走了",
-                                "replied after {:.0} s, over the {:.0} s limit (the 3-minute response rule)",
-                                secs,
-                                hard
+                                "回复用了{}秒，超过{}秒（3分钟响应率按此计算），顾客可能已经走了",
+                                "replied after {} s, over the {} s limit (the 3-minute response rule)",
+                                Whole(secs),
+                                Whole(hard)
                             )
                         },
                         None,
@@ -88,26 +107,26 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                 if score >= 100.0 {
                     tr!(
                         lang,
-                        "{:.0}秒回复，及时",
-                        "replied in {:.0} s: prompt",
-                        secs
+                        "{}秒回复，及时",
+                        "replied in {} s: prompt",
+                        Whole(secs)
                     )
                 } else if allowance >= 1.0 {
                     tr!(
                         lang,
-                        "{:.0}秒才回复（已扣除打字时间{:.0}秒），理想是{:.0}秒内",
-                        "replied in {:.0} s ({:.0} s allowed for typing); aim for {:.0} s",
-                        secs,
-                        allowance,
-                        p.good_s
+                        "{}秒才回复（已扣除打字时间{}秒），理想是{}秒内",
+                        "replied in {} s ({} s allowed for typing); aim for {} s",
+                        Whole(secs),
+                        Whole(allowance),
+                        Whole(p.good_s)
                     )
                 } else {
                     tr!(
                         lang,
-                        "{:.0}秒才回复，理想是{:.0}秒内",
-                        "replied in {:.0} s; aim for {:.0} s",
-                        secs,
-                        p.good_s
+                        "{}秒才回复，理想是{}秒内",
+                        "replied in {} s; aim for {} s",
+                        Whole(secs),
+                        Whole(p.good_s)
                     )
                 }
             };
@@ -521,9 +540,9 @@ fn upsell(ctx: &Ctx<'_>, params: &super::kinds::UpsellParams) -> Option<Verdict>
     let nudge = if gap > 0.0 && gap <= near {
         tr!(
             lang,
-            "；离包邮还差{:.0}元，正好凑单",
-            "; {:.0} yuan short of free shipping, a natural add-on",
-            gap
+            "；离包邮还差{}元，正好凑单",
+            "; {} yuan short of free shipping, a natural add-on",
+            Whole(gap)
         )
     } else {
         String::new()
@@ -867,5 +886,41 @@ fn specifics(ctx: &Ctx<'_>) -> Option<Verdict> {
             },
             None,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Whole;
+
+    #[test]
+    fn whole_numbers_show_as_float_formatting_shows_them() {
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            -0.5,
+            -0.3,
+            -2.5,
+            0.49999999999999994,
+            179.5,
+            180.5,
+            1e15,
+            1e300,
+            -1e300,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+        ];
+        // Tenths, thousandths and odd fractions over the range that latencies and prices take.
+        xs.extend((0..200_000).map(|i| f64::from(i) / 1000.0));
+        xs.extend((0..20_000).map(|i| f64::from(i) * 0.1 - 1000.0));
+        xs.extend((0..2_000).map(|i| f64::from(i) / 7.0));
+        for x in xs {
+            assert_eq!(Whole(x).to_string(), format!("{x:.0}"), "{x:?}");
+        }
     }
 }
