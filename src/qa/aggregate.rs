@@ -78,7 +78,11 @@ impl Stats {
             self.overall_n += 1;
         }
         for (id, score) in &r.dimensions {
-            let e = self.dimensions.entry(id.clone()).or_insert((0, 0));
+            // The ids are the same in every conversation: cloned only the first time.
+            let e = match self.dimensions.get_mut(id) {
+                Some(e) => e,
+                None => self.dimensions.entry(id.clone()).or_insert((0, 0)),
+            };
             if let Some(s) = score {
                 e.0 += tenths(*s);
                 e.1 += 1;
@@ -104,15 +108,34 @@ impl Stats {
             if !failed_here.iter().any(|(c, _)| *c == &*f.check) {
                 failed_here.push((&f.check, f.turn));
             }
-            let candidate = FailedCheck {
-                count: 1,
-                dimension: f.dimension.to_string(),
-                example_conversation: r.conversation.clone(),
-                example_turn: f.turn,
-                example_message: f.message.clone(),
-                example_excerpt: f.excerpt.clone(),
+            // Counted; the example's texts are copied only when it becomes the example.
+            let better = |old: &FailedCheck| {
+                (r.conversation.as_str(), f.turn)
+                    < (old.example_conversation.as_str(), old.example_turn)
             };
-            merge_failed(&mut self.failed_checks, &f.check, candidate);
+            match self.failed_checks.get_mut(&*f.check) {
+                Some(old) => {
+                    old.count += 1;
+                    if better(old) {
+                        old.dimension = f.dimension.to_string();
+                        old.example_conversation.clone_from(&r.conversation);
+                        old.example_turn = f.turn;
+                        old.example_message.clone_from(&f.message);
+                        old.example_excerpt.clone_from(&f.excerpt);
+                    }
+                }
+                None => {
+                    let first = FailedCheck {
+                        count: 1,
+                        dimension: f.dimension.to_string(),
+                        example_conversation: r.conversation.clone(),
+                        example_turn: f.turn,
+                        example_message: f.message.clone(),
+                        example_excerpt: f.excerpt.clone(),
+                    };
+                    self.failed_checks.insert(f.check.to_string(), first);
+                }
+            }
         }
         if r.converted == Some(false) {
             self.non_converted.push(NonConverted {
@@ -162,7 +185,9 @@ fn merge_failed(map: &mut BTreeMap<String, FailedCheck>, check: &str, new: Faile
     match map.get_mut(check) {
         Some(old) => {
             old.count += new.count;
-            let key = |f: &FailedCheck| (f.example_conversation.clone(), f.example_turn);
+            fn key(f: &FailedCheck) -> (&str, usize) {
+                (&f.example_conversation, f.example_turn)
+            }
             if key(&new) < key(old) {
                 let count = old.count;
                 *old = FailedCheck { count, ..new };
@@ -224,8 +249,11 @@ impl ReportState {
     pub fn add(&mut self, r: &ConversationResult) {
         self.messages += r.messages as u64;
         self.team.add(r);
-        let agent = r.agent.clone().unwrap_or_else(|| UNKNOWN_AGENT.to_string());
-        self.agents.entry(agent).or_default().add(r);
+        let agent = r.agent.as_deref().unwrap_or(UNKNOWN_AGENT);
+        match self.agents.get_mut(agent) {
+            Some(stats) => stats.add(r),
+            None => self.agents.entry(agent.to_string()).or_default().add(r),
+        }
     }
 
     pub fn merge(&mut self, other: &ReportState) {
@@ -284,6 +312,52 @@ pub fn mean(hist: &BTreeMap<u32, u64>) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn failing(conversation: &str, turns: &[usize]) -> ConversationResult {
+        use crate::qa::score::{Finding, Kpi};
+        ConversationResult {
+            conversation: conversation.to_string(),
+            agent: Some("小美".to_string()),
+            messages: 4,
+            overall: Some(50.0),
+            dimensions: vec![("speed".to_string(), Some(50.0))],
+            kpi: Kpi::default(),
+            converted: None,
+            findings: turns
+                .iter()
+                .map(|&turn| Finding {
+                    turn,
+                    dimension: "speed".into(),
+                    check: "fast".into(),
+                    passed: false,
+                    message: format!("{conversation} turn {turn}"),
+                    excerpt: String::new(),
+                })
+                .collect(),
+            response_times: Vec::new(),
+            inquiry: true,
+            red_line: false,
+        }
+    }
+
+    #[test]
+    fn a_failed_check_keeps_its_first_example_whatever_the_order() {
+        let mut state = ReportState::default();
+        for r in [
+            failing("c2", &[1]),
+            failing("c1", &[3, 2]),
+            failing("c3", &[1]),
+        ] {
+            state.add(&r);
+        }
+        for stats in [&state.team, &state.agents["小美"]] {
+            let f = &stats.failed_checks["fast"];
+            assert_eq!(f.count, 4);
+            assert_eq!((f.example_conversation.as_str(), f.example_turn), ("c1", 2));
+            assert_eq!(f.example_message, "c1 turn 2");
+            assert_eq!(stats.dimensions["speed"], (1500, 3));
+        }
+    }
 
     #[test]
     fn percentiles_by_nearest_rank() {
