@@ -81,16 +81,16 @@ impl Grouper {
         let ts = record.ts;
         let behind = self.now != i64::MIN && ts < self.now.saturating_sub(self.gap);
         // A training transcript's closing line ends its conversation.
-        let ends = record.event.as_deref() == Some("session_end");
+        let ends = record.event() == Some("session_end");
         // The common case, a message of an open conversation, looks the id up once.
         let mut idle = false;
-        match self.open.get_mut(&record.conversation) {
+        match self.open.get_mut(record.conversation()) {
             Some(open) if ts < open.last_ts => {
                 return Err(BadLine {
                     loc: record.loc.clone(),
                     reason: format!(
                         "out-of-order timestamp: earlier than the previous message of conversation \"{}\"",
-                        record.conversation
+                        record.conversation()
                     ),
                 });
             }
@@ -98,7 +98,7 @@ impl Grouper {
                 self.unordered |= behind;
                 self.now = self.now.max(ts);
                 open.last_ts = ts;
-                let id = ends.then(|| record.conversation.clone());
+                let id = ends.then(|| record.conversation().to_string());
                 open.messages.push(record);
                 if let Some(id) = id {
                     if let Some((id, open)) = self.open.remove_entry(&id) {
@@ -111,16 +111,16 @@ impl Grouper {
             None => {}
         }
         if idle {
-            if let Some((id, open)) = self.open.remove_entry(&record.conversation) {
+            if let Some((id, open)) = self.open.remove_entry(record.conversation()) {
                 self.close(id, open, closed);
             }
         }
         self.unordered |= behind;
         self.now = self.now.max(ts);
-        let part = self.parts.remove(&record.conversation).unwrap_or(0);
+        let part = self.parts.remove(record.conversation()).unwrap_or(0);
         if ends {
             // A conversation of one line, closed at once.
-            let id = record.conversation.clone();
+            let id = record.conversation().to_string();
             let open = Open {
                 messages: vec![record],
                 last_ts: ts,
@@ -130,7 +130,7 @@ impl Grouper {
         } else {
             // Room for a typical chat, so that its messages are not moved as it grows.
             let mut messages = Vec::with_capacity(OPEN_CAPACITY);
-            let id = record.conversation.clone();
+            let id = record.conversation().to_string();
             messages.push(record);
             self.open.insert(
                 id,
@@ -194,24 +194,25 @@ impl Grouper {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::qa::record::Loc;
+    use crate::qa::record::{Loc, Parts};
     use crate::transcript::Role;
 
     fn rec(conv: &str, ts: i64, line: u64) -> Record {
-        Record {
-            conversation: conv.into(),
-            ts,
-            role: Role::Customer,
-            text: "在吗".into(),
-            agent: None,
-            product: None,
-            event: None,
-            latency_ms: None,
-            loc: Loc {
-                file: "t.jsonl".into(),
-                line,
-            },
-        }
+        message(conv, ts, line, Role::Customer, None)
+    }
+
+    fn message(conv: &str, ts: i64, line: u64, role: Role, event: Option<&str>) -> Record {
+        let parts = Parts {
+            conversation: conv,
+            text: "在吗",
+            event,
+            ..Parts::default()
+        };
+        let loc = Loc {
+            file: "t.jsonl".into(),
+            line,
+        };
+        Record::new(parts, ts, role, None, loc)
     }
 
     #[test]
@@ -288,9 +289,7 @@ mod tests {
         let mut g = Grouper::new(1800);
         let mut closed = Vec::new();
         g.push(rec("t", 0, 1), &mut closed).unwrap();
-        let mut end = rec("t", 5, 2);
-        end.role = Role::System;
-        end.event = Some("session_end".into());
+        let end = message("t", 5, 2, Role::System, Some("session_end"));
         g.push(end, &mut closed).unwrap();
         assert_eq!(closed.len(), 1);
         g.push(rec("t", 6, 3), &mut closed).unwrap();

@@ -19,24 +19,96 @@ impl fmt::Display for Loc {
     }
 }
 
-/// A chat message from any input format.
+/// A chat message from any input format. Its strings share one allocation: a record is made
+/// by the reader thread and dropped by a scoring thread, once per message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
-    pub conversation: String,
+    /// The text, then the conversation id, the agent, the product and the event, back to back.
+    strings: String,
+    /// Where the text, the id, the agent and the product end in `strings` (the event runs to
+    /// the end).
+    ends: [usize; 4],
     /// Seconds since the Unix epoch. Times without a zone are taken as they are written
     /// (as if UTC): only differences matter for scoring.
     pub ts: i64,
     pub role: Role,
-    pub text: String,
-    pub agent: Option<String>,
-    /// A catalog product id: the item under discussion from this message on.
-    pub product: Option<String>,
-    /// System events: `order_placed`, `order_paid`, `customer_left`, `session_end`.
-    pub event: Option<String>,
     /// Milliseconds the agent took, when the export records it (`kefu train` transcripts do);
     /// otherwise latency comes from the timestamps.
     pub latency_ms: Option<u64>,
     pub loc: Loc,
+}
+
+/// The strings of a message, borrowed, to make a [`Record`] of.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Parts<'a> {
+    pub conversation: &'a str,
+    pub text: &'a str,
+    /// The agent's name or id.
+    pub agent: Option<&'a str>,
+    /// A catalog product id: the item under discussion from this message on.
+    pub product: Option<&'a str>,
+    /// System events: `order_placed`, `order_paid`, `customer_left`, `session_end`.
+    pub event: Option<&'a str>,
+}
+
+impl Record {
+    /// A record of `parts`; an empty agent, product or event is the same as none.
+    pub fn new(parts: Parts<'_>, ts: i64, role: Role, latency_ms: Option<u64>, loc: Loc) -> Record {
+        let pieces = [
+            parts.text,
+            parts.conversation,
+            parts.agent.unwrap_or(""),
+            parts.product.unwrap_or(""),
+            parts.event.unwrap_or(""),
+        ];
+        let mut strings = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+        let mut ends = [0; 4];
+        for (i, piece) in pieces.iter().enumerate() {
+            strings.push_str(piece);
+            if let Some(end) = ends.get_mut(i) {
+                *end = strings.len();
+            }
+        }
+        Record {
+            strings,
+            ends,
+            ts,
+            role,
+            latency_ms,
+            loc,
+        }
+    }
+
+    /// The `i`-th string: text, conversation, agent, product, event.
+    fn piece(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        let end = self.ends.get(i).copied().unwrap_or(self.strings.len());
+        self.strings.get(start..end).unwrap_or("")
+    }
+
+    fn optional(&self, i: usize) -> Option<&str> {
+        Some(self.piece(i)).filter(|s| !s.is_empty())
+    }
+
+    pub fn text(&self) -> &str {
+        self.piece(0)
+    }
+
+    pub fn conversation(&self) -> &str {
+        self.piece(1)
+    }
+
+    pub fn agent(&self) -> Option<&str> {
+        self.optional(2)
+    }
+
+    pub fn product(&self) -> Option<&str> {
+        self.optional(3)
+    }
+
+    pub fn event(&self) -> Option<&str> {
+        self.optional(4)
+    }
 }
 
 /// A line that was skipped, and why.
@@ -67,6 +139,42 @@ pub fn parse_role(s: &str) -> Option<Role> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_gives_back_its_strings() {
+        let loc = Loc {
+            file: "t.jsonl".into(),
+            line: 1,
+        };
+        let parts = Parts {
+            conversation: "c1",
+            text: "亲，在的",
+            agent: Some("小美"),
+            product: None,
+            event: Some(""),
+        };
+        let r = Record::new(parts, 5, Role::Agent, None, loc.clone());
+        assert_eq!(
+            (
+                r.text(),
+                r.conversation(),
+                r.agent(),
+                r.product(),
+                r.event()
+            ),
+            ("亲，在的", "c1", Some("小美"), None, None)
+        );
+        let system = Parts {
+            conversation: "c2",
+            event: Some("order_paid"),
+            ..Parts::default()
+        };
+        let r = Record::new(system, 6, Role::System, None, loc);
+        assert_eq!(
+            (r.text(), r.conversation(), r.agent(), r.event()),
+            ("", "c2", None, Some("order_paid"))
+        );
+    }
 
     #[test]
     fn roles_in_both_languages() {

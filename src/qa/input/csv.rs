@@ -572,7 +572,10 @@ mod tests {
             .map(|i| match i {
                 Ok(r) => format!(
                     "{} {} {:?} {:?}",
-                    r.loc.line, r.conversation, r.role, r.text
+                    r.loc.line,
+                    r.conversation(),
+                    r.role,
+                    r.text()
                 ),
                 Err(b) => b.to_string(),
             })
@@ -596,23 +599,23 @@ mod tests {
             .map(|i| i.as_ref().expect("a record"))
             .collect();
         assert_eq!(recs.len(), 5);
-        assert_eq!(recs[0].conversation, "c1001");
+        assert_eq!(recs[0].conversation(), "c1001");
         assert_eq!(recs[0].ts, 1_795_521_600 - 6300 + 3);
         assert_eq!(recs[0].role, Role::Customer);
-        assert_eq!(recs[0].product.as_deref(), Some("605512345678"));
+        assert_eq!(recs[0].product(), Some("605512345678"));
         assert_eq!(recs[0].loc.line, 2);
         assert_eq!(recs[1].role, Role::Agent);
-        assert_eq!(recs[1].agent.as_deref(), Some("布言服饰:小美"));
-        assert_eq!(recs[1].text, "亲，在的～\r\n请问有什么可以帮您？");
-        assert_eq!(recs[1].product, None);
+        assert_eq!(recs[1].agent(), Some("布言服饰:小美"));
+        assert_eq!(recs[1].text(), "亲，在的～\r\n请问有什么可以帮您？");
+        assert_eq!(recs[1].product(), None);
         assert_eq!(recs[1].loc.line, 3);
-        assert_eq!(recs[2].text, "我173，62kg，拿\"L\"还是\"XL\"？");
+        assert_eq!(recs[2].text(), "我173，62kg，拿\"L\"还是\"XL\"？");
         assert_eq!(recs[2].loc.line, 6);
         // An empty role with an agent named is the agent.
         assert_eq!(recs[3].role, Role::Agent);
-        assert_eq!(recs[3].text, "亲，L码正合适, 放心拍～");
+        assert_eq!(recs[3].text(), "亲，L码正合适, 放心拍～");
         assert_eq!(recs[4].role, Role::System);
-        assert_eq!(recs[4].event.as_deref(), Some("order_paid"));
+        assert_eq!(recs[4].event(), Some("order_paid"));
         assert_eq!(recs[4].loc.line, 8);
     }
 
@@ -634,10 +637,10 @@ mod tests {
             .map(|i| i.as_ref().expect("a record"))
             .collect();
         assert_eq!(recs.len(), 2);
-        assert_eq!(recs[0].conversation, "9001");
+        assert_eq!(recs[0].conversation(), "9001");
         assert_eq!(recs[0].ts, 1_795_521_600);
-        assert_eq!(recs[1].text, "");
-        assert_eq!(recs[1].event.as_deref(), Some("customer_left"));
+        assert_eq!(recs[1].text(), "");
+        assert_eq!(recs[1].event(), Some("customer_left"));
     }
 
     #[test]
@@ -675,7 +678,7 @@ mod tests {
         let data = "编号,客服,话,时间\nc1,顾客,在吗,2026-11-24 12:00:00\n";
         let items = read_all("x.csv", data.as_bytes(), &opts);
         let r = items[0].as_ref().expect("a record");
-        assert_eq!((r.role, r.agent.as_deref()), (Role::Customer, None));
+        assert_eq!((r.role, r.agent()), (Role::Customer, None));
     }
 
     #[test]

@@ -393,13 +393,13 @@ mod tests {
             r#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"customer","text":"我173，62kg，拿哪个码？","product":"men-tee"}"#,
         )
         .expect("a record");
-        assert_eq!(r.conversation, "c1");
+        assert_eq!(r.conversation(), "c1");
         assert_eq!(r.ts, 1_795_521_600);
         assert_eq!(r.role, Role::Customer);
-        assert_eq!(r.text, "我173，62kg，拿哪个码？");
-        assert_eq!(r.product.as_deref(), Some("men-tee"));
-        assert_eq!(r.agent, None);
-        assert_eq!(r.event, None);
+        assert_eq!(r.text(), "我173，62kg，拿哪个码？");
+        assert_eq!(r.product(), Some("men-tee"));
+        assert_eq!(r.agent(), None);
+        assert_eq!(r.event(), None);
         assert_eq!(r.latency_ms, None);
         assert_eq!(r.loc.to_string(), "chats.jsonl:1");
     }
@@ -455,13 +455,13 @@ mod tests {
         let recs: Vec<Record> = items.into_iter().map(|i| i.expect("a record")).collect();
         assert_eq!(recs.len(), 3);
         assert_eq!(recs[1].role, Role::Agent);
-        assert_eq!(recs[1].text, "亲，看下尺码表哦\n\"L码\"");
-        assert_eq!(recs[1].agent.as_deref(), Some("小美"));
+        assert_eq!(recs[1].text(), "亲，看下尺码表哦\n\"L码\"");
+        assert_eq!(recs[1].agent(), Some("小美"));
         assert_eq!(recs[1].latency_ms, Some(6200));
         assert_eq!(recs[1].ts - recs[0].ts, 6);
         assert_eq!(recs[2].role, Role::System);
-        assert_eq!(recs[2].text, "");
-        assert_eq!(recs[2].event.as_deref(), Some("session_end"));
+        assert_eq!(recs[2].text(), "");
+        assert_eq!(recs[2].event(), Some("session_end"));
         assert_eq!(recs[2].loc.line, 3);
     }
 
@@ -469,28 +469,28 @@ mod tests {
     fn accepts_chinese_roles_numbers_nulls_and_escapes() {
         let r = one(r#"{"conversation":12345,"ts":"2026-11-24T20:00:00+08:00","role":"客服","text":"\u4eb2\uff0c\u5728\u7684","agent":"小美","product":605512345678,"event":null}"#)
             .expect("a record");
-        assert_eq!(r.conversation, "12345");
+        assert_eq!(r.conversation(), "12345");
         assert_eq!(r.ts, 1_795_521_600);
         assert_eq!(r.role, Role::Agent);
-        assert_eq!(r.text, "亲，在的");
-        assert_eq!(r.product.as_deref(), Some("605512345678"));
-        assert_eq!(r.event, None);
+        assert_eq!(r.text(), "亲，在的");
+        assert_eq!(r.product(), Some("605512345678"));
+        assert_eq!(r.event(), None);
         let r = one(r#" {"role":"买家","text":"在吗","ts":"2026/11/24 12:00:00","conversation":" c9 ","agent":""} "#)
             .expect("a record");
         assert_eq!(r.role, Role::Customer);
-        assert_eq!(r.conversation, "c9");
-        assert_eq!(r.agent, None);
+        assert_eq!(r.conversation(), "c9");
+        assert_eq!(r.agent(), None);
     }
 
     #[test]
     fn system_lines_may_lack_text_and_get_events_from_it() {
         let r = one(r#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"system","text":"买家已下单"}"#)
             .expect("a record");
-        assert_eq!(r.event.as_deref(), Some("order_placed"));
+        assert_eq!(r.event(), Some("order_placed"));
         let r = one(r#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"系统","event":"session_end"}"#)
             .expect("a record");
-        assert_eq!(r.text, "");
-        assert_eq!(r.event.as_deref(), Some("session_end"));
+        assert_eq!(r.text(), "");
+        assert_eq!(r.event(), Some("session_end"));
     }
 
     #[test]

@@ -41,7 +41,7 @@ use super::{
     InputOptions, Item, Line, LineReader, MAX_LINE_BYTES, bad, event_from_text, not_utf8, parse_ts,
     too_long,
 };
-use crate::qa::record::{BadLine, Loc, Record};
+use crate::qa::record::{BadLine, Loc, Parts, Record};
 use crate::transcript::Role;
 
 /// The records of a chat log.
@@ -125,24 +125,23 @@ impl Records {
             return;
         }
         let event = if m.role == Role::System {
-            event_from_text(&m.text).map(str::to_string)
+            event_from_text(&m.text)
         } else {
             None
         };
-        self.out.push_back(Ok(Record {
-            conversation: self.conversation.clone(),
-            ts: m.ts,
-            role: m.role,
-            text: m.text,
-            agent: m.agent,
+        let parts = Parts {
+            conversation: &self.conversation,
+            text: &m.text,
+            agent: m.agent.as_deref(),
             product: None,
             event,
-            latency_ms: None,
-            loc: Loc {
-                file: Arc::clone(&self.file),
-                line: m.line,
-            },
-        }));
+        };
+        let loc = Loc {
+            file: Arc::clone(&self.file),
+            line: m.line,
+        };
+        self.out
+            .push_back(Ok(Record::new(parts, m.ts, m.role, None, loc)));
     }
 
     /// A line that cannot be read: it breaks the message it is in, or stands alone.
@@ -329,14 +328,11 @@ mod tests {
                 Ok(r) => format!(
                     "{} {} {:?} {} {:?}{}",
                     r.loc.line,
-                    r.conversation,
+                    r.conversation(),
                     r.role,
-                    r.agent.as_deref().unwrap_or("-"),
-                    r.text,
-                    r.event
-                        .as_deref()
-                        .map(|e| format!(" {e}"))
-                        .unwrap_or_default()
+                    r.agent().unwrap_or("-"),
+                    r.text(),
+                    r.event().map(|e| format!(" {e}")).unwrap_or_default()
                 ),
                 Err(b) => b.to_string(),
             })

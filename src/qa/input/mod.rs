@@ -17,7 +17,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::Format;
-use super::record::{BadLine, Loc, Record};
+use super::record::{BadLine, Loc, Parts, Record};
 use crate::transcript::Role;
 
 pub use time::parse_ts;
@@ -285,7 +285,7 @@ struct Fields<'a> {
 }
 
 /// Checks `f` and builds the record; `missing` words the reason for a missing field.
-fn build(loc: Loc, f: Fields<'_>, missing: impl Fn(&str) -> String) -> Result<Record, BadLine> {
+fn build<'a>(loc: Loc, f: Fields<'a>, missing: impl Fn(&str) -> String) -> Result<Record, BadLine> {
     let fail = |loc: Loc, reason: String| Err(BadLine { loc, reason });
     let conversation = match f.conversation.map(str::trim) {
         Some(c) if !c.is_empty() => c,
@@ -316,28 +316,20 @@ fn build(loc: Loc, f: Fields<'_>, missing: impl Fn(&str) -> String) -> Result<Re
             return fail(loc, format!("empty text in a message from {who}"));
         }
     };
-    let opt = |s: Option<&str>| {
-        s.map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
+    let opt = |s: Option<&'a str>| s.map(str::trim).filter(|s| !s.is_empty());
     let event = opt(f.event).or_else(|| {
         (role == Role::System)
             .then(|| event_from_text(text))
             .flatten()
-            .map(str::to_string)
     });
-    Ok(Record {
-        conversation: conversation.to_string(),
-        ts,
-        role,
-        text: text.to_string(),
+    let parts = Parts {
+        conversation,
+        text,
         agent: opt(f.agent),
         product: opt(f.product),
         event,
-        latency_ms: f.latency_ms,
-        loc,
-    })
+    };
+    Ok(Record::new(parts, ts, role, f.latency_ms, loc))
 }
 
 /// What [`LineReader::read`] found.
@@ -521,7 +513,7 @@ mod tests {
         let items: Vec<Item> = records("-", r, &opts()).collect();
         assert_eq!(items.len(), 1);
         let rec = items[0].as_ref().expect("a record");
-        assert_eq!(rec.text, "在吗");
+        assert_eq!(rec.text(), "在吗");
         assert_eq!(rec.loc.line, 3);
     }
 
