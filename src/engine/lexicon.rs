@@ -222,6 +222,23 @@ impl Hits {
         !self.of(set.into()).is_empty()
     }
 
+    /// Bit `i` set when set `first + i` has a hit, for `n` (at most 64) sets in a row; `None`
+    /// when they reach past the presence bits.
+    fn present_run(&self, first: SetId, n: usize) -> Option<u64> {
+        let from = usize::from(first.0);
+        if n > 64 || from + n > PRESENCE_BITS {
+            return None;
+        }
+        let (word, offset) = (from / 64, from % 64);
+        let low = self.present.get(word).copied().unwrap_or(0) >> offset;
+        let high = match offset {
+            0 => 0,
+            _ => self.present.get(word + 1).copied().unwrap_or(0) << (64 - offset),
+        };
+        let mask = u64::MAX.checked_shr(64 - n as u32).unwrap_or(0);
+        Some((low | high) & mask)
+    }
+
     /// Does a phrase of the set lie wholly within the `window` bytes before `at`?
     pub fn before(&self, set: impl Into<SetId>, at: usize, window: usize) -> bool {
         let from = at.saturating_sub(window);
@@ -340,6 +357,9 @@ pub struct Topics {
     pub names: Vec<String>,
     /// Per topic (at most 64), its set.
     sets: Vec<SetId>,
+    /// The sets are numbered one after another (as `compile` adds them), so that their presence
+    /// bits can be read at once.
+    in_a_row: bool,
 }
 
 impl Topics {
@@ -355,10 +375,14 @@ impl Topics {
                         .filter(|n| !n.trim().is_empty()),
                 )
             })
-            .collect();
+            .collect::<Vec<SetId>>();
+        let in_a_row = sets
+            .first()
+            .is_some_and(|&first| sets.iter().enumerate().all(|(i, s)| *s == first.nth(i)));
         Topics {
             names: raw.keys().cloned().collect(),
             sets,
+            in_a_row,
         }
     }
 
@@ -368,11 +392,19 @@ impl Topics {
 
     /// A bit set of the topics raised by a text, from its scan with the customer's phrasebook.
     pub fn raised(&self, hits: &Hits) -> u64 {
-        self.sets
-            .iter()
-            .enumerate()
-            .filter(|(_, set)| hits.any(**set))
-            .fold(0, |acc, (i, _)| acc | 1 << i)
+        // The topics' sets were added one after another: their presence bits, read at once.
+        let run = self
+            .sets
+            .first()
+            .filter(|_| self.in_a_row)
+            .and_then(|&first| hits.present_run(first, self.sets.len()));
+        run.unwrap_or_else(|| {
+            self.sets
+                .iter()
+                .enumerate()
+                .filter(|(_, set)| hits.any(**set))
+                .fold(0, |acc, (i, _)| acc | 1 << i)
+        })
     }
 
     pub fn bit(&self, name: &str) -> u64 {
@@ -392,6 +424,33 @@ impl Topics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_of_presence_bits_read_like_set_by_set() {
+        // 300 sets of one phrase each: "<0>", "<1>", …; a text naming some of them.
+        let mut builder = PhrasebookBuilder::default();
+        let sets: Vec<SetId> = (0..300)
+            .map(|i| builder.add_set([format!("<{i}>")]))
+            .collect();
+        let book = builder.build();
+        let text: String = [0, 5, 63, 64, 65, 127, 128, 190, 250, 299]
+            .iter()
+            .map(|i| format!("<{i}>"))
+            .collect();
+        let hits = book.scan(&text);
+        for first in [0, 1, 5, 60, 63, 64, 100, 127, 200, 236, 250] {
+            for n in [0, 1, 2, 17, 63, 64] {
+                if first + n > sets.len() {
+                    continue;
+                }
+                let want = (0..n)
+                    .filter(|&i| hits.any(sets[first + i]))
+                    .fold(0u64, |acc, i| acc | 1 << i);
+                assert_eq!(hits.present_run(sets[first], n), Some(want), "{first} {n}");
+            }
+        }
+        assert_eq!(hits.present_run(sets[0], 65), None);
+    }
 
     fn book(sets: &[&[&str]]) -> (Phrasebook, Vec<SetId>) {
         let mut b = PhrasebookBuilder::default();
