@@ -259,11 +259,11 @@ impl Analysis {
     ) -> Analysis {
         let norm = text::normalize(reply);
         let hits = scorer.book.scan(&norm);
-        let chars = text::char_len(reply.trim());
-        let lines = reply
-            .trim()
+        let trimmed = text::trim(reply);
+        let chars = text::char_len(trimmed);
+        let lines = trimmed
             .lines()
-            .filter(|l| !l.trim().is_empty())
+            .filter(|l| !text::trim(l).is_empty())
             .count();
         let emoticon = hits.first(Key::Emoticon).or_else(|| first_emoji(&norm));
 

@@ -272,6 +272,30 @@ pub fn chinese_number(s: &str) -> Option<u32> {
     total.checked_add(section)
 }
 
+/// Whether a character whose UTF-8 starts with `lead` may be white space: ASCII white space,
+/// or a lead byte of U+0085, U+00A0, U+1680, U+2000–U+205F or U+3000 (every other character is
+/// not).
+#[inline]
+fn lead_may_be_space(lead: u8) -> bool {
+    matches!(lead, b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1 | 0xE2 | 0xE3)
+}
+
+/// `s.trim()`, without decoding when neither end can be white space (the usual case: text that
+/// starts and ends with a Chinese character, a letter or a punctuation mark).
+#[inline]
+pub fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    let Some(&first) = b.first() else {
+        return s;
+    };
+    // The last character starts at the last byte that is not a continuation byte.
+    let last_lead = b.iter().rev().take(4).find(|&&x| x & 0xC0 != 0x80);
+    match last_lead {
+        Some(&last) if !lead_may_be_space(first) && !lead_may_be_space(last) => s,
+        _ => s.trim(),
+    }
+}
+
 /// Number of characters (Unicode scalar values) in `s`.
 pub fn char_len(s: &str) -> usize {
     s.chars().count()
@@ -346,6 +370,31 @@ pub fn excerpt(s: &str, range: Range<usize>, context_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trim_agrees_with_str_trim() {
+        let spaces: Vec<char> = (0..=0x3000u32)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_whitespace())
+            .collect();
+        assert_eq!(spaces.len(), 25, "{spaces:?}");
+        let edges = ["", "a", "亲", "？", "😊", "é", "\u{1680}x", "\u{feff}"];
+        for &sp in &spaces {
+            for a in edges {
+                for b in edges {
+                    for t in [
+                        format!("{a}{sp}{b}"),
+                        format!("{sp}{a}{b}"),
+                        format!("{a}{b}{sp}"),
+                        format!("{a}中{b}"),
+                        format!("{sp}"),
+                    ] {
+                        assert_eq!(trim(&t), t.trim(), "{t:?}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn trad_table_is_sorted_unique_and_not_chained() {

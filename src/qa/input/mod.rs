@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use super::Format;
 use super::record::{BadLine, Loc, Parts, Record};
+use crate::engine::text::trim as trim_space;
 use crate::transcript::Role;
 
 pub use time::parse_ts;
@@ -287,7 +288,7 @@ struct Fields<'a> {
 /// Checks `f` and builds the record; `missing` words the reason for a missing field.
 fn build<'a>(loc: Loc, f: Fields<'a>, missing: impl Fn(&str) -> String) -> Result<Record, BadLine> {
     let fail = |loc: Loc, reason: String| Err(BadLine { loc, reason });
-    let conversation = match f.conversation.map(str::trim) {
+    let conversation = match f.conversation.map(trim_space) {
         Some(c) if !c.is_empty() => c,
         _ => return fail(loc, missing("conversation")),
     };
@@ -304,7 +305,7 @@ fn build<'a>(loc: Loc, f: Fields<'a>, missing: impl Fn(&str) -> String) -> Resul
         Err(reason) => return fail(loc, reason),
     };
     let text = match f.text {
-        Some(t) if role == Role::System || !t.trim().is_empty() => t,
+        Some(t) if role == Role::System || !trim_space(t).is_empty() => t,
         None if role == Role::System => "",
         None => return fail(loc, missing("text")),
         Some(_) => {
@@ -316,7 +317,7 @@ fn build<'a>(loc: Loc, f: Fields<'a>, missing: impl Fn(&str) -> String) -> Resul
             return fail(loc, format!("empty text in a message from {who}"));
         }
     };
-    let opt = |s: Option<&'a str>| s.map(str::trim).filter(|s| !s.is_empty());
+    let opt = |s: Option<&'a str>| s.map(trim_space).filter(|s| !s.is_empty());
     let event = opt(f.event).or_else(|| {
         (role == Role::System)
             .then(|| event_from_text(text))
