@@ -1103,6 +1103,14 @@ pub(crate) fn size_mentions_in(numbers: &Numbers<'_>) -> Vec<SizeMention> {
     // Letter sizes: maximal ASCII alphanumeric runs that are exactly a size.
     let mut i = 0;
     while i < bytes.len() {
+        // Eight bytes at a time through Chinese text: none of them is ASCII.
+        if let Some(word) = bytes.get(i..i + 8) {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+            if word & 0x8080_8080_8080_8080 == 0x8080_8080_8080_8080 {
+                i += 8;
+                continue;
+            }
+        }
         if !bytes.get(i).is_some_and(u8::is_ascii_alphanumeric) {
             i += 1;
             continue;
@@ -1168,7 +1176,10 @@ pub(crate) fn size_mentions_in(numbers: &Numbers<'_>) -> Vec<SizeMention> {
         }
     }
 
-    for pos in memchr::memmem::find_iter(text.as_bytes(), "均码") {
+    // Built once: making a searcher costs more than a search of a short reply.
+    static ONE_SIZE: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new("均码"));
+    for pos in ONE_SIZE.find_iter(text.as_bytes()) {
         found.push(SizeMention {
             size: "均码".to_string(),
             range: pos..pos + "均码".len(),
@@ -1606,6 +1617,21 @@ pub(crate) fn is_open_question_given(text: &str, has_open_word: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn letter_sizes_are_found_at_any_offset_in_chinese_text() {
+        for pad in 0..9 {
+            for lead in 0..4 {
+                let text = format!(
+                    "{}{}建议您拿XL码，或者L码",
+                    "a ".repeat(pad),
+                    "亲".repeat(lead)
+                );
+                let sizes: Vec<String> = size_mentions(&text).into_iter().map(|m| m.size).collect();
+                assert_eq!(sizes, ["XL", "L"], "{text}");
+            }
+        }
+    }
 
     #[test]
     fn suffix_test_agrees_with_ends_with() {
