@@ -1,6 +1,9 @@
 //! What one reply contains, worked out once and shared by every check: sizes named and whether
 //! they fit, concessions and their size, add-ons named, apologies, actions, times, and the signals.
+//! The add-on, which only the upsell checks and the customer's reactions ask for, is worked out
+//! on first use.
 
+use std::cell::OnceCell;
 use std::ops::Range;
 
 use super::extract::{self, SizeMention};
@@ -221,8 +224,8 @@ pub struct Analysis {
     pub is_open_question: bool,
     pub sizing: Sizing,
     pub hedge: Option<Range<usize>>,
-    /// An add-on product named: its display name and where.
-    pub add_on: Option<(String, Range<usize>)>,
+    /// An add-on product named: its display name and where (see [`Analysis::add_on`]).
+    add_on: OnceCell<Option<(String, Range<usize>)>>,
     pub promotion: Option<Range<usize>>,
     /// Money knocked off, the largest amount offered.
     pub concession: Option<(f64, Range<usize>)>,
@@ -244,7 +247,6 @@ pub struct Analysis {
     pub vague: Option<Range<usize>>,
     pub greeting: Option<Range<usize>>,
     pub thanks: Option<Range<usize>>,
-    pub signals: Signals,
     /// Where the phrases of the agent's phrasebook occur (the lexicon and the checks' lists).
     pub hits: Hits,
 }
@@ -301,39 +303,12 @@ impl Analysis {
                 .find_map(|t| hits.first(t.spend).or_else(|| hits.first(t.ship)))
         });
 
-        // The product is always one of the scorer's catalog (see `Scorer::score_reply`), whose
-        // names and pairings are prepared once.
-        let add_on = product.and_then(|p| {
-            let index = scorer
-                .catalog
-                .products
-                .iter()
-                .position(|x| std::ptr::eq(x, p))?;
-            let mut hay = NameHay::new(scorer.agent_names, &hits, &norm);
-            scorer
-                .product_names
-                .get(index)?
-                .pairs
-                .iter()
-                .find_map(|&paired| {
-                    let pn = scorer.product_names.get(paired)?;
-                    let paired = scorer.catalog.products.get(paired)?;
-                    let names = pn.names.iter().zip(&pn.strings).enumerate();
-                    names.into_iter().find_map(|(j, (name, s))| {
-                        (hay.score(pn.first + j, name) >= FUZZY_MIN).then(|| {
-                            let at = norm.find(s.as_str()).unwrap_or(0);
-                            (paired.name.clone(), at..at + s.len().min(norm.len() - at))
-                        })
-                    })
-                })
-        });
-
         let sizing = product
             .filter(|p| p.is_sized())
             .map(|p| sizing_of(state, situation, p, &numbers, &hits))
             .unwrap_or_default();
 
-        let mut a = Analysis {
+        Analysis {
             chars,
             lines,
             has_emoticon: emoticon.is_some(),
@@ -349,7 +324,7 @@ impl Analysis {
             ),
             sizing,
             hedge: hits.first(Key::Hedge),
-            add_on,
+            add_on: OnceCell::new(),
             promotion,
             concession,
             free_shipping_offer,
@@ -369,12 +344,22 @@ impl Analysis {
             vague: hits.first(Key::Vague),
             greeting: hits.first(Key::Greeting),
             thanks: hits.first(Key::Thanks),
-            signals: Signals::default(),
             hits,
             norm,
-        };
-        a.signals = a.derive_signals(scorer);
-        a
+        }
+    }
+
+    /// The add-on product the reply names for `product` (one of the products it pairs with),
+    /// with its display name and where it is named. `product` is the one the analysis was made
+    /// for.
+    pub fn add_on(
+        &self,
+        scorer: &Scorer,
+        product: Option<&Product>,
+    ) -> Option<&(String, Range<usize>)> {
+        self.add_on
+            .get_or_init(|| find_add_on(scorer, product, &self.hits, &self.norm))
+            .as_ref()
     }
 
     /// Whether a gift was offered as a concession (送/赠 something), not described.
@@ -388,7 +373,8 @@ impl Analysis {
         Some((first.size.as_str(), self.sizing.right.contains(&first.size)))
     }
 
-    fn derive_signals(&self, scorer: &Scorer) -> Signals {
+    /// What the reply does, as the simulated customer reacts to it.
+    pub fn signals(&self, scorer: &Scorer, product: Option<&Product>) -> Signals {
         let shop = scorer.shop();
         let mut s = Signals::default();
         let mut put = |cond: bool, signal: Signal| {
@@ -406,7 +392,8 @@ impl Analysis {
         }
         put(self.sizing.chart_pointer.is_some(), Signal::SentToSizeChart);
         put(self.hedge.is_some(), Signal::Hedged);
-        put(self.add_on.is_some(), Signal::RecommendedAddOn);
+        let add_on = self.add_on(scorer, product).is_some();
+        put(add_on, Signal::RecommendedAddOn);
         put(self.promotion.is_some(), Signal::MentionedPromotion);
         put(self.conceded(), Signal::ConcededDiscount);
         let over = self
@@ -431,7 +418,7 @@ impl Analysis {
             || self.value.is_some()
             || self.product_facts.is_some()
             || !self.sizing.named.is_empty()
-            || self.add_on.is_some()
+            || add_on
             || self.apology.is_some();
         let bare = self.chars <= 3 && !self.is_question;
         put(
@@ -441,6 +428,40 @@ impl Analysis {
         put(self.thanks.is_some(), Signal::Thanked);
         s
     }
+}
+
+/// The first name of a product paired with `product` that the reply contains, exactly or
+/// nearly. The product is always one of the scorer's catalog (see `Scorer::score_reply`), whose
+/// names and pairings are prepared once.
+fn find_add_on(
+    scorer: &Scorer,
+    product: Option<&Product>,
+    hits: &Hits,
+    norm: &str,
+) -> Option<(String, Range<usize>)> {
+    let p = product?;
+    let index = scorer
+        .catalog
+        .products
+        .iter()
+        .position(|x| std::ptr::eq(x, p))?;
+    let mut hay = NameHay::new(scorer.agent_names, hits, norm);
+    scorer
+        .product_names
+        .get(index)?
+        .pairs
+        .iter()
+        .find_map(|&paired| {
+            let pn = scorer.product_names.get(paired)?;
+            let paired = scorer.catalog.products.get(paired)?;
+            let names = pn.names.iter().zip(&pn.strings).enumerate();
+            names.into_iter().find_map(|(j, (name, s))| {
+                (hay.score(pn.first + j, name) >= FUZZY_MIN).then(|| {
+                    let at = norm.find(s.as_str()).unwrap_or(0);
+                    (paired.name.clone(), at..at + s.len().min(norm.len() - at))
+                })
+            })
+        })
 }
 
 /// The first number in the text (ASCII digits after normalization), with what follows it.

@@ -503,7 +503,7 @@ fn upsell(ctx: &Ctx<'_>, params: &super::kinds::UpsellParams) -> Option<Verdict>
     let lang = ctx.scorer.lang;
     let a = ctx.analysis;
     let product = ctx.product?;
-    if let Some((name, span)) = &a.add_on {
+    if let Some((name, span)) = a.add_on(ctx.scorer, Some(product)) {
         return verdict(
             ctx,
             100.0,

@@ -109,6 +109,8 @@ pub struct Scorer {
     product_names: Vec<ProductNames>,
     lang: Lang,
     explain_passes: bool,
+    /// Whether replies get the signals the simulated customer reacts to.
+    derive_signals: bool,
     /// Per threshold (free shipping first, then promotions): its phrases in the phrasebook.
     threshold_phrases: Vec<ThresholdPhrases>,
 }
@@ -343,6 +345,7 @@ impl Scorer {
             product_names,
             lang,
             explain_passes: true,
+            derive_signals: true,
             threshold_phrases,
         })
     }
@@ -351,6 +354,13 @@ impl Scorer {
     /// QA, which by default reports only the failures, saves the work). Scores are the same.
     pub fn set_explain_passes(&mut self, explain: bool) {
         self.explain_passes = explain;
+    }
+
+    /// Whether a [`ReplyScore`] carries the signals a simulated customer reacts to (training
+    /// needs them; QA, which has no customer to simulate, saves the work). Scores are the same;
+    /// without signals, [`ReplyScore::signals`] holds only [`Signal::RedLine`](crate::signal::Signal::RedLine).
+    pub fn set_derive_signals(&mut self, derive: bool) {
+        self.derive_signals = derive;
     }
 
     pub fn lang(&self) -> Lang {
@@ -547,7 +557,11 @@ impl Scorer {
         } else {
             weighted_overall(&self.dimensions, &dimensions)
         };
-        let mut signals = analysis.signals;
+        let mut signals = if self.derive_signals {
+            analysis.signals(self, product)
+        } else {
+            crate::signal::Signals::default()
+        };
         if red_line {
             signals.insert(crate::signal::Signal::RedLine);
         }

@@ -587,3 +587,38 @@ fn product_spotted_in_customer_text() {
     assert_eq!(SCORER.product_in("羽绒服有黑色吗"), Some("down-jacket"));
     assert_eq!(SCORER.product_in("在吗"), None);
 }
+
+#[test]
+fn scores_are_the_same_without_signals() {
+    let mut quiet = Scorer::new(&CONTENT, Lang::Zh).expect("bundled rubric compiles");
+    quiet.set_derive_signals(false);
+    let replies = [
+        ("包邮吗", "亲，满99包邮，再加一双纯棉袜就包邮啦～"),
+        ("我175，140斤穿多大", "亲，建议您拿L码哦😊"),
+        ("能便宜点吗", "亲，给您便宜20元，加我微信吧"),
+    ];
+    let situation = Situation {
+        product: Some("men-tee"),
+        ..Situation::default()
+    };
+    let (mut a, mut b) = (SCORER.new_conversation(), quiet.new_conversation());
+    for (customer, reply) in replies {
+        SCORER.customer_message(&mut a, customer);
+        quiet.customer_message(&mut b, customer);
+        let full = SCORER.score_reply(&mut a, &situation, reply, 5000, None);
+        let bare = quiet.score_reply(&mut b, &situation, reply, 5000, None);
+        assert_eq!(full.dimensions, bare.dimensions, "{reply}");
+        assert_eq!(full.overall, bare.overall, "{reply}");
+        let verdicts = |s: &ReplyScore| -> Vec<(String, f64, bool)> {
+            s.checks
+                .iter()
+                .map(|c| (c.check.to_string(), c.score, c.passed))
+                .collect()
+        };
+        assert_eq!(verdicts(&full), verdicts(&bare), "{reply}");
+        assert!(!full.signals.is_empty(), "{reply}");
+        let red_line_only = bare.signals.iter().all(|s| s == Signal::RedLine);
+        assert!(red_line_only, "{reply}");
+        assert_eq!(bare.red_line, bare.signals.contains(Signal::RedLine));
+    }
+}
