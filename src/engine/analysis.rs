@@ -1,7 +1,7 @@
 //! What one reply contains, worked out once and shared by every check: sizes named and whether
 //! they fit, concessions and their size, add-ons named, apologies, actions, times, and the signals.
-//! The add-on, which only the upsell checks and the customer's reactions ask for, is worked out
-//! on first use.
+//! What only some checks and the customer's reactions ask for (the add-on, questions, a time
+//! commitment) is worked out on first use.
 
 use std::cell::OnceCell;
 use std::ops::Range;
@@ -220,8 +220,8 @@ pub struct Analysis {
     pub lines: usize,
     pub has_emoticon: bool,
     pub emoticon: Option<Range<usize>>,
-    pub is_question: bool,
-    pub is_open_question: bool,
+    /// Whether the reply asks a question, and an open one (see [`Analysis::is_question`]).
+    questions: OnceCell<(bool, bool)>,
     pub sizing: Sizing,
     pub hedge: Option<Range<usize>>,
     /// An add-on product named: its display name and where (see [`Analysis::add_on`]).
@@ -236,7 +236,8 @@ pub struct Analysis {
     pub compensation: Option<(f64, Range<usize>)>,
     pub apology: Option<Range<usize>>,
     pub solution: Option<Range<usize>>,
-    pub time: Option<Range<usize>>,
+    /// A time commitment (see [`Analysis::time`]).
+    time: OnceCell<Option<Range<usize>>>,
     pub blame: Option<Range<usize>>,
     pub excuse: Option<Range<usize>>,
     pub brush_off: Option<Range<usize>>,
@@ -272,7 +273,14 @@ impl Analysis {
         // Money: a concession is an amount right after a money-off word; compensation likewise.
         // The numbers are lexed once, for money and for sizes.
         let numbers = extract::Numbers::new(&norm);
-        let amounts = extract::money_amounts_in(&numbers);
+        // Only an amount after a money-off or compensation word counts: without one, the
+        // amounts are not read.
+        let money_words = hits.any(Key::Compensation) || hits.any(Key::Concession);
+        let amounts = if money_words {
+            extract::money_amounts_in(&numbers)
+        } else {
+            Vec::new()
+        };
         let mut concession: Option<(f64, Range<usize>)> = None;
         let mut compensation: Option<(f64, Range<usize>)> = None;
         for a in &amounts {
@@ -313,15 +321,7 @@ impl Analysis {
             lines,
             has_emoticon: emoticon.is_some(),
             emoticon,
-            is_question: extract::is_question_given(
-                &norm,
-                hits.any(scorer.questions.marks),
-                hits.any(scorer.questions.asking),
-            ),
-            is_open_question: extract::is_open_question_given(
-                &norm,
-                hits.any(scorer.questions.open),
-            ),
+            questions: OnceCell::new(),
             sizing,
             hedge: hits.first(Key::Hedge),
             add_on: OnceCell::new(),
@@ -334,7 +334,7 @@ impl Analysis {
             compensation,
             apology: hits.first(Key::Apology),
             solution: hits.first(Key::Solution),
-            time: extract::mentions_time_given(&norm, hits.any(scorer.time_anchors)),
+            time: OnceCell::new(),
             blame: hits.first(Key::Blame),
             excuse: hits.first(Key::Excuse),
             brush_off: hits.first(Key::BrushOff),
@@ -347,6 +347,37 @@ impl Analysis {
             hits,
             norm,
         }
+    }
+
+    /// Whether the reply asks the customer something (a question mark, 吗, or a question
+    /// form).
+    pub fn is_question(&self, scorer: &Scorer) -> bool {
+        self.questions(scorer).0
+    }
+
+    /// Whether the reply asks an open question (什么, 哪, 多少 …).
+    pub fn is_open_question(&self, scorer: &Scorer) -> bool {
+        self.questions(scorer).1
+    }
+
+    fn questions(&self, scorer: &Scorer) -> (bool, bool) {
+        *self.questions.get_or_init(|| {
+            let q = &scorer.questions;
+            let marks = self.hits.any(q.marks);
+            (
+                extract::is_question_given(&self.norm, marks, self.hits.any(q.asking)),
+                extract::is_open_question_given(&self.norm, self.hits.any(q.open)),
+            )
+        })
+    }
+
+    /// The first concrete time commitment (今天, 24小时内, 下午5点前 …).
+    pub fn time(&self, scorer: &Scorer) -> Option<Range<usize>> {
+        self.time
+            .get_or_init(|| {
+                extract::mentions_time_given(&self.norm, self.hits.any(scorer.time_anchors))
+            })
+            .clone()
     }
 
     /// The add-on product the reply names for `product` (one of the products it pairs with),
@@ -383,7 +414,8 @@ impl Analysis {
             }
         };
         put(self.greeting.is_some(), Signal::Greeted);
-        put(self.is_question, Signal::AskedQuestion);
+        let is_question = self.is_question(scorer);
+        put(is_question, Signal::AskedQuestion);
         if let Some((_, right)) = self.primary_size() {
             if self.sizing.measurements_known {
                 put(right && self.hedge.is_none(), Signal::GaveDefiniteSize);
@@ -412,7 +444,7 @@ impl Analysis {
         );
         put(self.apology.is_some(), Signal::Apologised);
         put(self.solution.is_some(), Signal::OfferedSolution);
-        put(self.time.is_some(), Signal::GaveTime);
+        put(self.time(scorer).is_some(), Signal::GaveTime);
         put(self.blame.is_some(), Signal::BlamedOther);
         let substantive = self.solution.is_some()
             || self.value.is_some()
@@ -420,7 +452,7 @@ impl Analysis {
             || !self.sizing.named.is_empty()
             || add_on
             || self.apology.is_some();
-        let bare = self.chars <= 3 && !self.is_question;
+        let bare = self.chars <= 3 && !is_question;
         put(
             (self.brush_off.is_some() && !substantive) || bare,
             Signal::BrushedOff,

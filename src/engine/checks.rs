@@ -232,7 +232,7 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
             ),
         },
         Kind::QuestionStyle => {
-            if a.is_open_question {
+            if a.is_open_question(ctx.scorer) {
                 verdict(
                     ctx,
                     100.0,
@@ -245,7 +245,7 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                     },
                     None,
                 )
-            } else if a.is_question {
+            } else if a.is_question(ctx.scorer) {
                 verdict(
                     ctx,
                     65.0,
@@ -689,7 +689,7 @@ fn recovery(ctx: &Ctx<'_>, excuse_chars: usize) -> Option<Verdict> {
     if a.solution.is_some() {
         score += 35.0;
     }
-    if a.time.is_some() {
+    if a.time(ctx.scorer).is_some() {
         score += 20.0;
     }
     let mut span = a.solution.clone().or_else(|| a.apology.clone());
@@ -720,7 +720,7 @@ fn recovery(ctx: &Ctx<'_>, excuse_chars: usize) -> Option<Verdict> {
         } else {
             missing.push(tr!(lang, "具体怎么处理", "what you will do"));
         }
-        if a.time.is_some() {
+        if a.time(ctx.scorer).is_some() {
             good.push(tr!(lang, "时间", "a time"));
         } else {
             missing.push(tr!(lang, "什么时候办好", "by when"));
