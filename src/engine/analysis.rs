@@ -1,7 +1,7 @@
 //! What one reply contains, worked out once and shared by every check: sizes named and whether
 //! they fit, concessions and their size, add-ons named, apologies, actions, times, and the signals.
-//! What only some checks and the customer's reactions ask for (the add-on, questions, a time
-//! commitment) is worked out on first use.
+//! What only some checks and the customer's reactions ask for (sizes, the add-on, questions, a
+//! time commitment) is worked out on first use.
 
 use std::cell::OnceCell;
 use std::ops::Range;
@@ -213,6 +213,14 @@ pub struct Sizing {
     pub asked_measurements: bool,
 }
 
+impl Sizing {
+    /// The primary recommended size and whether it is right.
+    pub fn primary(&self) -> Option<(&str, bool)> {
+        let first = self.named.first()?;
+        Some((first.size.as_str(), self.right.contains(&first.size)))
+    }
+}
+
 #[derive(Debug)]
 pub struct Analysis {
     pub norm: String,
@@ -222,7 +230,8 @@ pub struct Analysis {
     pub emoticon: Option<Range<usize>>,
     /// Whether the reply asks a question, and an open one (see [`Analysis::is_question`]).
     questions: OnceCell<(bool, bool)>,
-    pub sizing: Sizing,
+    /// Sizes named and whether they fit (see [`Analysis::sizing`]).
+    sizing: OnceCell<Sizing>,
     pub hedge: Option<Range<usize>>,
     /// An add-on product named: its display name and where (see [`Analysis::add_on`]).
     add_on: OnceCell<Option<(String, Range<usize>)>>,
@@ -253,13 +262,8 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    pub fn new(
-        scorer: &Scorer,
-        state: &ConversationState,
-        situation: &Situation<'_>,
-        product: Option<&Product>,
-        reply: &str,
-    ) -> Analysis {
+    /// Reads a reply: what every check needs now, the rest (see the methods) on first use.
+    pub fn new(scorer: &Scorer, reply: &str) -> Analysis {
         let norm = text::normalize(reply);
         let hits = scorer.book.scan(&norm);
         let trimmed = text::trim(reply);
@@ -272,12 +276,12 @@ impl Analysis {
 
         // Money: a concession is an amount right after a money-off word; compensation likewise.
         // The numbers are lexed once, for money and for sizes.
-        let numbers = extract::Numbers::new(&norm);
+
         // Only an amount after a money-off or compensation word counts: without one, the
         // amounts are not read.
         let money_words = hits.any(Key::Compensation) || hits.any(Key::Concession);
         let amounts = if money_words {
-            extract::money_amounts_in(&numbers)
+            extract::money_amounts_in(&extract::Numbers::new(&norm))
         } else {
             Vec::new()
         };
@@ -311,18 +315,13 @@ impl Analysis {
                 .find_map(|t| hits.first(t.spend).or_else(|| hits.first(t.ship)))
         });
 
-        let sizing = product
-            .filter(|p| p.is_sized())
-            .map(|p| sizing_of(state, situation, p, &numbers, &hits))
-            .unwrap_or_default();
-
         Analysis {
             chars,
             lines,
             has_emoticon: emoticon.is_some(),
             emoticon,
             questions: OnceCell::new(),
-            sizing,
+            sizing: OnceCell::new(),
             hedge: hits.first(Key::Hedge),
             add_on: OnceCell::new(),
             promotion,
@@ -398,14 +397,35 @@ impl Analysis {
         self.concession.is_some() || self.free_shipping_offer.is_some() || self.gift_offer.is_some()
     }
 
-    /// The primary recommended size and whether it is right.
-    pub fn primary_size(&self) -> Option<(&str, bool)> {
-        let first = self.sizing.named.first()?;
-        Some((first.size.as_str(), self.sizing.right.contains(&first.size)))
+    /// The sizes the reply names for `product` and whether they fit the customer (empty for an
+    /// item without sizes). `state`, `situation` and `product` are the ones the analysis was
+    /// made in.
+    pub(crate) fn sizing(
+        &self,
+        state: &ConversationState,
+        situation: &Situation<'_>,
+        product: Option<&Product>,
+    ) -> &Sizing {
+        self.sizing.get_or_init(|| {
+            product
+                .filter(|p| p.is_sized())
+                .map(|p| {
+                    let numbers = extract::Numbers::new(&self.norm);
+                    sizing_of(state, situation, p, &numbers, &self.hits)
+                })
+                .unwrap_or_default()
+        })
     }
 
     /// What the reply does, as the simulated customer reacts to it.
-    pub fn signals(&self, scorer: &Scorer, product: Option<&Product>) -> Signals {
+    pub(crate) fn signals(
+        &self,
+        scorer: &Scorer,
+        state: &ConversationState,
+        situation: &Situation<'_>,
+        product: Option<&Product>,
+    ) -> Signals {
+        let sizing = self.sizing(state, situation, product);
         let shop = scorer.shop();
         let mut s = Signals::default();
         let mut put = |cond: bool, signal: Signal| {
@@ -416,13 +436,13 @@ impl Analysis {
         put(self.greeting.is_some(), Signal::Greeted);
         let is_question = self.is_question(scorer);
         put(is_question, Signal::AskedQuestion);
-        if let Some((_, right)) = self.primary_size() {
-            if self.sizing.measurements_known {
+        if let Some((_, right)) = sizing.primary() {
+            if sizing.measurements_known {
                 put(right && self.hedge.is_none(), Signal::GaveDefiniteSize);
                 put(!right, Signal::GaveWrongSize);
             }
         }
-        put(self.sizing.chart_pointer.is_some(), Signal::SentToSizeChart);
+        put(sizing.chart_pointer.is_some(), Signal::SentToSizeChart);
         put(self.hedge.is_some(), Signal::Hedged);
         let add_on = self.add_on(scorer, product).is_some();
         put(add_on, Signal::RecommendedAddOn);
@@ -449,7 +469,7 @@ impl Analysis {
         let substantive = self.solution.is_some()
             || self.value.is_some()
             || self.product_facts.is_some()
-            || !self.sizing.named.is_empty()
+            || !sizing.named.is_empty()
             || add_on
             || self.apology.is_some();
         let bare = self.chars <= 3 && !is_question;

@@ -208,7 +208,11 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
         Kind::Hedging if !ctx.answering => None,
         Kind::Hedging => match &a.hedge {
             Some(span) => {
-                let definite = !a.sizing.named.is_empty() || a.solution.is_some();
+                let definite = a.solution.is_some()
+                    || !a
+                        .sizing(ctx.state, ctx.situation, ctx.product)
+                        .named
+                        .is_empty();
                 let found = a.norm.get(span.clone()).unwrap_or("");
                 verdict(
                     ctx,
@@ -333,7 +337,7 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
 fn sizing(ctx: &Ctx<'_>) -> Option<Verdict> {
     let lang = ctx.scorer.lang;
     let a = ctx.analysis;
-    let s = &a.sizing;
+    let s = a.sizing(ctx.state, ctx.situation, ctx.product);
     let product = ctx.product?;
     if !product.is_sized() {
         return None;

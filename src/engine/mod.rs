@@ -464,7 +464,7 @@ impl Scorer {
             state.passed.resize(self.checks.len(), false);
         }
         let product = situation.product.and_then(|id| self.catalog.product(id));
-        let analysis = Analysis::new(self, state, situation, product, reply);
+        let analysis = Analysis::new(self, reply);
         let answering = !state.pending.is_empty();
         let first_reply = state.replies == 0;
         let reply_number = state.replies + 1;
@@ -558,7 +558,7 @@ impl Scorer {
             weighted_overall(&self.dimensions, &dimensions)
         };
         let mut signals = if self.derive_signals {
-            analysis.signals(self, product)
+            analysis.signals(self, state, situation, product)
         } else {
             crate::signal::Signals::default()
         };
