@@ -564,8 +564,9 @@ fn sizing_of(
     hits: &Hits,
 ) -> Sizing {
     let facts = situation.facts.unwrap_or_default();
-    let height = state.measurements.height_cm.or(facts.height_cm);
-    let weight = state.measurements.weight_kg.or(facts.weight_kg);
+    let measurements = state.measurements();
+    let height = measurements.height_cm.or(facts.height_cm);
+    let weight = measurements.weight_kg.or(facts.weight_kg);
     let by_height_only = product.sized_by_height_only();
     let measurements_known = if by_height_only {
         height.is_some()

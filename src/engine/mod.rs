@@ -13,6 +13,7 @@ mod score;
 mod tests;
 pub mod text;
 
+use std::cell::{Cell, RefCell};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -165,12 +166,49 @@ pub struct ConversationState {
     /// Checks that have passed at least once (for `until_passed`).
     passed: Vec<bool>,
     emoticon_replies: usize,
-    /// The latest measurements the customer gave.
-    pub measurements: Measurements,
+    /// The latest measurements the customer gave, as of the messages read for them (see
+    /// [`ConversationState::measurements`]).
+    measured: Cell<Measurements>,
+    /// Customer messages not read for measurements yet: only a size question needs them.
+    unmeasured: RefCell<Unmeasured>,
     /// The customer mentioned a growing child or thick layers.
     growth: bool,
     /// The customer asked for a loose or a fitted cut.
     fit_hint: Option<Fit>,
+}
+
+/// Normalized customer messages, back to back, and where each ends.
+#[derive(Debug, Clone, Default)]
+struct Unmeasured {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl ConversationState {
+    /// The latest height and weight the customer gave (each from the last message that gave
+    /// one; within a message, the first). Messages are read for them on first need.
+    pub fn measurements(&self) -> Measurements {
+        let mut m = self.measured.get();
+        let mut pending = self.unmeasured.borrow_mut();
+        if pending.ends.is_empty() {
+            return m;
+        }
+        let mut start = 0;
+        for &end in &pending.ends {
+            let found = extract::measurements(pending.text.get(start..end).unwrap_or(""));
+            if found.height_cm.is_some() {
+                m.height_cm = found.height_cm;
+            }
+            if found.weight_kg.is_some() {
+                m.weight_kg = found.weight_kg;
+            }
+            start = end;
+        }
+        pending.text.clear();
+        pending.ends.clear();
+        self.measured.set(m);
+        m
+    }
 }
 
 /// One check's verdict on one reply.
@@ -408,13 +446,9 @@ impl Scorer {
         if topics & (self.topics.bit("discount") | self.topics.bit("gift")) != 0 {
             state.discount_asks += 1;
         }
-        let m = extract::measurements(norm);
-        if m.height_cm.is_some() {
-            state.measurements.height_cm = m.height_cm;
-        }
-        if m.weight_kg.is_some() {
-            state.measurements.weight_kg = m.weight_kg;
-        }
+        let unmeasured = state.unmeasured.get_mut();
+        unmeasured.text.push_str(norm);
+        unmeasured.ends.push(unmeasured.text.len());
         if hits.any(self.growth) {
             state.growth = true;
         }

@@ -622,3 +622,22 @@ fn scores_are_the_same_without_signals() {
         assert_eq!(bare.red_line, bare.signals.contains(Signal::RedLine));
     }
 }
+
+#[test]
+fn measurements_are_the_latest_each_message_gave() {
+    let scorer = &*SCORER;
+    let mut state = scorer.new_conversation();
+    let m = |h: Option<f32>, w: Option<f32>| extract::Measurements {
+        height_cm: h,
+        weight_kg: w,
+    };
+    assert_eq!(state.measurements(), m(None, None));
+    scorer.customer_message(&mut state, "我身高170，体重60kg");
+    scorer.customer_message(&mut state, "说错了，身高172cm，穿多大");
+    assert_eq!(state.measurements(), m(Some(172.0), Some(60.0)));
+    // Read again after more messages: the earlier reading is kept, the new ones are added.
+    scorer.customer_message(&mut state, "体重130斤");
+    scorer.customer_message(&mut state, "好的");
+    assert_eq!(state.measurements(), m(Some(172.0), Some(65.0)));
+    assert_eq!(state.measurements(), m(Some(172.0), Some(65.0)));
+}
