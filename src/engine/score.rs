@@ -75,8 +75,18 @@ impl SessionScore {
     }
 
     pub fn totals(&self, dims: &[DimensionInfo]) -> SessionTotals {
-        let scores: Vec<Option<f64>> = dims
-            .iter()
+        let scores = self.scores(dims);
+        let overall = self.overall(dims, &scores);
+        SessionTotals {
+            dimensions: dims.iter().map(|d| d.id.clone()).zip(scores).collect(),
+            overall,
+            red_line: self.red_line,
+        }
+    }
+
+    /// Per dimension, in `dims` order: its score, or `None` when it never came up.
+    pub fn scores(&self, dims: &[DimensionInfo]) -> Vec<Option<f64>> {
+        dims.iter()
             .enumerate()
             .map(|(i, d)| match d.aggregate {
                 Aggregate::Mean => self
@@ -86,16 +96,15 @@ impl SessionScore {
                     .map(|c| round1(self.sums[i] / f64::from(*c))),
                 Aggregate::Best => self.best.get(i).copied().flatten(),
             })
-            .collect();
-        let overall = if self.red_line {
+            .collect()
+    }
+
+    /// The overall score from the dimensions' [`SessionScore::scores`]: 0 after a red line.
+    pub fn overall(&self, dims: &[DimensionInfo], scores: &[Option<f64>]) -> Option<f64> {
+        if self.red_line {
             Some(0.0)
         } else {
-            weighted_overall(dims, &scores)
-        };
-        SessionTotals {
-            dimensions: dims.iter().map(|d| d.id.clone()).zip(scores).collect(),
-            overall,
-            red_line: self.red_line,
+            weighted_overall(dims, scores)
         }
     }
 }

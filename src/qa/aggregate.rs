@@ -79,9 +79,9 @@ impl Stats {
         }
         for (id, score) in &r.dimensions {
             // The ids are the same in every conversation: cloned only the first time.
-            let e = match self.dimensions.get_mut(id) {
+            let e = match self.dimensions.get_mut(&**id) {
                 Some(e) => e,
-                None => self.dimensions.entry(id.clone()).or_insert((0, 0)),
+                None => self.dimensions.entry(id.to_string()).or_insert((0, 0)),
             };
             if let Some(s) = score {
                 e.0 += tenths(*s);
@@ -320,7 +320,7 @@ mod tests {
             agent: Some("小美".to_string()),
             messages: 4,
             overall: Some(50.0),
-            dimensions: vec![("speed".to_string(), Some(50.0))],
+            dimensions: vec![("speed".into(), Some(50.0))],
             kpi: Kpi::default(),
             converted: None,
             findings: turns

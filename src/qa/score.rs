@@ -41,7 +41,7 @@ pub struct ConversationResult {
     pub messages: usize,
     pub overall: Option<f64>,
     /// In rubric order: (dimension id, score).
-    pub dimensions: Vec<(String, Option<f64>)>,
+    pub dimensions: Vec<(Arc<str>, Option<f64>)>,
     pub kpi: Kpi,
     pub converted: Option<bool>,
     pub findings: Vec<Finding>,
@@ -52,7 +52,7 @@ pub struct ConversationResult {
     pub red_line: bool,
 }
 
-struct Dimensions<'a>(&'a [(String, Option<f64>)]);
+struct Dimensions<'a>(&'a [(Arc<str>, Option<f64>)]);
 
 impl Serialize for Dimensions<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -176,7 +176,9 @@ pub fn score_conversation(
             }
         }
     }
-    let totals = session.totals(&scorer.dimensions);
+    let scores = session.scores(&scorer.dimensions);
+    let overall = session.overall(&scorer.dimensions, &scores);
+    let dimensions = scorer.dimensions.iter().map(|d| Arc::clone(&d.key));
     let agent = agent_counts
         .iter()
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
@@ -194,14 +196,14 @@ pub fn score_conversation(
         conversation: conv.id,
         agent,
         messages,
-        overall: totals.overall,
-        dimensions: totals.dimensions,
+        overall,
+        dimensions: dimensions.zip(scores).collect(),
         kpi,
         converted,
         findings,
         response_times,
         inquiry: first_customer.is_some(),
-        red_line: totals.red_line,
+        red_line: session.red_line,
     }
 }
 
