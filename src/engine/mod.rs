@@ -506,10 +506,11 @@ impl Scorer {
             state.emoticon_replies += 1;
         }
 
-        let mut results = Vec::with_capacity(self.checks.len());
+        // Most replies fail few checks (QA keeps only failures): no room reserved up front.
+        let mut results = Vec::new();
         let reference: Option<Arc<str>> = reference.filter(|r| !r.trim().is_empty()).map(Arc::from);
-        let mut dim_sum = vec![0.0f64; self.dimensions.len()];
-        let mut dim_weight = vec![0.0f64; self.dimensions.len()];
+        // Per dimension: the weighted sum of its checks' scores, and their weight.
+        let mut dim_totals = vec![(0.0f64, 0.0f64); self.dimensions.len()];
         let mut red_line = false;
         for (index, check) in self.checks.iter().enumerate() {
             let w = &check.when;
@@ -555,8 +556,9 @@ impl Scorer {
             if dim.red_line && !passed {
                 red_line = true;
             }
-            dim_sum[check.dimension] += verdict.score * check.weight;
-            dim_weight[check.dimension] += check.weight;
+            let (sum, weight) = &mut dim_totals[check.dimension];
+            *sum += verdict.score * check.weight;
+            *weight += check.weight;
             // Passed checks are listed only when asked (training); QA lists failures.
             if passed && !self.explain_passes {
                 continue;
@@ -581,10 +583,9 @@ impl Scorer {
                 better,
             });
         }
-        let dimensions: Vec<Option<f64>> = dim_sum
+        let dimensions: Vec<Option<f64>> = dim_totals
             .iter()
-            .zip(&dim_weight)
-            .map(|(s, w)| (*w > 0.0).then(|| round1(s / w)))
+            .map(|&(sum, weight)| (weight > 0.0).then(|| round1(sum / weight)))
             .collect();
         let overall = if red_line {
             Some(0.0)
