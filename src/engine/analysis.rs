@@ -1,7 +1,7 @@
-//! What one reply contains, worked out once and shared by every check: sizes named and whether
-//! they fit, concessions and their size, add-ons named, apologies, actions, times, and the signals.
-//! What only some checks and the customer's reactions ask for (sizes, the add-on, questions, a
-//! time commitment) is worked out on first use.
+//! What one reply contains, worked out once and shared by every check and by the signals the
+//! simulated customer reacts to: phrases found, concessions and their size, apologies, actions,
+//! and more. What only some checks ask for (sizes named and whether they fit, an add-on, whether
+//! it asks a question, a time commitment) is worked out on first use.
 
 use std::cell::OnceCell;
 use std::ops::Range;
@@ -275,10 +275,7 @@ impl Analysis {
         let emoticon = hits.first(Key::Emoticon).or_else(|| first_emoji(&norm));
 
         // Money: a concession is an amount right after a money-off word; compensation likewise.
-        // The numbers are lexed once, for money and for sizes.
-
-        // Only an amount after a money-off or compensation word counts: without one, the
-        // amounts are not read.
+        // Without either word the amounts are not read.
         let money_words = hits.any(Key::Compensation) || hits.any(Key::Concession);
         let amounts = if money_words {
             extract::money_amounts_in(&extract::Numbers::new(&norm))
@@ -380,8 +377,8 @@ impl Analysis {
     }
 
     /// The add-on product the reply names for `product` (one of the products it pairs with),
-    /// with its display name and where it is named. `product` is the one the analysis was made
-    /// for.
+    /// with its display name and where it is named. `product` is the one the reply is being
+    /// scored for: the first call's is kept.
     pub fn add_on(
         &self,
         scorer: &Scorer,
@@ -398,8 +395,8 @@ impl Analysis {
     }
 
     /// The sizes the reply names for `product` and whether they fit the customer (empty for an
-    /// item without sizes). `state`, `situation` and `product` are the ones the analysis was
-    /// made in.
+    /// item without sizes). `state`, `situation` and `product` are those the reply is being
+    /// scored in: the first call's are kept.
     pub(crate) fn sizing(
         &self,
         state: &ConversationState,

@@ -177,6 +177,9 @@ pub struct ConversationState {
     fit_hint: Option<Fit>,
 }
 
+/// Customer text waiting to be read for measurements is read at once past this size.
+const UNMEASURED_MAX_BYTES: usize = 64 * 1024;
+
 /// Normalized customer messages, back to back, and where each ends.
 #[derive(Debug, Clone, Default)]
 struct Unmeasured {
@@ -396,7 +399,8 @@ impl Scorer {
 
     /// Whether a [`ReplyScore`] carries the signals a simulated customer reacts to (training
     /// needs them; QA, which has no customer to simulate, saves the work). Scores are the same;
-    /// without signals, [`ReplyScore::signals`] holds only [`Signal::RedLine`](crate::signal::Signal::RedLine).
+    /// without signals, [`ReplyScore::signals`] holds only
+    /// [`Signal::RedLine`](crate::signal::Signal::RedLine).
     pub fn set_derive_signals(&mut self, derive: bool) {
         self.derive_signals = derive;
     }
@@ -449,6 +453,10 @@ impl Scorer {
         let unmeasured = state.unmeasured.get_mut();
         unmeasured.text.push_str(norm);
         unmeasured.ends.push(unmeasured.text.len());
+        // A conversation that never gets to sizes keeps little text waiting.
+        if unmeasured.text.len() > UNMEASURED_MAX_BYTES {
+            state.measurements();
+        }
         if hits.any(self.growth) {
             state.growth = true;
         }

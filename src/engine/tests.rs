@@ -641,3 +641,18 @@ fn measurements_are_the_latest_each_message_gave() {
     assert_eq!(state.measurements(), m(Some(172.0), Some(65.0)));
     assert_eq!(state.measurements(), m(Some(172.0), Some(65.0)));
 }
+
+#[test]
+fn long_conversations_are_read_for_measurements_as_they_go() {
+    let scorer = &*SCORER;
+    let mut state = scorer.new_conversation();
+    scorer.customer_message(&mut state, "我身高165，体重50kg");
+    let chatter = "这件衣服是什么面料的，洗了会不会缩水，颜色和图片一样吗？".repeat(40);
+    for _ in 0..30 {
+        scorer.customer_message(&mut state, &chatter);
+    }
+    assert!(state.unmeasured.borrow().text.len() <= UNMEASURED_MAX_BYTES + chatter.len());
+    scorer.customer_message(&mut state, "体重52kg");
+    let m = state.measurements();
+    assert_eq!((m.height_cm, m.weight_kg), (Some(165.0), Some(52.0)));
+}
