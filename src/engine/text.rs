@@ -131,6 +131,23 @@ pub fn normalize(s: &str) -> String {
             i += 1;
             continue;
         }
+        // Most characters are Chinese, three bytes from U+4E00 (lead bytes E4 to E9): they are
+        // read straight from their bytes, and only traditional ones change.
+        if (0xE4..=0xE9).contains(&b) {
+            if let (Some(&b1), Some(&b2)) = (bytes.get(i + 1), bytes.get(i + 2)) {
+                let cp = (u32::from(b & 0x0F) << 12)
+                    | (u32::from(b1 & 0x3F) << 6)
+                    | u32::from(b2 & 0x3F);
+                let off = cp.wrapping_sub(CJK_FIRST) as usize;
+                if TRAD_BITS
+                    .get(off / 64)
+                    .is_none_or(|w| w & (1 << (off % 64)) == 0)
+                {
+                    i += 3;
+                    continue;
+                }
+            }
+        }
         let Some(c) = s.get(i..).and_then(|r| r.chars().next()) else {
             break;
         };
@@ -370,6 +387,22 @@ pub fn excerpt(s: &str, range: Range<usize>, context_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalize_maps_every_character_as_normalize_char_does() {
+        // Every character from U+0000 to U+FFFF and some beyond, in runs of mixed widths.
+        let all: String = (0..0x1_0000u32)
+            .chain(0x1F300..0x1F320)
+            .filter_map(char::from_u32)
+            .collect();
+        let want: String = all.chars().map(normalize_char).collect();
+        assert_eq!(normalize(&all), want);
+        for chunk in all.chars().collect::<Vec<_>>().chunks(7) {
+            let text: String = chunk.iter().collect();
+            let want: String = chunk.iter().map(|&c| normalize_char(c)).collect();
+            assert_eq!(normalize(&text), want);
+        }
+    }
 
     #[test]
     fn trim_agrees_with_str_trim() {
