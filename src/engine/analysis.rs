@@ -278,7 +278,7 @@ impl Analysis {
         // Without either word the amounts are not read.
         let money_words = hits.any(Key::Compensation) || hits.any(Key::Concession);
         let amounts = if money_words {
-            extract::money_amounts_in(&extract::Numbers::new(&norm))
+            extract::money_amounts(&norm)
         } else {
             Vec::new()
         };
@@ -406,10 +406,7 @@ impl Analysis {
         self.sizing.get_or_init(|| {
             product
                 .filter(|p| p.is_sized())
-                .map(|p| {
-                    let numbers = extract::Numbers::new(&self.norm);
-                    sizing_of(state, situation, p, &numbers, &self.hits)
-                })
+                .map(|p| sizing_of(state, situation, p, &self.norm, &self.hits))
                 .unwrap_or_default()
         })
     }
@@ -557,7 +554,7 @@ fn sizing_of(
     state: &ConversationState,
     situation: &Situation<'_>,
     product: &Product,
-    numbers: &extract::Numbers<'_>,
+    norm: &str,
     hits: &Hits,
 ) -> Sizing {
     let facts = situation.facts.unwrap_or_default();
@@ -589,7 +586,7 @@ fn sizing_of(
             .collect();
         right.extend(ups);
     }
-    let named: Vec<SizeMention> = extract::size_mentions_in(numbers)
+    let named: Vec<SizeMention> = extract::size_mentions(norm)
         .into_iter()
         .filter_map(|m| chart_size(product, m))
         .collect();

@@ -115,64 +115,15 @@ fn decimal_value(s: &str) -> f64 {
     }
 }
 
-/// A maximal run of numeral characters (ASCII digits with an optional decimal part, or Chinese
-/// numerals), and its number unless it does not parse.
-#[derive(Debug, Clone, Copy)]
-struct Run {
-    start: usize,
-    end: usize,
-    num: Option<Num>,
-}
-
-/// The numeral runs of a text, lexed once for the several extractors that read a reply's
-/// numbers (money, sizes).
-#[derive(Debug)]
-pub(crate) struct Numbers<'a> {
-    text: &'a str,
-    runs: Vec<Run>,
-}
-
-impl<'a> Numbers<'a> {
-    pub(crate) fn new(text: &'a str) -> Self {
-        let mut lexer = NumIter::new(text);
-        let mut runs = Vec::new();
-        while let Some(run) = lexer.lex_run() {
-            runs.push(run);
-        }
-        Numbers { text, runs }
-    }
-
-    /// The numbers again, as [`NumIter::new`] on the text would give them.
-    fn iter(&self) -> NumIter<'_> {
-        NumIter::new(self.text).with_runs(&self.runs)
-    }
-}
-
-/// Iterates over the ASCII and Chinese numbers of a text without allocating: by lexing, or by
-/// reading the runs of [`Numbers`] lexed before. Lexing is the same from any position between
-/// two runs, so the runs serve until an extractor skips into the middle of one; from there it
-/// lexes.
+/// Iterates over the ASCII and Chinese numbers of a text without allocating.
 struct NumIter<'a> {
     text: &'a str,
     pos: usize,
-    runs: Option<&'a [Run]>,
-    /// The first run in `runs` not yet given out or passed.
-    next_cached: usize,
 }
 
 impl<'a> NumIter<'a> {
     fn new(text: &'a str) -> Self {
-        NumIter {
-            text,
-            pos: 0,
-            runs: None,
-            next_cached: 0,
-        }
-    }
-
-    fn with_runs(mut self, runs: &'a [Run]) -> Self {
-        self.runs = Some(runs);
-        self
+        NumIter { text, pos: 0 }
     }
 
     /// Continues lexing at `pos` (used when an extractor consumed text after a number).
@@ -183,35 +134,10 @@ impl<'a> NumIter<'a> {
     }
 }
 
-impl NumIter<'_> {
-    /// The next run from `pos` on: one of the runs lexed before while `pos` lies between runs,
-    /// else lexed now.
-    fn next_run(&mut self) -> Option<Run> {
-        if let Some(runs) = self.runs {
-            while runs
-                .get(self.next_cached)
-                .is_some_and(|r| r.end <= self.pos)
-            {
-                self.next_cached += 1;
-            }
-            match runs.get(self.next_cached) {
-                None => return None,
-                Some(&run) if run.start >= self.pos => {
-                    self.next_cached += 1;
-                    self.pos = run.end;
-                    return Some(run);
-                }
-                // `skip_to` went into the middle of a run: lexing from there finds other
-                // numbers than the whole text's runs, so lex on from here.
-                Some(_) => self.runs = None,
-            }
-        }
-        self.lex_run()
-    }
+impl Iterator for NumIter<'_> {
+    type Item = Num;
 
-    /// Lexes on from `pos` to the next numeral run: its range, and its number unless it is a
-    /// Chinese run that does not parse.
-    fn lex_run(&mut self) -> Option<Run> {
+    fn next(&mut self) -> Option<Num> {
         let bytes = self.text.as_bytes();
         while let Some(&b) = bytes.get(self.pos) {
             if b.is_ascii_digit() {
@@ -231,16 +157,12 @@ impl NumIter<'_> {
                 }
                 self.pos = i;
                 let value = self.text.get(start..i).map_or(f64::MAX, decimal_value);
-                return Some(Run {
+                return Some(Num {
                     start,
                     end: i,
-                    num: Some(Num {
-                        start,
-                        end: i,
-                        value,
-                        kind,
-                        digits,
-                    }),
+                    value,
+                    kind,
+                    digits,
                 });
             }
             if b < 0x80 {
@@ -287,30 +209,14 @@ impl NumIter<'_> {
                 count += 1;
             }
             self.pos = end;
-            let num = self
-                .text
-                .get(start..end)
-                .and_then(text::chinese_number)
-                .map(|v| Num {
+            if let Some(v) = self.text.get(start..end).and_then(text::chinese_number) {
+                return Some(Num {
                     start,
                     end,
                     value: f64::from(v),
                     kind: NumKind::Chinese { plain },
                     digits: count,
                 });
-            return Some(Run { start, end, num });
-        }
-        None
-    }
-}
-
-impl Iterator for NumIter<'_> {
-    type Item = Num;
-
-    fn next(&mut self) -> Option<Num> {
-        while let Some(run) = self.next_run() {
-            if run.num.is_some() {
-                return run.num;
             }
         }
         None
@@ -1091,12 +997,6 @@ fn letter_context_ok(text: &str, start: usize, end: usize, single: bool) -> bool
 /// kept): letter sizes as standalone tokens (m码, 拿xl, xl的), 号型 (160/84a), children's
 /// numeric sizes when marked as a size (110码, 建议拿120, 选130的) and 均码.
 pub fn size_mentions(text: &str) -> Vec<SizeMention> {
-    size_mentions_in(&Numbers::new(text))
-}
-
-/// [`size_mentions`] of a text whose numbers are lexed already.
-pub(crate) fn size_mentions_in(numbers: &Numbers<'_>) -> Vec<SizeMention> {
-    let text = numbers.text;
     let mut found: Vec<SizeMention> = Vec::new();
     let bytes = text.as_bytes();
 
@@ -1133,7 +1033,7 @@ pub(crate) fn size_mentions_in(numbers: &Numbers<'_>) -> Vec<SizeMention> {
     }
 
     // Numeric sizes and 号型.
-    let mut it = numbers.iter();
+    let mut it = NumIter::new(text);
     while let Some(n) = it.next() {
         if n.kind != NumKind::Int || !(2..=3).contains(&n.digits) {
             continue;
@@ -1243,14 +1143,8 @@ fn single_digit_at(text: &str, pos: usize) -> Option<(u32, usize)> {
 /// `5毛`, and bare numbers after 减/便宜/少/优惠/返/补偿/退/满 … (`减5`, `便宜5`). Discounts in
 /// 折 and percentages are not amounts (see [`discount_rate`]).
 pub fn money_amounts(text: &str) -> Vec<Amount> {
-    money_amounts_in(&Numbers::new(text))
-}
-
-/// [`money_amounts`] of a text whose numbers are lexed already.
-pub(crate) fn money_amounts_in(numbers: &Numbers<'_>) -> Vec<Amount> {
-    let text = numbers.text;
     let mut out = Vec::new();
-    let mut it = numbers.iter();
+    let mut it = NumIter::new(text);
     while let Some(n) = it.next() {
         if n.is_ascii()
             && (n.digits >= 9
@@ -1640,40 +1534,6 @@ mod tests {
         for t in texts {
             for p in pats {
                 assert_eq!(has_suffix(t, p), t.ends_with(p), "{t:?} {p:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn lexed_runs_read_like_lexing_from_any_skip() {
-        fn collect(mut it: NumIter<'_>, skip: usize) -> Vec<(usize, usize, u64, usize)> {
-            let mut out = Vec::new();
-            let mut first = true;
-            while let Some(n) = it.next() {
-                out.push((n.start, n.end, n.value.to_bits(), n.digits));
-                if first {
-                    it.skip_to(skip);
-                    first = false;
-                }
-            }
-            out
-        }
-        let texts = [
-            "身高162体重98斤，穿m码",
-            "5块5，三块五毛，减10元，满99包邮",
-            "一百二十五和十五还有两百，3.5元 12.75 1.62m",
-            "160/84a 165/88A 110码 零〇一二 十十十 千万",
-            "123456789012 4.5.6 .7 8. 九十八",
-            "没有数字",
-        ];
-        for t in texts {
-            let numbers = Numbers::new(t);
-            for skip in (0..=t.len()).filter(|&i| t.is_char_boundary(i)) {
-                assert_eq!(
-                    collect(numbers.iter(), skip),
-                    collect(NumIter::new(t), skip),
-                    "{t} skipping to {skip}"
-                );
             }
         }
     }
