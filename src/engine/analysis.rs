@@ -226,7 +226,6 @@ pub struct Analysis {
     pub norm: String,
     pub chars: usize,
     pub lines: usize,
-    pub has_emoticon: bool,
     pub emoticon: Option<Range<usize>>,
     /// Whether the reply asks a question, and an open one (see [`Analysis::is_question`]).
     questions: OnceCell<(bool, bool)>,
@@ -315,7 +314,6 @@ impl Analysis {
         Analysis {
             chars,
             lines,
-            has_emoticon: emoticon.is_some(),
             emoticon,
             questions: OnceCell::new(),
             sizing: OnceCell::new(),

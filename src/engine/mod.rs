@@ -13,7 +13,7 @@ mod score;
 mod tests;
 pub mod text;
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -166,11 +166,8 @@ pub struct ConversationState {
     /// Checks that have passed at least once (for `until_passed`).
     passed: Vec<bool>,
     emoticon_replies: usize,
-    /// The latest measurements the customer gave, as of the messages read for them (see
-    /// [`ConversationState::measurements`]).
-    measured: Cell<Measurements>,
-    /// Customer messages not read for measurements yet: only a size question needs them.
-    unmeasured: RefCell<Unmeasured>,
+    /// The customer's measurements (see [`ConversationState::measurements`]).
+    measuring: RefCell<Measuring>,
     /// The customer mentioned a growing child or thick layers.
     growth: bool,
     /// The customer asked for a loose or a fitted cut.
@@ -180,37 +177,49 @@ pub struct ConversationState {
 /// Customer text waiting to be read for measurements is read at once past this size.
 const UNMEASURED_MAX_BYTES: usize = 64 * 1024;
 
-/// Normalized customer messages, back to back, and where each ends.
+/// The latest measurements the customer gave, and the messages not read for them yet (only
+/// judging sizes needs them): normalized, back to back, with where each ends.
 #[derive(Debug, Clone, Default)]
-struct Unmeasured {
-    text: String,
+struct Measuring {
+    latest: Measurements,
+    waiting: String,
     ends: Vec<usize>,
+}
+
+impl Measuring {
+    fn push(&mut self, norm: &str) {
+        self.waiting.push_str(norm);
+        self.ends.push(self.waiting.len());
+        // A conversation that never gets to sizes keeps little text waiting.
+        if self.waiting.len() > UNMEASURED_MAX_BYTES {
+            self.read();
+        }
+    }
+
+    /// Reads the waiting messages in order, each value replacing an earlier one.
+    fn read(&mut self) -> Measurements {
+        let mut start = 0;
+        for &end in &self.ends {
+            let found = extract::measurements(self.waiting.get(start..end).unwrap_or(""));
+            if found.height_cm.is_some() {
+                self.latest.height_cm = found.height_cm;
+            }
+            if found.weight_kg.is_some() {
+                self.latest.weight_kg = found.weight_kg;
+            }
+            start = end;
+        }
+        self.waiting.clear();
+        self.ends.clear();
+        self.latest
+    }
 }
 
 impl ConversationState {
     /// The latest height and weight the customer gave (each from the last message that gave
     /// one; within a message, the first). Messages are read for them on first need.
     pub fn measurements(&self) -> Measurements {
-        let mut m = self.measured.get();
-        let mut pending = self.unmeasured.borrow_mut();
-        if pending.ends.is_empty() {
-            return m;
-        }
-        let mut start = 0;
-        for &end in &pending.ends {
-            let found = extract::measurements(pending.text.get(start..end).unwrap_or(""));
-            if found.height_cm.is_some() {
-                m.height_cm = found.height_cm;
-            }
-            if found.weight_kg.is_some() {
-                m.weight_kg = found.weight_kg;
-            }
-            start = end;
-        }
-        pending.text.clear();
-        pending.ends.clear();
-        self.measured.set(m);
-        m
+        self.measuring.borrow_mut().read()
     }
 }
 
@@ -450,13 +459,7 @@ impl Scorer {
         if topics & (self.topics.bit("discount") | self.topics.bit("gift")) != 0 {
             state.discount_asks += 1;
         }
-        let unmeasured = state.unmeasured.get_mut();
-        unmeasured.text.push_str(norm);
-        unmeasured.ends.push(unmeasured.text.len());
-        // A conversation that never gets to sizes keeps little text waiting.
-        if unmeasured.text.len() > UNMEASURED_MAX_BYTES {
-            state.measurements();
-        }
+        state.measuring.get_mut().push(norm);
         if hits.any(self.growth) {
             state.growth = true;
         }
@@ -510,7 +513,7 @@ impl Scorer {
         let answering = !state.pending.is_empty();
         let first_reply = state.replies == 0;
         let reply_number = state.replies + 1;
-        if analysis.has_emoticon {
+        if analysis.emoticon.is_some() {
             state.emoticon_replies += 1;
         }
 

@@ -651,7 +651,7 @@ fn long_conversations_are_read_for_measurements_as_they_go() {
     for _ in 0..30 {
         scorer.customer_message(&mut state, &chatter);
     }
-    assert!(state.unmeasured.borrow().text.len() <= UNMEASURED_MAX_BYTES + chatter.len());
+    assert!(state.measuring.borrow().waiting.len() <= UNMEASURED_MAX_BYTES + chatter.len());
     scorer.customer_message(&mut state, "体重52kg");
     let m = state.measurements();
     assert_eq!((m.height_cm, m.weight_kg), (Some(165.0), Some(52.0)));
