@@ -222,12 +222,15 @@ impl Hits {
         !self.of(set.into()).is_empty()
     }
 
-    /// Bit `i` set when set `first + i` has a hit, for `n` (at most 64) sets in a row; `None`
-    /// when they reach past the presence bits.
-    fn present_run(&self, first: SetId, n: usize) -> Option<u64> {
+    /// Bit `i` set when set `first + i` has a hit, for `n` (at most 64) sets added one after
+    /// another: read from the presence bits at once where they have them.
+    pub fn run(&self, first: SetId, n: usize) -> u64 {
+        let n = n.min(64);
         let from = usize::from(first.0);
-        if n > 64 || from + n > PRESENCE_BITS {
-            return None;
+        if from + n > PRESENCE_BITS {
+            return (0..n)
+                .filter(|&i| self.any(first.nth(i)))
+                .fold(0, |acc, i| acc | 1 << i);
         }
         let (word, offset) = (from / 64, from % 64);
         let low = self.present.get(word).copied().unwrap_or(0) >> offset;
@@ -236,7 +239,7 @@ impl Hits {
             _ => self.present.get(word + 1).copied().unwrap_or(0) << (64 - offset),
         };
         let mask = u64::MAX.checked_shr(64 - n as u32).unwrap_or(0);
-        Some((low | high) & mask)
+        (low | high) & mask
     }
 
     /// Does a phrase of the set lie wholly within the `window` bytes before `at`?
@@ -355,34 +358,29 @@ pub fn register_lexicon(
 #[derive(Debug)]
 pub struct Topics {
     pub names: Vec<String>,
-    /// Per topic (at most 64), its set.
-    sets: Vec<SetId>,
-    /// The sets are numbered one after another (as `compile` adds them), so that their presence
-    /// bits can be read at once.
-    in_a_row: bool,
+    /// The set of the first topic; the others (at most 64 in all) follow it.
+    first: Option<SetId>,
+    count: usize,
 }
 
 impl Topics {
     pub fn compile(raw: &BTreeMap<String, Vec<String>>, book: &mut PhrasebookBuilder) -> Topics {
-        let sets = raw
-            .values()
-            .take(64)
-            .map(|words| {
-                book.add_set(
-                    words
-                        .iter()
-                        .map(|w| normalize(w))
-                        .filter(|n| !n.trim().is_empty()),
-                )
-            })
-            .collect::<Vec<SetId>>();
-        let in_a_row = sets
-            .first()
-            .is_some_and(|&first| sets.iter().enumerate().all(|(i, s)| *s == first.nth(i)));
+        let mut first = None;
+        let mut count = 0;
+        for words in raw.values().take(64) {
+            let set = book.add_set(
+                words
+                    .iter()
+                    .map(|w| normalize(w))
+                    .filter(|n| !n.trim().is_empty()),
+            );
+            first.get_or_insert(set);
+            count += 1;
+        }
         Topics {
             names: raw.keys().cloned().collect(),
-            sets,
-            in_a_row,
+            first,
+            count,
         }
     }
 
@@ -392,19 +390,7 @@ impl Topics {
 
     /// A bit set of the topics raised by a text, from its scan with the customer's phrasebook.
     pub fn raised(&self, hits: &Hits) -> u64 {
-        // The topics' sets were added one after another: their presence bits, read at once.
-        let run = self
-            .sets
-            .first()
-            .filter(|_| self.in_a_row)
-            .and_then(|&first| hits.present_run(first, self.sets.len()));
-        run.unwrap_or_else(|| {
-            self.sets
-                .iter()
-                .enumerate()
-                .filter(|(_, set)| hits.any(**set))
-                .fold(0, |acc, (i, _)| acc | 1 << i)
-        })
+        self.first.map_or(0, |first| hits.run(first, self.count))
     }
 
     pub fn bit(&self, name: &str) -> u64 {
@@ -426,19 +412,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn runs_of_presence_bits_read_like_set_by_set() {
-        // 300 sets of one phrase each: "<0>", "<1>", …; a text naming some of them.
+    fn runs_of_sets_read_like_set_by_set() {
+        // 1,100 sets of one phrase each: "<0>", "<1>", …, past the presence bits; a text naming
+        // some of them.
         let mut builder = PhrasebookBuilder::default();
-        let sets: Vec<SetId> = (0..300)
+        let sets: Vec<SetId> = (0..1100)
             .map(|i| builder.add_set([format!("<{i}>")]))
             .collect();
         let book = builder.build();
-        let text: String = [0, 5, 63, 64, 65, 127, 128, 190, 250, 299]
-            .iter()
-            .map(|i| format!("<{i}>"))
-            .collect();
+        let text: String = [
+            0, 5, 63, 64, 65, 127, 128, 190, 250, 299, 1000, 1023, 1024, 1050,
+        ]
+        .iter()
+        .map(|i| format!("<{i}>"))
+        .collect();
         let hits = book.scan(&text);
-        for first in [0, 1, 5, 60, 63, 64, 100, 127, 200, 236, 250] {
+        let firsts = [
+            0, 1, 5, 60, 63, 64, 100, 127, 200, 236, 250, 990, 1000, 1023, 1040,
+        ];
+        for first in firsts {
             for n in [0, 1, 2, 17, 63, 64] {
                 if first + n > sets.len() {
                     continue;
@@ -446,10 +438,10 @@ mod tests {
                 let want = (0..n)
                     .filter(|&i| hits.any(sets[first + i]))
                     .fold(0u64, |acc, i| acc | 1 << i);
-                assert_eq!(hits.present_run(sets[first], n), Some(want), "{first} {n}");
+                assert_eq!(hits.run(sets[first], n), want, "{first} {n}");
             }
         }
-        assert_eq!(hits.present_run(sets[0], 65), None);
+        assert_eq!(hits.run(sets[0], 65), hits.run(sets[0], 64));
     }
 
     fn book(sets: &[&[&str]]) -> (Phrasebook, Vec<SetId>) {
