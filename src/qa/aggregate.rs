@@ -17,7 +17,7 @@ pub const MAIN_FAILURES: usize = 3;
 pub const UNKNOWN_AGENT: &str = "(unknown)";
 
 /// A failed check, with its first example (smallest conversation id, then turn).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailedCheck {
     pub count: u64,
     pub dimension: String,
@@ -108,34 +108,15 @@ impl Stats {
             if !failed_here.iter().any(|(c, _)| *c == &*f.check) {
                 failed_here.push((&f.check, f.turn));
             }
-            // Counted; the example's texts are copied only when it becomes the example.
-            let better = |old: &FailedCheck| {
-                (r.conversation.as_str(), f.turn)
-                    < (old.example_conversation.as_str(), old.example_turn)
+            let failure = Failure {
+                count: 1,
+                dimension: &f.dimension,
+                conversation: &r.conversation,
+                turn: f.turn,
+                message: &f.message,
+                excerpt: &f.excerpt,
             };
-            match self.failed_checks.get_mut(&*f.check) {
-                Some(old) => {
-                    old.count += 1;
-                    if better(old) {
-                        old.dimension = f.dimension.to_string();
-                        old.example_conversation.clone_from(&r.conversation);
-                        old.example_turn = f.turn;
-                        old.example_message.clone_from(&f.message);
-                        old.example_excerpt.clone_from(&f.excerpt);
-                    }
-                }
-                None => {
-                    let first = FailedCheck {
-                        count: 1,
-                        dimension: f.dimension.to_string(),
-                        example_conversation: r.conversation.clone(),
-                        example_turn: f.turn,
-                        example_message: f.message.clone(),
-                        example_excerpt: f.excerpt.clone(),
-                    };
-                    self.failed_checks.insert(f.check.to_string(), first);
-                }
-            }
+            merge_failed(&mut self.failed_checks, &f.check, &failure);
         }
         if r.converted == Some(false) {
             self.non_converted.push(NonConverted {
@@ -173,7 +154,7 @@ impl Stats {
         self.converted += other.converted;
         self.red_lines += other.red_lines;
         for (k, f) in &other.failed_checks {
-            merge_failed(&mut self.failed_checks, k, f.clone());
+            merge_failed(&mut self.failed_checks, k, &Failure::of(f));
         }
         self.non_converted
             .extend(other.non_converted.iter().cloned());
@@ -181,20 +162,58 @@ impl Stats {
     }
 }
 
-fn merge_failed(map: &mut BTreeMap<String, FailedCheck>, check: &str, new: FailedCheck) {
+/// A failed check's count and example, borrowed from a conversation or another state.
+struct Failure<'a> {
+    count: u64,
+    dimension: &'a str,
+    conversation: &'a str,
+    turn: usize,
+    message: &'a str,
+    excerpt: &'a str,
+}
+
+impl<'a> Failure<'a> {
+    fn of(f: &'a FailedCheck) -> Failure<'a> {
+        Failure {
+            count: f.count,
+            dimension: &f.dimension,
+            conversation: &f.example_conversation,
+            turn: f.example_turn,
+            message: &f.example_message,
+            excerpt: &f.example_excerpt,
+        }
+    }
+}
+
+/// Counts a failure in; its example replaces the kept one when it comes first (smallest
+/// conversation id, then turn). Texts are copied only when an example is kept.
+fn merge_failed(map: &mut BTreeMap<String, FailedCheck>, check: &str, new: &Failure<'_>) {
+    let keep = |old: &mut FailedCheck| {
+        let copy = |to: &mut String, from: &str| {
+            to.clear();
+            to.push_str(from);
+        };
+        copy(&mut old.dimension, new.dimension);
+        copy(&mut old.example_conversation, new.conversation);
+        old.example_turn = new.turn;
+        copy(&mut old.example_message, new.message);
+        copy(&mut old.example_excerpt, new.excerpt);
+    };
     match map.get_mut(check) {
         Some(old) => {
             old.count += new.count;
-            fn key(f: &FailedCheck) -> (&str, usize) {
-                (&f.example_conversation, f.example_turn)
-            }
-            if key(&new) < key(old) {
-                let count = old.count;
-                *old = FailedCheck { count, ..new };
+            if (new.conversation, new.turn) < (old.example_conversation.as_str(), old.example_turn)
+            {
+                keep(old);
             }
         }
         None => {
-            map.insert(check.to_string(), new);
+            let mut first = FailedCheck {
+                count: new.count,
+                ..FailedCheck::default()
+            };
+            keep(&mut first);
+            map.insert(check.to_string(), first);
         }
     }
 }
