@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
-use super::record::{BadLine, Record};
+use super::record::Record;
 
 /// A finished conversation, ready for scoring.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,8 +76,8 @@ impl Grouper {
     }
 
     /// Adds a message; conversations it closes are appended to `closed`. A message earlier than
-    /// the previous one of its conversation is refused.
-    pub fn push(&mut self, record: Record, closed: &mut Vec<Conversation>) -> Result<(), BadLine> {
+    /// the previous one of its conversation is refused, with the reason.
+    pub fn push(&mut self, record: Record, closed: &mut Vec<Conversation>) -> Result<(), String> {
         let ts = record.ts;
         let behind = self.now != i64::MIN && ts < self.now.saturating_sub(self.gap);
         // A training transcript's closing line ends its conversation.
@@ -86,13 +86,10 @@ impl Grouper {
         let mut idle = false;
         match self.open.get_mut(record.conversation()) {
             Some(open) if ts < open.last_ts => {
-                return Err(BadLine {
-                    loc: record.loc.clone(),
-                    reason: format!(
-                        "out-of-order timestamp: earlier than the previous message of conversation \"{}\"",
-                        record.conversation()
-                    ),
-                });
+                return Err(format!(
+                    "out-of-order timestamp: earlier than the previous message of conversation \"{}\"",
+                    record.conversation()
+                ));
             }
             Some(open) if ts - open.last_ts <= self.gap => {
                 self.unordered |= behind;
@@ -145,7 +142,7 @@ impl Grouper {
     }
 
     /// Counts a message in and now and then closes the conversations gone idle.
-    fn after_push(&mut self, closed: &mut Vec<Conversation>) -> Result<(), BadLine> {
+    fn after_push(&mut self, closed: &mut Vec<Conversation>) -> Result<(), String> {
         self.since_sweep += 1;
         if self.since_sweep >= SWEEP_EVERY && !self.unordered {
             self.since_sweep = 0;
@@ -194,7 +191,7 @@ impl Grouper {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::qa::record::{Loc, Parts};
+    use crate::qa::record::Parts;
     use crate::transcript::Role;
 
     fn rec(conv: &str, ts: i64, line: u64) -> Record {
@@ -208,11 +205,7 @@ mod tests {
             event,
             ..Parts::default()
         };
-        let loc = Loc {
-            file: "t.jsonl".into(),
-            line,
-        };
-        Record::new(parts, ts, role, None, loc)
+        Record::new(parts, ts, role, None, line)
     }
 
     #[test]
@@ -254,8 +247,7 @@ mod tests {
         let mut closed = Vec::new();
         g.push(rec("a", 100, 1), &mut closed).unwrap();
         let err = g.push(rec("a", 90, 2), &mut closed).unwrap_err();
-        assert_eq!(err.loc.line, 2);
-        assert!(err.reason.contains("out-of-order"));
+        assert!(err.contains("out-of-order"), "{err}");
         // Another conversation may still start earlier: exports interleave loosely.
         g.push(rec("b", 95, 3), &mut closed).unwrap();
     }

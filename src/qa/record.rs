@@ -20,7 +20,9 @@ impl fmt::Display for Loc {
 }
 
 /// A chat message from any input format. Its strings share one allocation: a record is made
-/// by the reader thread and dropped by a scoring thread, once per message.
+/// by the reader thread and dropped by a scoring thread, once per message. It keeps its line but
+/// not its file, which the reader knows: a shared file name in every record would have its
+/// reference count written by both threads for every message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
     /// The text, then the conversation id, the agent, the product and the event, back to back.
@@ -35,7 +37,8 @@ pub struct Record {
     /// Milliseconds the agent took, when the export records it (`kefu train` transcripts do);
     /// otherwise latency comes from the timestamps.
     pub latency_ms: Option<u64>,
-    pub loc: Loc,
+    /// The record's 1-based line in its input.
+    pub line: u64,
 }
 
 /// The strings of a message, borrowed, to make a [`Record`] of.
@@ -53,7 +56,7 @@ pub struct Parts<'a> {
 
 impl Record {
     /// A record of `parts`; an empty agent, product or event is the same as none.
-    pub fn new(parts: Parts<'_>, ts: i64, role: Role, latency_ms: Option<u64>, loc: Loc) -> Record {
+    pub fn new(parts: Parts<'_>, ts: i64, role: Role, latency_ms: Option<u64>, line: u64) -> Record {
         let pieces = [
             parts.text,
             parts.conversation,
@@ -75,7 +78,7 @@ impl Record {
             ts,
             role,
             latency_ms,
-            loc,
+            line,
         }
     }
 
@@ -142,10 +145,6 @@ mod tests {
 
     #[test]
     fn a_record_gives_back_its_strings() {
-        let loc = Loc {
-            file: "t.jsonl".into(),
-            line: 1,
-        };
         let parts = Parts {
             conversation: "c1",
             text: "亲，在的",
@@ -153,7 +152,7 @@ mod tests {
             product: None,
             event: Some(""),
         };
-        let r = Record::new(parts, 5, Role::Agent, None, loc.clone());
+        let r = Record::new(parts, 5, Role::Agent, None, 1);
         assert_eq!(
             (
                 r.text(),
@@ -169,7 +168,7 @@ mod tests {
             event: Some("order_paid"),
             ..Parts::default()
         };
-        let r = Record::new(system, 6, Role::System, None, loc);
+        let r = Record::new(system, 6, Role::System, None, 2);
         assert_eq!(
             (r.text(), r.conversation(), r.agent(), r.event()),
             ("", "c2", None, Some("order_paid"))

@@ -18,7 +18,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::aggregate::ReportState;
 use super::group::{Conversation, Grouper};
 use super::input::{self, InputOptions};
-use super::record::BadLine;
+use super::record::{BadLine, Loc};
 use super::score::{score_conversation, to_json_line};
 use crate::engine::Scorer;
 use crate::lang::Lang;
@@ -113,14 +113,24 @@ fn read_all(
         batches.send(batch).is_ok()
     };
     for (name, reader) in sources {
+        let file: Arc<str> = Arc::from(name.as_str());
         for item in input::records(&name, reader, &opts.input) {
             let problem = match item {
                 Ok(record) => {
-                    let refused = grouper.push(record, &mut closed).err();
-                    if refused.is_none() {
-                        messages += 1;
+                    let line = record.line;
+                    match grouper.push(record, &mut closed) {
+                        Ok(()) => {
+                            messages += 1;
+                            None
+                        }
+                        Err(reason) => Some(BadLine {
+                            loc: Loc {
+                                file: Arc::clone(&file),
+                                line,
+                            },
+                            reason,
+                        }),
                     }
-                    refused
                 }
                 Err(b) => Some(b),
             };

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use super::{
     Fields, Item, MAX_LINE_BYTES, bad, build, not_utf8, role_of, show, too_long, unknown_role,
 };
-use crate::qa::record::{BadLine, Loc};
+use crate::qa::record::BadLine;
 use crate::transcript::Role;
 
 /// The fields of a message, in the order of [`ALIASES`].
@@ -269,10 +269,6 @@ impl Records {
             event: cells[EVENT],
             latency_ms: None,
         };
-        let loc = Loc {
-            file: Arc::clone(&self.file),
-            line,
-        };
         let missing = |name: &str| {
             let field = FIELDS.iter().position(|f| *f == name).unwrap_or(TEXT);
             format!(
@@ -280,7 +276,7 @@ impl Records {
                 self.header_of(field)
             )
         };
-        Some(build(loc, fields, missing))
+        Some(build(&self.file, line, fields, missing))
     }
 }
 
@@ -572,7 +568,7 @@ mod tests {
             .map(|i| match i {
                 Ok(r) => format!(
                     "{} {} {:?} {:?}",
-                    r.loc.line,
+                    r.line,
                     r.conversation(),
                     r.role,
                     r.text()
@@ -603,20 +599,20 @@ mod tests {
         assert_eq!(recs[0].ts, 1_795_521_600 - 6300 + 3);
         assert_eq!(recs[0].role, Role::Customer);
         assert_eq!(recs[0].product(), Some("605512345678"));
-        assert_eq!(recs[0].loc.line, 2);
+        assert_eq!(recs[0].line, 2);
         assert_eq!(recs[1].role, Role::Agent);
         assert_eq!(recs[1].agent(), Some("布言服饰:小美"));
         assert_eq!(recs[1].text(), "亲，在的～\r\n请问有什么可以帮您？");
         assert_eq!(recs[1].product(), None);
-        assert_eq!(recs[1].loc.line, 3);
+        assert_eq!(recs[1].line, 3);
         assert_eq!(recs[2].text(), "我173，62kg，拿\"L\"还是\"XL\"？");
-        assert_eq!(recs[2].loc.line, 6);
+        assert_eq!(recs[2].line, 6);
         // An empty role with an agent named is the agent.
         assert_eq!(recs[3].role, Role::Agent);
         assert_eq!(recs[3].text(), "亲，L码正合适, 放心拍～");
         assert_eq!(recs[4].role, Role::System);
         assert_eq!(recs[4].event(), Some("order_paid"));
-        assert_eq!(recs[4].loc.line, 8);
+        assert_eq!(recs[4].line, 8);
     }
 
     #[test]

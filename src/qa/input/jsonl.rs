@@ -22,7 +22,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use super::{
     Fields, Item, Line, LineReader, bad, build, not_utf8, role_of, too_long, unknown_role,
 };
-use crate::qa::record::{BadLine, Loc, Record};
+use crate::qa::record::{BadLine, Record};
 
 /// The records of a JSONL input.
 pub(super) struct Records {
@@ -89,10 +89,6 @@ fn parse_line(file: &Arc<str>, line: u64, bytes: &[u8]) -> Result<Record, BadLin
         return Err(bad(file, line, "line is not a JSON object"));
     }
     let raw: Raw<'_> = serde_json::from_str(text).map_err(|e| bad(file, line, json_reason(&e)))?;
-    let loc = Loc {
-        file: Arc::clone(file),
-        line,
-    };
     let role = match raw.role.as_deref() {
         None => Err(missing("role")),
         Some(r) => role_of(r).ok_or_else(|| unknown_role(r)),
@@ -107,7 +103,7 @@ fn parse_line(file: &Arc<str>, line: u64, bytes: &[u8]) -> Result<Record, BadLin
         event: raw.event.as_deref(),
         latency_ms: raw.latency_ms,
     };
-    build(loc, fields, missing)
+    build(file, line, fields, missing)
 }
 
 fn missing(field: &str) -> String {
@@ -401,7 +397,7 @@ mod tests {
         assert_eq!(r.agent(), None);
         assert_eq!(r.event(), None);
         assert_eq!(r.latency_ms, None);
-        assert_eq!(r.loc.to_string(), "chats.jsonl:1");
+        assert_eq!(r.line, 1);
     }
 
     #[test]
@@ -462,7 +458,7 @@ mod tests {
         assert_eq!(recs[2].role, Role::System);
         assert_eq!(recs[2].text(), "");
         assert_eq!(recs[2].event(), Some("session_end"));
-        assert_eq!(recs[2].loc.line, 3);
+        assert_eq!(recs[2].line, 3);
     }
 
     #[test]
@@ -573,7 +569,7 @@ mod tests {
         let summary: Vec<String> = items
             .iter()
             .map(|i| match i {
-                Ok(r) => format!("ok {}", r.loc.line),
+                Ok(r) => format!("ok {}", r.line),
                 Err(b) => b.to_string(),
             })
             .collect();
@@ -609,7 +605,7 @@ mod tests {
             b.reason,
             format!("line is longer than {MAX_LINE_BYTES} bytes (skipped)")
         );
-        assert_eq!(items[2].as_ref().map(|r| r.loc.line).ok(), Some(3));
+        assert_eq!(items[2].as_ref().map(|r| r.line).ok(), Some(3));
     }
 
     #[test]

@@ -41,7 +41,7 @@ use super::{
     InputOptions, Item, Line, LineReader, MAX_LINE_BYTES, bad, event_from_text, not_utf8, parse_ts,
     too_long,
 };
-use crate::qa::record::{BadLine, Loc, Parts, Record};
+use crate::qa::record::{BadLine, Parts, Record};
 use crate::transcript::Role;
 
 /// The records of a chat log.
@@ -136,12 +136,8 @@ impl Records {
             product: None,
             event,
         };
-        let loc = Loc {
-            file: Arc::clone(&self.file),
-            line: m.line,
-        };
         self.out
-            .push_back(Ok(Record::new(parts, m.ts, m.role, None, loc)));
+            .push_back(Ok(Record::new(parts, m.ts, m.role, None, m.line)));
     }
 
     /// A line that cannot be read: it breaks the message it is in, or stands alone.
@@ -327,7 +323,7 @@ mod tests {
             .map(|i| match i {
                 Ok(r) => format!(
                     "{} {} {:?} {} {:?}{}",
-                    r.loc.line,
+                    r.line,
                     r.conversation(),
                     r.role,
                     r.agent().unwrap_or("-"),
@@ -375,7 +371,7 @@ mod tests {
         );
         let r = items[0].as_ref().expect("a record");
         assert_eq!(r.ts, 1_795_521_600 - 6300 + 3);
-        assert_eq!(r.loc.to_string(), "chats.log:2");
+        assert_eq!(r.line, 2);
     }
 
     #[test]

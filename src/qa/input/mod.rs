@@ -285,36 +285,42 @@ struct Fields<'a> {
     latency_ms: Option<u64>,
 }
 
-/// Checks `f` and builds the record; `missing` words the reason for a missing field.
-fn build<'a>(loc: Loc, f: Fields<'a>, missing: impl Fn(&str) -> String) -> Result<Record, BadLine> {
-    let fail = |loc: Loc, reason: String| Err(BadLine { loc, reason });
+/// Checks `f`, read from `line` of `file`, and builds the record; `missing` words the reason
+/// for a missing field.
+fn build<'a>(
+    file: &Arc<str>,
+    line: u64,
+    f: Fields<'a>,
+    missing: impl Fn(&str) -> String,
+) -> Result<Record, BadLine> {
+    let fail = |reason: String| Err(bad(file, line, reason));
     let conversation = match f.conversation.map(trim_space) {
         Some(c) if !c.is_empty() => c,
-        _ => return fail(loc, missing("conversation")),
+        _ => return fail(missing("conversation")),
     };
     let ts = match f.ts {
-        None => return fail(loc, missing("ts")),
+        None => return fail(missing("ts")),
         Some(s) => match parse_ts(s) {
             Some(t) => t,
-            None if s.trim().is_empty() => return fail(loc, missing("ts")),
-            None => return fail(loc, format!("unparsable timestamp {}", show(s))),
+            None if s.trim().is_empty() => return fail(missing("ts")),
+            None => return fail(format!("unparsable timestamp {}", show(s))),
         },
     };
     let role = match f.role {
         Ok(r) => r,
-        Err(reason) => return fail(loc, reason),
+        Err(reason) => return fail(reason),
     };
     let text = match f.text {
         Some(t) if role == Role::System || !trim_space(t).is_empty() => t,
         None if role == Role::System => "",
-        None => return fail(loc, missing("text")),
+        None => return fail(missing("text")),
         Some(_) => {
             let who = if role == Role::Agent {
                 "an agent"
             } else {
                 "a customer"
             };
-            return fail(loc, format!("empty text in a message from {who}"));
+            return fail(format!("empty text in a message from {who}"));
         }
     };
     let opt = |s: Option<&'a str>| s.map(trim_space).filter(|s| !s.is_empty());
@@ -330,7 +336,7 @@ fn build<'a>(loc: Loc, f: Fields<'a>, missing: impl Fn(&str) -> String) -> Resul
         product: opt(f.product),
         event,
     };
-    Ok(Record::new(parts, ts, role, f.latency_ms, loc))
+    Ok(Record::new(parts, ts, role, f.latency_ms, line))
 }
 
 /// What [`LineReader::read`] found.
@@ -515,7 +521,7 @@ mod tests {
         assert_eq!(items.len(), 1);
         let rec = items[0].as_ref().expect("a record");
         assert_eq!(rec.text(), "在吗");
-        assert_eq!(rec.loc.line, 3);
+        assert_eq!(rec.line, 3);
     }
 
     #[test]
