@@ -56,7 +56,13 @@ pub struct Parts<'a> {
 
 impl Record {
     /// A record of `parts`; an empty agent, product or event is the same as none.
-    pub fn new(parts: Parts<'_>, ts: i64, role: Role, latency_ms: Option<u64>, line: u64) -> Record {
+    pub fn new(
+        parts: Parts<'_>,
+        ts: i64,
+        role: Role,
+        latency_ms: Option<u64>,
+        line: u64,
+    ) -> Record {
         let pieces = [
             parts.text,
             parts.conversation,
