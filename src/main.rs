@@ -12,8 +12,8 @@ const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 fn main() -> ExitCode {
     // By default mimalloc hands emptied pages back to the system after 10 ms, and `kefu score`,
     // which frees on one thread what another allocated, faults thousands of them in again.
-    // Keeping them costs no peak memory (the pages are reused, not added) and saves about a
-    // tenth of the run.
+    // Keeping them costs no peak memory (the pages are reused, not added): a run on 100,000
+    // conversations takes about 265 faults instead of 4,000 to 7,000.
     // SAFETY: setting an option is not thread safe; no other thread exists yet.
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) };
     kefu::cli::main()
