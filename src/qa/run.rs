@@ -164,22 +164,11 @@ fn read_all(
     (messages, bad, false)
 }
 
-/// Output buffers written and emptied, for the workers to fill again. Each is about half a
-/// megabyte; allocating a fresh one per batch and freeing it on the writing thread made the
-/// allocator hand pages back to the system and fault them in again, thousands of times a run.
-type Spare = Mutex<Vec<Vec<u8>>>;
-
-/// Spare buffers kept at most: as many as can be in flight.
-fn spare_cap(threads: usize) -> usize {
-    threads * 8 + 2
-}
-
 fn worker(
     scorer: &Scorer,
     want_state: bool,
     all_findings: bool,
     batches: &Mutex<Receiver<Batch>>,
-    spare: &Spare,
     results: SyncSender<Scored>,
 ) {
     loop {
@@ -191,11 +180,7 @@ fn worker(
             Err(_) => return,
         };
         // About a kilobyte per conversation's line, so the buffer seldom grows.
-        let mut lines = spare
-            .lock()
-            .ok()
-            .and_then(|mut s| s.pop())
-            .unwrap_or_else(|| Vec::with_capacity(BATCH * 1024));
+        let mut lines = Vec::with_capacity(BATCH * 1024);
         let mut state = want_state.then(|| ReportState::new(&scorer.dimensions));
         let conversations = batch.conversations.len() as u64;
         let mut messages = 0u64;
@@ -267,7 +252,6 @@ pub fn run(
     let (batch_tx, batch_rx) = sync_channel::<Batch>(threads * 4);
     let (result_tx, result_rx) = sync_channel::<Scored>(threads * 4);
     let batch_rx = Arc::new(Mutex::new(batch_rx));
-    let spare: Spare = Mutex::new(Vec::new());
     let mut write_error = None;
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || read_all(opts, sources, batch_tx));
@@ -275,8 +259,7 @@ pub fn run(
             let rx = Arc::clone(&batch_rx);
             let tx = result_tx.clone();
             let all = opts.all_findings;
-            let spare = &spare;
-            scope.spawn(move || worker(scorer, want_state, all, &rx, spare, tx));
+            scope.spawn(move || worker(scorer, want_state, all, &rx, tx));
         }
         drop(result_tx);
         let mut waiting: BTreeMap<u64, Scored> = BTreeMap::new();
@@ -292,13 +275,6 @@ pub fn run(
                 }
                 if let Some(part) = &s.state {
                     state.merge(part);
-                }
-                let mut lines = s.lines;
-                lines.clear();
-                if let Ok(mut pool) = spare.lock() {
-                    if pool.len() < spare_cap(threads) {
-                        pool.push(lines);
-                    }
                 }
                 summary.conversations += s.conversations;
                 bar.inc(s.messages);
