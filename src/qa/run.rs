@@ -251,15 +251,16 @@ pub fn run(
     let mut summary = RunSummary::default();
     let (batch_tx, batch_rx) = sync_channel::<Batch>(threads * 4);
     let (result_tx, result_rx) = sync_channel::<Scored>(threads * 4);
-    let batch_rx = Arc::new(Mutex::new(batch_rx));
+    // The workers take turns at the one receiver; scoped threads borrow it.
+    let batch_rx = Mutex::new(batch_rx);
     let mut write_error = None;
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || read_all(opts, sources, batch_tx));
         for _ in 0..threads {
-            let rx = Arc::clone(&batch_rx);
+            let rx = &batch_rx;
             let tx = result_tx.clone();
             let all = opts.all_findings;
-            scope.spawn(move || worker(scorer, want_state, all, &rx, tx));
+            scope.spawn(move || worker(scorer, want_state, all, rx, tx));
         }
         drop(result_tx);
         let mut waiting: BTreeMap<u64, Scored> = BTreeMap::new();
