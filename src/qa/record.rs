@@ -127,6 +127,19 @@ pub struct BadLine {
     pub reason: String,
 }
 
+impl BadLine {
+    /// A bad line at `line` of `file`.
+    pub fn new(file: &Arc<str>, line: u64, reason: impl Into<String>) -> BadLine {
+        BadLine {
+            loc: Loc {
+                file: Arc::clone(file),
+                line,
+            },
+            reason: reason.into(),
+        }
+    }
+}
+
 impl fmt::Display for BadLine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.loc, self.reason)

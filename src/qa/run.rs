@@ -18,7 +18,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::aggregate::ReportState;
 use super::group::{Conversation, Grouper};
 use super::input::{self, InputOptions};
-use super::record::{BadLine, Loc};
+use super::record::BadLine;
 use super::score::{score_conversation, to_json_line};
 use crate::engine::Scorer;
 use crate::lang::Lang;
@@ -123,13 +123,7 @@ fn read_all(
                             messages += 1;
                             None
                         }
-                        Err(reason) => Some(BadLine {
-                            loc: Loc {
-                                file: Arc::clone(&file),
-                                line,
-                            },
-                            reason,
-                        }),
+                        Err(reason) => Some(BadLine::new(&file, line, reason)),
                     }
                 }
                 Err(b) => Some(b),

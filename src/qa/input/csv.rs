@@ -17,9 +17,7 @@ use std::collections::VecDeque;
 use std::io::{self, BufRead, Read};
 use std::sync::Arc;
 
-use super::{
-    Fields, Item, MAX_LINE_BYTES, bad, build, not_utf8, role_of, show, too_long, unknown_role,
-};
+use super::{Fields, Item, MAX_LINE_BYTES, build, not_utf8, role_of, show, too_long, unknown_role};
 use crate::qa::record::BadLine;
 use crate::transcript::Role;
 
@@ -171,7 +169,7 @@ impl Records {
             Ok(false) => None,
             Err(e) => {
                 let line = self.rdr.get_ref().line;
-                Some(Err(bad(
+                Some(Err(BadLine::new(
                     &self.file,
                     line,
                     format!("cannot read further: {e}"),
@@ -187,7 +185,7 @@ impl Records {
             Err(b) => return Some(b),
         };
         if cut {
-            return Some(bad(&self.file, line, too_long("the header row")));
+            return Some(BadLine::new(&self.file, line, too_long("the header row")));
         }
         let mut headers = Vec::with_capacity(self.row.len());
         for (i, cell) in self.row.iter().enumerate() {
@@ -195,7 +193,7 @@ impl Records {
                 Ok(s) => headers.push(s.trim().to_string()),
                 Err(e) => {
                     let reason = format!("header column {}: {}", i + 1, not_utf8(e));
-                    return Some(bad(&self.file, line, reason));
+                    return Some(BadLine::new(&self.file, line, reason));
                 }
             }
         }
@@ -205,7 +203,7 @@ impl Records {
                 self.headers = headers;
                 None
             }
-            Err(reason) => Some(bad(&self.file, line, reason)),
+            Err(reason) => Some(BadLine::new(&self.file, line, reason)),
         }
     }
 
@@ -231,7 +229,7 @@ impl Records {
 
     /// The message in the current row, which starts at `line`.
     fn message(&self, line: u64) -> Option<Item> {
-        let fail = |reason: String| Some(Err(bad(&self.file, line, reason)));
+        let fail = |reason: String| Some(Err(BadLine::new(&self.file, line, reason)));
         if self.row.iter().all(|f| f.trim_ascii().is_empty()) {
             return None;
         }
@@ -311,7 +309,7 @@ impl Iterator for Records {
                 Some(Ok(r)) => r,
             };
             if cut {
-                return Some(Err(bad(&self.file, line, too_long("the row"))));
+                return Some(Err(BadLine::new(&self.file, line, too_long("the row"))));
             }
             if let Some(item) = self.message(line) {
                 return Some(item);

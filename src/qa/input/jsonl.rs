@@ -19,9 +19,7 @@ use std::sync::Arc;
 use serde::Deserializer;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
-use super::{
-    Fields, Item, Line, LineReader, bad, build, not_utf8, role_of, too_long, unknown_role,
-};
+use super::{Fields, Item, Line, LineReader, build, not_utf8, role_of, too_long, unknown_role};
 use crate::qa::record::{BadLine, Record};
 
 /// The records of a JSONL input.
@@ -49,7 +47,11 @@ impl Iterator for Records {
             match self.lines.read_in_place() {
                 Ok(Line::Eof) => self.done = true,
                 Ok(Line::Long) => {
-                    return Some(Err(bad(&self.file, self.lines.number, too_long("line"))));
+                    return Some(Err(BadLine::new(
+                        &self.file,
+                        self.lines.number,
+                        too_long("line"),
+                    )));
                 }
                 Ok(Line::Text) => {
                     let number = self.lines.number;
@@ -62,7 +64,7 @@ impl Iterator for Records {
                 Err(e) => {
                     self.done = true;
                     let reason = format!("cannot read further: {e}");
-                    return Some(Err(bad(&self.file, self.lines.number + 1, reason)));
+                    return Some(Err(BadLine::new(&self.file, self.lines.number + 1, reason)));
                 }
             }
         }
@@ -78,17 +80,18 @@ fn parse_line(file: &Arc<str>, line: u64, bytes: &[u8]) -> Result<Record, BadLin
         // The slower check says where the bad byte is.
         Err(_) => {
             return Err(match std::str::from_utf8(bytes) {
-                Err(e) => bad(file, line, not_utf8(e)),
-                Ok(_) => bad(file, line, "not valid UTF-8"),
+                Err(e) => BadLine::new(file, line, not_utf8(e)),
+                Ok(_) => BadLine::new(file, line, "not valid UTF-8"),
             });
         }
     };
     // A byte order mark inside the input: files joined with `cat`.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if !text.trim_start().starts_with('{') {
-        return Err(bad(file, line, "line is not a JSON object"));
+        return Err(BadLine::new(file, line, "line is not a JSON object"));
     }
-    let raw: Raw<'_> = serde_json::from_str(text).map_err(|e| bad(file, line, json_reason(&e)))?;
+    let raw: Raw<'_> =
+        serde_json::from_str(text).map_err(|e| BadLine::new(file, line, json_reason(&e)))?;
     let role = match raw.role.as_deref() {
         None => Err(missing("role")),
         Some(r) => role_of(r).ok_or_else(|| unknown_role(r)),

@@ -38,7 +38,7 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 use super::{
-    InputOptions, Item, Line, LineReader, MAX_LINE_BYTES, bad, event_from_text, not_utf8, parse_ts,
+    InputOptions, Item, Line, LineReader, MAX_LINE_BYTES, event_from_text, not_utf8, parse_ts,
     too_long,
 };
 use crate::qa::record::{BadLine, Parts, Record};
@@ -110,7 +110,8 @@ impl Records {
             let reason = format!(
                 "text outside any message ({lines}): a message starts with a line like \"顾客小王 2026-11-24 10:15:03\""
             );
-            self.out.push_back(Err(bad(&self.file, first, reason)));
+            self.out
+                .push_back(Err(BadLine::new(&self.file, first, reason)));
         }
         let Some(m) = self.message.take() else {
             return;
@@ -121,7 +122,8 @@ impl Records {
         }
         if m.role != Role::System && m.text.trim().is_empty() {
             let reason = format!("message from {} has no text", m.speaker);
-            self.out.push_back(Err(bad(&self.file, m.line, reason)));
+            self.out
+                .push_back(Err(BadLine::new(&self.file, m.line, reason)));
             return;
         }
         let event = if m.role == Role::System {
@@ -147,12 +149,13 @@ impl Records {
             Some(m) => {
                 if m.broken.is_none() {
                     let reason = format!("{reason}; the message from line {} is dropped", m.line);
-                    m.broken = Some(bad(&self.file, line, reason));
+                    m.broken = Some(BadLine::new(&self.file, line, reason));
                 }
             }
             None => {
                 self.close();
-                self.out.push_back(Err(bad(&self.file, line, reason)));
+                self.out
+                    .push_back(Err(BadLine::new(&self.file, line, reason)));
             }
         }
     }
@@ -166,7 +169,8 @@ impl Records {
             if id.is_empty() {
                 let reason =
                     "separator without a conversation id (expected \"===== 会话 c1001 =====\")";
-                self.out.push_back(Err(bad(&self.file, line, reason)));
+                self.out
+                    .push_back(Err(BadLine::new(&self.file, line, reason)));
             } else {
                 self.conversation = id.to_string();
             }
@@ -205,7 +209,7 @@ impl Records {
                         too_long("the message"),
                         m.line
                     );
-                    m.broken = Some(bad(&self.file, line, reason));
+                    m.broken = Some(BadLine::new(&self.file, line, reason));
                     return;
                 }
                 if !m.text.is_empty() {
@@ -277,7 +281,8 @@ impl Iterator for Records {
                     self.close();
                     let reason = format!("cannot read further: {e}");
                     let line = self.lines.number + 1;
-                    self.out.push_back(Err(bad(&self.file, line, reason)));
+                    self.out
+                        .push_back(Err(BadLine::new(&self.file, line, reason)));
                     self.done = true;
                 }
             }

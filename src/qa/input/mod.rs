@@ -17,7 +17,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::Format;
-use super::record::{BadLine, Loc, Parts, Record};
+use super::record::{BadLine, Parts, Record};
 use crate::engine::text::trim as trim_space;
 use crate::transcript::Role;
 
@@ -127,7 +127,7 @@ pub fn records(
     let (mut head, at_eof) = match peek_head(&mut reader) {
         Ok(h) => h,
         Err(e) => {
-            let b = bad(&file, 1, format!("cannot read the file: {e}"));
+            let b = BadLine::new(&file, 1, format!("cannot read the file: {e}"));
             return Box::new(std::iter::once(Err(b)));
         }
     };
@@ -140,7 +140,7 @@ pub fn records(
         } else {
             "the file is empty (blank lines only)"
         };
-        return Box::new(std::iter::once(Err(bad(&file, 1, reason))));
+        return Box::new(std::iter::once(Err(BadLine::new(&file, 1, reason))));
     }
     let format = opts
         .format
@@ -195,17 +195,6 @@ fn has_full_line(head: &[u8]) -> bool {
     match head.iter().position(|b| !b.is_ascii_whitespace()) {
         Some(i) => head[i..].contains(&b'\n'),
         None => false,
-    }
-}
-
-/// A bad line at `line` of `file`.
-fn bad(file: &Arc<str>, line: u64, reason: impl Into<String>) -> BadLine {
-    BadLine {
-        loc: Loc {
-            file: Arc::clone(file),
-            line,
-        },
-        reason: reason.into(),
     }
 }
 
@@ -293,7 +282,7 @@ fn build<'a>(
     f: Fields<'a>,
     missing: impl Fn(&str) -> String,
 ) -> Result<Record, BadLine> {
-    let fail = |reason: String| Err(bad(file, line, reason));
+    let fail = |reason: String| Err(BadLine::new(file, line, reason));
     let conversation = match f.conversation.map(trim_space) {
         Some(c) if !c.is_empty() => c,
         _ => return fail(missing("conversation")),
