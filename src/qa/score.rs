@@ -221,9 +221,9 @@ pub fn to_json_line(result: &ConversationResult, out: &mut Vec<u8>) {
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"messages\":");
-    push_json_number(out, &result.messages);
+    result.messages.push_to(out);
     out.extend_from_slice(b",\"overall\":");
-    push_json_number(out, &result.overall);
+    result.overall.push_to(out);
     out.extend_from_slice(b",\"dimensions\":{");
     for (i, (id, score)) in result.dimensions.iter().enumerate() {
         if i > 0 {
@@ -231,15 +231,15 @@ pub fn to_json_line(result: &ConversationResult, out: &mut Vec<u8>) {
         }
         push_json_str(out, id);
         out.push(b':');
-        push_json_number(out, score);
+        score.push_to(out);
     }
     let kpi = &result.kpi;
     out.extend_from_slice(b"},\"kpi\":{\"first_response_s\":");
-    push_json_number(out, &kpi.first_response_s);
+    kpi.first_response_s.push_to(out);
     out.extend_from_slice(b",\"avg_response_s\":");
-    push_json_number(out, &kpi.avg_response_s);
+    kpi.avg_response_s.push_to(out);
     out.extend_from_slice(b",\"max_response_s\":");
-    push_json_number(out, &kpi.max_response_s);
+    kpi.max_response_s.push_to(out);
     out.extend_from_slice(b",\"replied_within_3min\":");
     push_json_bool(out, kpi.replied_within_3min);
     out.extend_from_slice(b"},\"converted\":");
@@ -253,7 +253,7 @@ pub fn to_json_line(result: &ConversationResult, out: &mut Vec<u8>) {
             out.push(b',');
         }
         out.extend_from_slice(b"{\"turn\":");
-        push_json_number(out, &f.turn);
+        f.turn.push_to(out);
         out.extend_from_slice(b",\"dimension\":");
         push_json_str(out, &f.dimension);
         out.extend_from_slice(b",\"check\":");
@@ -273,21 +273,25 @@ fn push_json_bool(out: &mut Vec<u8>, b: bool) {
     out.extend_from_slice(if b { b"true" } else { b"false" });
 }
 
-/// A number (or `null`) as serde_json writes it, so floats keep its shortest round-trip form.
-/// A number as serde_json writes it, without a serializer per number: a line has a dozen.
+/// A number (or `null`) as serde_json writes it, without a serializer per number: a line has a
+/// dozen.
 trait JsonNumber {
     fn push_to(&self, out: &mut Vec<u8>);
 }
 
+fn push_integer(out: &mut Vec<u8>, n: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
 impl JsonNumber for usize {
     fn push_to(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(itoa::Buffer::new().format(*self).as_bytes());
+        push_integer(out, *self);
     }
 }
 
 impl JsonNumber for u32 {
     fn push_to(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(itoa::Buffer::new().format(*self).as_bytes());
+        push_integer(out, *self);
     }
 }
 
@@ -305,7 +309,7 @@ impl JsonNumber for f64 {
                 out.push(b'-');
             }
             let t = t.unsigned_abs();
-            out.extend_from_slice(itoa::Buffer::new().format(t / 10).as_bytes());
+            push_integer(out, t / 10);
             out.push(b'.');
             out.push(b'0' + (t % 10) as u8);
         } else if serde_json::to_writer(&mut *out, &v).is_err() {
@@ -321,10 +325,6 @@ impl<T: JsonNumber> JsonNumber for Option<T> {
             None => out.extend_from_slice(b"null"),
         }
     }
-}
-
-fn push_json_number(out: &mut Vec<u8>, n: &impl JsonNumber) {
-    n.push_to(out);
 }
 
 /// Does any byte of the word need escaping in a JSON string (a control character, `"` or `\`)?
@@ -480,18 +480,18 @@ mod tests {
         }
         for v in values {
             let mut mine = Vec::new();
-            push_json_number(&mut mine, &Some(v));
+            Some(v).push_to(&mut mine);
             let theirs = serde_json::to_string(&Some(v)).unwrap();
             assert_eq!(String::from_utf8(mine).unwrap(), theirs, "{v:e}");
         }
         for n in [0u32, 7, 10, 99, 100, 65_535, u32::MAX] {
             let mut mine = Vec::new();
-            push_json_number(&mut mine, &Some(n));
-            push_json_number(&mut mine, &(n as usize));
+            Some(n).push_to(&mut mine);
+            (n as usize).push_to(&mut mine);
             assert_eq!(String::from_utf8(mine).unwrap(), format!("{n}{n}"));
         }
         let mut none = Vec::new();
-        push_json_number(&mut none, &None::<f64>);
+        None::<f64>.push_to(&mut none);
         assert_eq!(none, b"null");
     }
 
