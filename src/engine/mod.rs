@@ -598,11 +598,7 @@ impl Scorer {
             .iter()
             .map(|&(sum, weight)| (weight > 0.0).then(|| round1(sum / weight)))
             .collect();
-        let overall = if red_line {
-            Some(0.0)
-        } else {
-            weighted_overall(&self.dimensions, &dimensions)
-        };
+        let overall = overall_score(&self.dimensions, &dimensions, red_line);
         let mut signals = if self.derive_signals {
             analysis.signals(self, state, situation, product)
         } else {
@@ -624,8 +620,16 @@ impl Scorer {
     }
 }
 
-/// Weighted mean of the dimensions that applied.
-pub(crate) fn weighted_overall(dims: &[DimensionInfo], scores: &[Option<f64>]) -> Option<f64> {
+/// The overall score: 0 once a red line is crossed, else the weighted mean of the dimensions
+/// that applied (`None` when none did).
+pub(crate) fn overall_score(
+    dims: &[DimensionInfo],
+    scores: &[Option<f64>],
+    red_line: bool,
+) -> Option<f64> {
+    if red_line {
+        return Some(0.0);
+    }
     let mut sum = 0.0;
     let mut weight = 0.0;
     for (d, s) in dims.iter().zip(scores) {

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{CheckResult, DimensionInfo, ReplyScore, round1, weighted_overall};
+use super::{CheckResult, DimensionInfo, ReplyScore, overall_score, round1};
 use crate::content::rubric::Aggregate;
 
 /// Running totals for one conversation.
@@ -101,10 +101,6 @@ impl SessionScore {
 
     /// The overall score from the dimensions' [`SessionScore::scores`]: 0 after a red line.
     pub fn overall(&self, dims: &[DimensionInfo], scores: &[Option<f64>]) -> Option<f64> {
-        if self.red_line {
-            Some(0.0)
-        } else {
-            weighted_overall(dims, scores)
-        }
+        overall_score(dims, scores, self.red_line)
     }
 }
