@@ -467,6 +467,28 @@ fn several_files_at_once() {
     );
 }
 
+#[test]
+fn a_record_refused_when_grouping_is_named_by_its_own_file() {
+    // The readers name the file of a line they cannot read; a record the grouper refuses (out of
+    // order) is named by the run, which must name the input it came from, not the first one.
+    let env = Env::new();
+    let line = |ts: &str, text: &str| {
+        format!(
+            r#"{{"conversation":"c1","ts":"2026-11-24 {ts}","role":"customer","text":"{text}"}}"#
+        ) + "\n"
+    };
+    let first = env.write("first.jsonl", line("10:00:00", "在吗"));
+    let second = env.write(
+        "second.jsonl",
+        line("10:00:05", "这件有M码吗") + &line("09:59:00", "还在吗"),
+    );
+    let run = env.score([first.as_str(), second.as_str()]);
+    let at = format!("{second}:2: out-of-order timestamp");
+    assert_eq!(run.skipped().len(), 1, "{}", run.stderr);
+    assert!(run.skipped()[0].starts_with(&at), "{}", run.stderr);
+    assert_eq!(run.summary().messages, 2);
+}
+
 // ----------------------------------------------------------------- grouping and the idle gap
 
 #[test]
