@@ -18,3 +18,20 @@ fn main() -> ExitCode {
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) };
     kefu::cli::main()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::PURGE_DELAY;
+
+    #[test]
+    fn the_purge_delay_option_is_where_mimalloc_v2_has_it() {
+        // The option is named by its position, so a mimalloc whose list of options moved would
+        // set another one. Read the defaults around it: eager_commit_delay (0 or 1),
+        // purge_delay (10 ms) and use_numa_nodes (0).
+        // SAFETY: reading options; nothing sets them in this test binary.
+        let get = |option| unsafe { libmimalloc_sys::mi_option_get(option) };
+        assert!((0..=1).contains(&get(PURGE_DELAY - 1)));
+        assert_eq!(get(PURGE_DELAY), 10);
+        assert_eq!(get(PURGE_DELAY + 1), 0);
+    }
+}
