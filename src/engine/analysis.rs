@@ -3,13 +3,14 @@
 //! and more. What only some checks ask for (sizes named and whether they fit, an add-on, whether
 //! it asks a question, a time commitment) is worked out on first use.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::fmt;
 use std::ops::Range;
 
 use super::extract::{self, SizeMention};
 use super::lexicon::{Hits, Key, PhrasebookBuilder, SetId};
 use super::text;
-use super::{ConversationState, Scorer, Situation};
+use super::{Measuring, Scorer, Situation};
 use crate::content::{Fit, Product};
 use crate::signal::{Signal, Signals};
 
@@ -221,8 +222,33 @@ impl Sizing {
     }
 }
 
+/// Where a reply is read: the scorer, and the conversation so far as the parts of an
+/// [`Analysis`] worked out on first use need it.
+#[derive(Clone, Copy)]
+pub(super) struct Reading<'a> {
+    pub(super) scorer: &'a Scorer,
+    pub(super) situation: &'a Situation<'a>,
+    /// The catalog product the reply is scored for.
+    pub(super) product: Option<&'a Product>,
+    /// The customer's measurements, read on first need.
+    pub(super) measuring: &'a RefCell<Measuring>,
+    /// The customer mentioned a growing child or thick layers.
+    pub(super) growth: bool,
+}
+
+impl fmt::Debug for Reading<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reading")
+            .field("situation", self.situation)
+            .field("product", &self.product.map(|p| p.id()))
+            .field("growth", &self.growth)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Debug)]
-pub struct Analysis {
+pub struct Analysis<'a> {
+    reading: Reading<'a>,
     pub norm: String,
     pub chars: usize,
     pub lines: usize,
@@ -260,9 +286,10 @@ pub struct Analysis {
     pub hits: Hits,
 }
 
-impl Analysis {
+impl<'a> Analysis<'a> {
     /// Reads a reply: what every check needs now, the rest (see the methods) on first use.
-    pub fn new(scorer: &Scorer, reply: &str) -> Analysis {
+    pub(super) fn new(reading: Reading<'a>, reply: &str) -> Analysis<'a> {
+        let scorer = reading.scorer;
         let norm = text::normalize(reply);
         let hits = scorer.book.scan(&norm);
         let trimmed = text::trim(reply);
@@ -312,6 +339,7 @@ impl Analysis {
         });
 
         Analysis {
+            reading,
             chars,
             lines,
             emoticon,
@@ -345,18 +373,18 @@ impl Analysis {
 
     /// Whether the reply asks the customer something (a question mark, 吗, or a question
     /// form).
-    pub fn is_question(&self, scorer: &Scorer) -> bool {
-        self.questions(scorer).0
+    pub fn is_question(&self) -> bool {
+        self.questions().0
     }
 
     /// Whether the reply asks an open question (什么, 哪, 多少 …).
-    pub fn is_open_question(&self, scorer: &Scorer) -> bool {
-        self.questions(scorer).1
+    pub fn is_open_question(&self) -> bool {
+        self.questions().1
     }
 
-    fn questions(&self, scorer: &Scorer) -> (bool, bool) {
+    fn questions(&self) -> (bool, bool) {
         *self.questions.get_or_init(|| {
-            let q = &scorer.questions;
+            let q = &self.reading.scorer.questions;
             let marks = self.hits.any(q.marks);
             (
                 extract::is_question_given(&self.norm, marks, self.hits.any(q.asking)),
@@ -366,24 +394,20 @@ impl Analysis {
     }
 
     /// The first concrete time commitment (今天, 24小时内, 下午5点前 …).
-    pub fn time(&self, scorer: &Scorer) -> Option<Range<usize>> {
+    pub fn time(&self) -> Option<Range<usize>> {
         self.time
             .get_or_init(|| {
-                extract::mentions_time_given(&self.norm, self.hits.any(scorer.time_anchors))
+                let anchors = self.reading.scorer.time_anchors;
+                extract::mentions_time_given(&self.norm, self.hits.any(anchors))
             })
             .clone()
     }
 
-    /// The add-on product the reply names for `product` (one of the products it pairs with),
-    /// with its display name and where it is named. `product` is the one the reply is being
-    /// scored for: the first call's is kept.
-    pub fn add_on(
-        &self,
-        scorer: &Scorer,
-        product: Option<&Product>,
-    ) -> Option<&(String, Range<usize>)> {
+    /// The add-on the reply names (one of the products the reply's product pairs with), with
+    /// its display name and where it is named.
+    pub fn add_on(&self) -> Option<&(String, Range<usize>)> {
         self.add_on
-            .get_or_init(|| find_add_on(scorer, product, &self.hits, &self.norm))
+            .get_or_init(|| find_add_on(&self.reading, &self.hits, &self.norm))
             .as_ref()
     }
 
@@ -392,33 +416,22 @@ impl Analysis {
         self.concession.is_some() || self.free_shipping_offer.is_some() || self.gift_offer.is_some()
     }
 
-    /// The sizes the reply names for `product` and whether they fit the customer (empty for an
-    /// item without sizes). `state`, `situation` and `product` are those the reply is being
-    /// scored in: the first call's are kept.
-    pub(crate) fn sizing(
-        &self,
-        state: &ConversationState,
-        situation: &Situation<'_>,
-        product: Option<&Product>,
-    ) -> &Sizing {
+    /// The sizes the reply names for its product and whether they fit the customer (empty for
+    /// an item without sizes).
+    pub fn sizing(&self) -> &Sizing {
         self.sizing.get_or_init(|| {
-            product
+            self.reading
+                .product
                 .filter(|p| p.is_sized())
-                .map(|p| sizing_of(state, situation, p, &self.norm, &self.hits))
+                .map(|p| sizing_of(&self.reading, p, &self.norm, &self.hits))
                 .unwrap_or_default()
         })
     }
 
     /// What the reply does, as the simulated customer reacts to it.
-    pub(crate) fn signals(
-        &self,
-        scorer: &Scorer,
-        state: &ConversationState,
-        situation: &Situation<'_>,
-        product: Option<&Product>,
-    ) -> Signals {
-        let sizing = self.sizing(state, situation, product);
-        let shop = scorer.shop();
+    pub fn signals(&self) -> Signals {
+        let sizing = self.sizing();
+        let shop = self.reading.scorer.shop();
         let mut s = Signals::default();
         let mut put = |cond: bool, signal: Signal| {
             if cond {
@@ -426,7 +439,7 @@ impl Analysis {
             }
         };
         put(self.greeting.is_some(), Signal::Greeted);
-        let is_question = self.is_question(scorer);
+        let is_question = self.is_question();
         put(is_question, Signal::AskedQuestion);
         if let Some((_, right)) = sizing.primary() {
             if sizing.measurements_known {
@@ -436,7 +449,7 @@ impl Analysis {
         }
         put(sizing.chart_pointer.is_some(), Signal::SentToSizeChart);
         put(self.hedge.is_some(), Signal::Hedged);
-        let add_on = self.add_on(scorer, product).is_some();
+        let add_on = self.add_on().is_some();
         put(add_on, Signal::RecommendedAddOn);
         put(self.promotion.is_some(), Signal::MentionedPromotion);
         put(self.conceded(), Signal::ConcededDiscount);
@@ -456,7 +469,7 @@ impl Analysis {
         );
         put(self.apology.is_some(), Signal::Apologised);
         put(self.solution.is_some(), Signal::OfferedSolution);
-        put(self.time(scorer).is_some(), Signal::GaveTime);
+        put(self.time().is_some(), Signal::GaveTime);
         put(self.blame.is_some(), Signal::BlamedOther);
         let substantive = self.solution.is_some()
             || self.value.is_some()
@@ -474,16 +487,12 @@ impl Analysis {
     }
 }
 
-/// The first name of a product paired with `product` that the reply contains, exactly or
-/// nearly. The product is always one of the scorer's catalog (see `Scorer::score_reply`), whose
-/// names and pairings are prepared once.
-fn find_add_on(
-    scorer: &Scorer,
-    product: Option<&Product>,
-    hits: &Hits,
-    norm: &str,
-) -> Option<(String, Range<usize>)> {
-    let p = product?;
+/// The first name of a product paired with the reply's product that the reply contains, exactly
+/// or nearly. The product is always one of the scorer's catalog (see `Scorer::score_reply`),
+/// whose names and pairings are prepared once.
+fn find_add_on(reading: &Reading<'_>, hits: &Hits, norm: &str) -> Option<(String, Range<usize>)> {
+    let scorer = reading.scorer;
+    let p = reading.product?;
     let index = scorer
         .catalog
         .products
@@ -548,15 +557,9 @@ fn chart_size(product: &Product, mention: SizeMention) -> Option<SizeMention> {
     })
 }
 
-fn sizing_of(
-    state: &ConversationState,
-    situation: &Situation<'_>,
-    product: &Product,
-    norm: &str,
-    hits: &Hits,
-) -> Sizing {
-    let facts = situation.facts.unwrap_or_default();
-    let measurements = state.measurements();
+fn sizing_of(reading: &Reading<'_>, product: &Product, norm: &str, hits: &Hits) -> Sizing {
+    let facts = reading.situation.facts.unwrap_or_default();
+    let measurements = reading.measuring.borrow_mut().read();
     let height = measurements.height_cm.or(facts.height_cm);
     let weight = measurements.weight_kg.or(facts.weight_kg);
     let by_height_only = product.sized_by_height_only();
@@ -575,7 +578,7 @@ fn sizing_of(
         Vec::new()
     };
     // A growing child or winter layers: one size up is sound advice too.
-    if by_height_only && state.growth {
+    if by_height_only && reading.growth {
         let ups: Vec<String> = right
             .iter()
             .filter_map(|s| product.size_index(s))

@@ -12,7 +12,7 @@ pub(crate) struct Ctx<'a> {
     pub state: &'a ConversationState,
     pub situation: &'a Situation<'a>,
     pub product: Option<&'a Product>,
-    pub analysis: &'a Analysis,
+    pub analysis: &'a Analysis<'a>,
     pub latency_ms: u64,
     pub answering: bool,
     pub reply_number: usize,
@@ -208,11 +208,7 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
         Kind::Hedging if !ctx.answering => None,
         Kind::Hedging => match &a.hedge {
             Some(span) => {
-                let definite = a.solution.is_some()
-                    || !a
-                        .sizing(ctx.state, ctx.situation, ctx.product)
-                        .named
-                        .is_empty();
+                let definite = a.solution.is_some() || !a.sizing().named.is_empty();
                 let found = a.norm.get(span.clone()).unwrap_or("");
                 verdict(
                     ctx,
@@ -236,7 +232,7 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
             ),
         },
         Kind::QuestionStyle => {
-            if a.is_open_question(ctx.scorer) {
+            if a.is_open_question() {
                 verdict(
                     ctx,
                     100.0,
@@ -249,7 +245,7 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                     },
                     None,
                 )
-            } else if a.is_question(ctx.scorer) {
+            } else if a.is_question() {
                 verdict(
                     ctx,
                     65.0,
@@ -337,7 +333,7 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
 fn sizing(ctx: &Ctx<'_>) -> Option<Verdict> {
     let lang = ctx.scorer.lang;
     let a = ctx.analysis;
-    let s = a.sizing(ctx.state, ctx.situation, ctx.product);
+    let s = a.sizing();
     let product = ctx.product?;
     if !product.is_sized() {
         return None;
@@ -507,7 +503,7 @@ fn upsell(ctx: &Ctx<'_>, params: &super::kinds::UpsellParams) -> Option<Verdict>
     let lang = ctx.scorer.lang;
     let a = ctx.analysis;
     let product = ctx.product?;
-    if let Some((name, span)) = a.add_on(ctx.scorer, Some(product)) {
+    if let Some((name, span)) = a.add_on() {
         return verdict(
             ctx,
             100.0,
@@ -693,7 +689,7 @@ fn recovery(ctx: &Ctx<'_>, excuse_chars: usize) -> Option<Verdict> {
     if a.solution.is_some() {
         score += 35.0;
     }
-    if a.time(ctx.scorer).is_some() {
+    if a.time().is_some() {
         score += 20.0;
     }
     let mut span = a.solution.clone().or_else(|| a.apology.clone());
@@ -724,7 +720,7 @@ fn recovery(ctx: &Ctx<'_>, excuse_chars: usize) -> Option<Verdict> {
         } else {
             missing.push(tr!(lang, "具体怎么处理", "what you will do"));
         }
-        if a.time(ctx.scorer).is_some() {
+        if a.time().is_some() {
             good.push(tr!(lang, "时间", "a time"));
         } else {
             missing.push(tr!(lang, "什么时候办好", "by when"));

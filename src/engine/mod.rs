@@ -217,7 +217,8 @@ impl Measuring {
 
 impl ConversationState {
     /// The latest height and weight the customer gave (each from the last message that gave
-    /// one; within a message, the first). Messages are read for them on first need.
+    /// one; within a message, the first). Messages are read for them on first need (see
+    /// [`Measuring::read`]).
     pub fn measurements(&self) -> Measurements {
         self.measuring.borrow_mut().read()
     }
@@ -509,7 +510,14 @@ impl Scorer {
             state.passed.resize(self.checks.len(), false);
         }
         let product = situation.product.and_then(|id| self.catalog.product(id));
-        let analysis = Analysis::new(self, reply);
+        let reading = analysis::Reading {
+            scorer: self,
+            situation,
+            product,
+            measuring: &state.measuring,
+            growth: state.growth,
+        };
+        let analysis = Analysis::new(reading, reply);
         let answering = !state.pending.is_empty();
         let first_reply = state.replies == 0;
         let reply_number = state.replies + 1;
@@ -600,7 +608,7 @@ impl Scorer {
             .collect();
         let overall = overall_score(&self.dimensions, &dimensions, red_line);
         let mut signals = if self.derive_signals {
-            analysis.signals(self, state, situation, product)
+            analysis.signals()
         } else {
             crate::signal::Signals::default()
         };
