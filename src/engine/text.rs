@@ -82,6 +82,16 @@ static TRAD_BITS: [u64; ((CJK_LAST - CJK_FIRST + 1) as usize).div_ceil(64)] = {
     bits
 };
 
+/// Whether `cp` is one of the traditional characters of [`TRAD_TO_SIMP`] (never outside the
+/// CJK block).
+#[inline]
+fn is_traditional(cp: u32) -> bool {
+    let off = cp.wrapping_sub(CJK_FIRST) as usize;
+    TRAD_BITS
+        .get(off / 64)
+        .is_some_and(|w| w & (1 << (off % 64)) != 0)
+}
+
 /// Maps one character to its normalised form.
 #[inline]
 fn normalize_char(c: char) -> char {
@@ -138,11 +148,7 @@ pub fn normalize(s: &str) -> String {
                 let cp = (u32::from(b & 0x0F) << 12)
                     | (u32::from(b1 & 0x3F) << 6)
                     | u32::from(b2 & 0x3F);
-                let off = cp.wrapping_sub(CJK_FIRST) as usize;
-                if TRAD_BITS
-                    .get(off / 64)
-                    .is_none_or(|w| w & (1 << (off % 64)) == 0)
-                {
+                if !is_traditional(cp) {
                     i += 3;
                     continue;
                 }
@@ -152,16 +158,10 @@ pub fn normalize(s: &str) -> String {
             break;
         };
         let len = c.len_utf8();
-        let cp = c as u32;
-        let changed = if (CJK_FIRST..=CJK_LAST).contains(&cp) {
-            let off = (cp - CJK_FIRST) as usize;
-            TRAD_BITS[off / 64] & (1 << (off % 64)) != 0
-        } else {
-            normalize_char(c) != c
-        };
-        if changed {
+        let mapped = normalize_char(c);
+        if mapped != c {
             out.push_str(s.get(run..i).unwrap_or(""));
-            out.push(normalize_char(c));
+            out.push(mapped);
             run = i + len;
         }
         i += len;
