@@ -114,7 +114,7 @@ fn read_all(
     };
     for (name, reader) in sources {
         let file: Arc<str> = Arc::from(name.as_str());
-        for item in input::records(&name, reader, &opts.input) {
+        for item in input::records(Arc::clone(&file), reader, &opts.input) {
             let problem = match item {
                 Ok(record) => {
                     let line = record.line;

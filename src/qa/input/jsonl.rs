@@ -623,7 +623,7 @@ mod tests {
         let read = |capacity: usize| -> Vec<String> {
             let src =
                 std::io::BufReader::with_capacity(capacity, std::io::Cursor::new(data.clone()));
-            super::super::records("x.jsonl", Box::new(src), &opts())
+            super::super::records("x.jsonl".into(), Box::new(src), &opts())
                 .map(|i| format!("{i:?}"))
                 .collect()
         };

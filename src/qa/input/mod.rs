@@ -115,15 +115,16 @@ fn detect_with(name: &str, head: &[u8], columns: &[(String, String)]) -> Format 
 /// One item of an input: a message, or a line that could not be read.
 pub type Item = Result<Record, BadLine>;
 
-/// All records of one input, in file order, each a [`Record`] or a [`BadLine`]; `name` (the path
-/// as given, `-` for stdin) is the file of every [`Loc`]. When `opts.format` is `None` the format
-/// is detected from the name and the first bytes. A UTF-8 byte order mark is skipped.
+/// All records of one input, in file order, each a [`Record`] or a [`BadLine`]; `file` (the path
+/// as given, `-` for stdin) is the file of every [`BadLine`]'s [`Loc`](super::record::Loc). When
+/// `opts.format` is `None` the format is detected from the name and the first bytes. A UTF-8 byte
+/// order mark is skipped.
 pub fn records(
-    name: &str,
+    file: Arc<str>,
     mut reader: Box<dyn BufRead + Send>,
     opts: &InputOptions,
 ) -> Box<dyn Iterator<Item = Item> + Send> {
-    let file: Arc<str> = Arc::from(name);
+    let name: &str = &file;
     let (mut head, at_eof) = match peek_head(&mut reader) {
         Ok(h) => h,
         Err(e) => {
@@ -450,7 +451,7 @@ mod tests {
     }
 
     pub(super) fn read_all(name: &str, bytes: &[u8], opts: &InputOptions) -> Vec<Item> {
-        records(name, reader(bytes), opts).collect()
+        records(name.into(), reader(bytes), opts).collect()
     }
 
     /// A reader that hands out at most `n` bytes per read, like a pipe.
@@ -506,7 +507,7 @@ mod tests {
             n: 3,
         };
         let r: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(4, src));
-        let items: Vec<Item> = records("-", r, &opts()).collect();
+        let items: Vec<Item> = records("-".into(), r, &opts()).collect();
         assert_eq!(items.len(), 1);
         let rec = items[0].as_ref().expect("a record");
         assert_eq!(rec.text(), "在吗");
