@@ -217,8 +217,7 @@ impl Measuring {
 
 impl ConversationState {
     /// The latest height and weight the customer gave (each from the last message that gave
-    /// one; within a message, the first). Messages are read for them on first need (see
-    /// [`Measuring::read`]).
+    /// one; within a message, the first). Messages are read for them on first need.
     pub fn measurements(&self) -> Measurements {
         self.measuring.borrow_mut().read()
     }
