@@ -8,21 +8,124 @@ use std::collections::HashMap;
 use foldhash::fast::RandomState;
 
 use super::record::Record;
+use crate::transcript::Role;
 
-/// A finished conversation, ready for scoring.
+/// A finished conversation, ready for scoring. The strings of all its messages are kept in one
+/// buffer: a conversation is put together by the reader thread and dropped by a scoring thread,
+/// and a free on another thread than the allocation's costs more than one on the same thread.
+/// The reader's per-line records are freed where they were made, right after their strings are
+/// copied here.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {
     /// The id from the input, with `#2`, `#3`… when an idle gap split it.
     pub id: String,
-    pub messages: Vec<Record>,
+    /// Every message's text, agent, product and event, back to back.
+    strings: String,
+    messages: Vec<Message>,
+}
+
+/// A message of an open or finished conversation, whose strings the conversation keeps.
+#[derive(Debug, Clone, PartialEq)]
+struct Message {
+    ts: i64,
+    role: Role,
+    latency_ms: Option<u64>,
+    line: u64,
+    /// In the conversation's strings: where the text starts, then where the text, the agent, the
+    /// product and the event end.
+    bounds: [usize; 5],
+}
+
+/// A message of a [`Conversation`], with its strings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MessageRef<'a> {
+    /// Seconds since the Unix epoch (see [`Record::ts`]).
+    pub ts: i64,
+    pub role: Role,
+    /// Milliseconds the agent took, when the export records it.
+    pub latency_ms: Option<u64>,
+    /// The message's 1-based line in its input.
+    pub line: u64,
+    pub text: &'a str,
+    pub agent: Option<&'a str>,
+    pub product: Option<&'a str>,
+    pub event: Option<&'a str>,
+}
+
+impl Conversation {
+    /// The number of messages.
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    /// The messages, in order.
+    pub fn messages(&self) -> impl ExactSizeIterator<Item = MessageRef<'_>> {
+        let strings = self.strings.as_str();
+        let piece = move |m: &Message, i: usize| -> &str {
+            let start = m.bounds[i];
+            let end = m.bounds.get(i + 1).copied().unwrap_or(start);
+            strings.get(start..end).unwrap_or("")
+        };
+        let optional = move |m: &Message, i: usize| Some(piece(m, i)).filter(|s| !s.is_empty());
+        self.messages.iter().map(move |m| MessageRef {
+            ts: m.ts,
+            role: m.role,
+            latency_ms: m.latency_ms,
+            line: m.line,
+            text: piece(m, 0),
+            agent: optional(m, 1),
+            product: optional(m, 2),
+            event: optional(m, 3),
+        })
+    }
 }
 
 #[derive(Debug)]
 struct Open {
-    messages: Vec<Record>,
+    strings: String,
+    messages: Vec<Message>,
     last_ts: i64,
     /// How many conversations with this id were closed before.
     part: u32,
+}
+
+impl Open {
+    fn new(last_ts: i64, part: u32) -> Open {
+        Open {
+            strings: String::with_capacity(OPEN_STRINGS),
+            messages: Vec::with_capacity(OPEN_CAPACITY),
+            last_ts,
+            part,
+        }
+    }
+
+    /// Keeps the record's message; the record itself is dropped here, on the reader's thread.
+    fn add(&mut self, record: Record) {
+        let mut bounds = [self.strings.len(); 5];
+        let pieces = [
+            record.text(),
+            record.agent().unwrap_or(""),
+            record.product().unwrap_or(""),
+            record.event().unwrap_or(""),
+        ];
+        for (i, piece) in pieces.into_iter().enumerate() {
+            self.strings.push_str(piece);
+            if let Some(end) = bounds.get_mut(i + 1) {
+                *end = self.strings.len();
+            }
+        }
+        self.messages.push(Message {
+            ts: record.ts,
+            role: record.role,
+            latency_ms: record.latency_ms,
+            line: record.line,
+            bounds,
+        });
+    }
 }
 
 #[derive(Debug)]
@@ -42,6 +145,9 @@ pub struct Grouper {
 
 /// Messages a newly opened conversation has room for (most chats have fewer).
 const OPEN_CAPACITY: usize = 16;
+
+/// Bytes of strings a newly opened conversation has room for (a typical chat's).
+const OPEN_STRINGS: usize = 512;
 
 /// How often (in messages) closed-by-idleness conversations are looked for.
 const SWEEP_EVERY: usize = 4096;
@@ -71,6 +177,7 @@ impl Grouper {
         self.parts.insert(id, open.part + 1);
         out.push(Conversation {
             id: shown,
+            strings: open.strings,
             messages: open.messages,
         });
     }
@@ -96,7 +203,7 @@ impl Grouper {
                 self.now = self.now.max(ts);
                 open.last_ts = ts;
                 let id = ends.then(|| record.conversation().to_string());
-                open.messages.push(record);
+                open.add(record);
                 if let Some(id) = id {
                     if let Some((id, open)) = self.open.remove_entry(&id) {
                         self.close(id, open, closed);
@@ -115,28 +222,15 @@ impl Grouper {
         self.unordered |= behind;
         self.now = self.now.max(ts);
         let part = self.parts.remove(record.conversation()).unwrap_or(0);
+        let id = record.conversation().to_string();
+        // Room for a typical chat, so that its messages are not moved as it grows.
+        let mut open = Open::new(ts, part);
+        open.add(record);
         if ends {
             // A conversation of one line, closed at once.
-            let id = record.conversation().to_string();
-            let open = Open {
-                messages: vec![record],
-                last_ts: ts,
-                part,
-            };
             self.close(id, open, closed);
         } else {
-            // Room for a typical chat, so that its messages are not moved as it grows.
-            let mut messages = Vec::with_capacity(OPEN_CAPACITY);
-            let id = record.conversation().to_string();
-            messages.push(record);
-            self.open.insert(
-                id,
-                Open {
-                    messages,
-                    last_ts: ts,
-                    part,
-                },
-            );
+            self.open.insert(id, open);
         }
         self.after_push(closed)
     }
@@ -192,7 +286,6 @@ impl Grouper {
 mod tests {
     use super::*;
     use crate::qa::record::Parts;
-    use crate::transcript::Role;
 
     fn rec(conv: &str, ts: i64, line: u64) -> Record {
         message(conv, ts, line, Role::Customer, None)
@@ -220,11 +313,56 @@ mod tests {
         }
         assert!(closed.is_empty());
         g.finish(&mut closed);
-        let ids: Vec<(&str, usize)> = closed
-            .iter()
-            .map(|c| (c.id.as_str(), c.messages.len()))
-            .collect();
+        let ids: Vec<(&str, usize)> = closed.iter().map(|c| (c.id.as_str(), c.len())).collect();
         assert_eq!(ids, [("a", 3), ("b", 2)]);
+    }
+
+    #[test]
+    fn a_conversation_gives_back_each_message_and_its_strings() {
+        let mut g = Grouper::new(1800);
+        let mut closed = Vec::new();
+        let agent = Parts {
+            conversation: "a",
+            text: "亲，这款有货的",
+            agent: Some("小美"),
+            product: Some("p-1"),
+            ..Parts::default()
+        };
+        let paid = Parts {
+            conversation: "a",
+            event: Some("order_paid"),
+            ..Parts::default()
+        };
+        g.push(rec("a", 0, 1), &mut closed).unwrap();
+        g.push(
+            Record::new(agent, 3, Role::Agent, Some(2500), 2),
+            &mut closed,
+        )
+        .unwrap();
+        g.push(Record::new(paid, 9, Role::System, None, 3), &mut closed)
+            .unwrap();
+        g.finish(&mut closed);
+        let got: Vec<MessageRef<'_>> = closed[0].messages().collect();
+        assert_eq!(got.len(), 3);
+        assert_eq!(
+            (
+                got[0].text,
+                got[0].agent,
+                got[0].role,
+                got[0].ts,
+                got[0].line
+            ),
+            ("在吗", None, Role::Customer, 0, 1)
+        );
+        assert_eq!(
+            (got[1].text, got[1].agent, got[1].product, got[1].event),
+            ("亲，这款有货的", Some("小美"), Some("p-1"), None)
+        );
+        assert_eq!(got[1].latency_ms, Some(2500));
+        assert_eq!(
+            (got[2].text, got[2].agent, got[2].product, got[2].event),
+            ("", None, None, Some("order_paid"))
+        );
     }
 
     #[test]
@@ -236,7 +374,7 @@ mod tests {
         g.push(rec("a", 200, 3), &mut closed).unwrap();
         assert_eq!(closed.len(), 1);
         assert_eq!(closed[0].id, "a");
-        assert_eq!(closed[0].messages.len(), 2);
+        assert_eq!(closed[0].len(), 2);
         g.finish(&mut closed);
         assert_eq!(closed[1].id, "a#2");
     }
@@ -265,15 +403,7 @@ mod tests {
         g.push(rec("old", 5, 9_999), &mut closed).unwrap();
         g.finish(&mut closed);
         assert!(closed.iter().all(|c| c.id != "old#2"));
-        assert_eq!(
-            closed
-                .iter()
-                .find(|c| c.id == "old")
-                .unwrap()
-                .messages
-                .len(),
-            2
-        );
+        assert_eq!(closed.iter().find(|c| c.id == "old").unwrap().len(), 2);
     }
 
     #[test]

@@ -19,10 +19,9 @@ impl fmt::Display for Loc {
     }
 }
 
-/// A chat message from any input format. Its strings share one allocation: a record is made
-/// by the reader thread and dropped by a scoring thread, once per message. It keeps its line but
-/// not its file, which the reader knows: a shared file name in every record would have its
-/// reference count written by both threads for every message.
+/// A chat message from any input format. Its strings share one allocation, made once per
+/// message; the grouper copies them into the conversation's buffer and drops the record on the
+/// reader's thread. It keeps its line but not its file, which the reader knows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
     /// The text, then the conversation id, the agent, the product and the event, back to back.

@@ -179,7 +179,7 @@ fn worker(
         let conversations = batch.conversations.len() as u64;
         let mut messages = 0u64;
         for conv in batch.conversations {
-            messages += conv.messages.len() as u64;
+            messages += conv.len() as u64;
             let result = score_conversation(scorer, conv, all_findings);
             to_json_line(&result, &mut lines);
             if let Some(s) = state.as_mut() {

@@ -107,9 +107,9 @@ pub fn score_conversation(
     let mut converted: Option<bool> = None;
     let mut findings = Vec::new();
     let mut turn = 0usize;
-    let messages = conv.messages.len();
-    for m in conv.messages {
-        if let Some(p) = m.product() {
+    let messages = conv.len();
+    for m in conv.messages() {
+        if let Some(p) = m.product {
             if scorer.catalog.product(p).is_some() {
                 product = Some(p.to_string());
             }
@@ -118,17 +118,17 @@ pub fn score_conversation(
             Role::Customer => {
                 if product.is_none() {
                     product = scorer
-                        .customer_message_with_product(&mut state, m.text())
+                        .customer_message_with_product(&mut state, m.text)
                         .map(String::from);
                 } else {
-                    scorer.customer_message(&mut state, m.text());
+                    scorer.customer_message(&mut state, m.text);
                 }
                 first_customer.get_or_insert(m.ts);
                 waiting_since.get_or_insert(m.ts);
             }
             Role::Agent => {
                 turn += 1;
-                if let Some(name) = m.agent() {
+                if let Some(name) = m.agent {
                     match agent_counts.iter_mut().find(|(n, _)| n == name) {
                         Some((_, c)) => *c += 1,
                         None => agent_counts.push((name.to_string(), 1)),
@@ -151,7 +151,7 @@ pub fn score_conversation(
                     product: product.as_deref(),
                     ..Situation::default()
                 };
-                let reply = scorer.score_reply(&mut state, &situation, m.text(), latency_ms, None);
+                let reply = scorer.score_reply(&mut state, &situation, m.text, latency_ms, None);
                 session.add_scores(&reply);
                 for c in reply
                     .checks
@@ -169,7 +169,7 @@ pub fn score_conversation(
                 }
             }
             Role::System => {
-                if let Some(ev) = m.event().and_then(conversion_event) {
+                if let Some(ev) = m.event.and_then(conversion_event) {
                     // A sale anywhere in the chat counts, even if the buyer left afterwards.
                     converted = Some(converted.unwrap_or(false) || ev);
                 }
