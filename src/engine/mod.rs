@@ -414,6 +414,13 @@ impl Scorer {
         self.derive_signals = derive;
     }
 
+    /// Readies the scorer for bulk scoring (QA): both phrasebooks get their faster table (see
+    /// [`Phrasebook::walk`](lexicon::Phrasebook::walk)). Scores do not change.
+    pub fn prepare_for_bulk(&mut self) {
+        self.book.walk();
+        self.customer_book.walk();
+    }
+
     pub fn lang(&self) -> Lang {
         self.lang
     }

@@ -656,3 +656,29 @@ fn long_conversations_are_read_for_measurements_as_they_go() {
     let m = state.measurements();
     assert_eq!((m.height_cm, m.weight_kg), (Some(165.0), Some(52.0)));
 }
+
+#[test]
+fn both_phrasebooks_walk_as_their_dfas_read() {
+    // The messages of a generated corpus, each read by its side's book both ways.
+    let opts = crate::qa::r#gen::GenOptions {
+        conversations: 300,
+        ..Default::default()
+    };
+    let mut corpus = Vec::new();
+    crate::qa::r#gen::generate(&CONTENT, &SCORER, &opts, &mut corpus).expect("generates");
+    let mut bulk = Scorer::new(&CONTENT, Lang::Zh).expect("compiles");
+    bulk.prepare_for_bulk();
+    let mut read = 0;
+    for line in String::from_utf8(corpus).expect("UTF-8").lines() {
+        let message: serde_json::Value = serde_json::from_str(line).expect("JSON");
+        let book = match message["role"].as_str() {
+            Some("agent") => &bulk.book,
+            Some("customer") => &bulk.customer_book,
+            _ => continue,
+        };
+        let norm = text::normalize(message["text"].as_str().unwrap_or(""));
+        assert_eq!(book.scan(&norm), book.scan_with_dfa(&norm), "{norm}");
+        read += 1;
+    }
+    assert!(read > 1000, "{read}");
+}

@@ -115,6 +115,7 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
     };
     scorer.set_explain_passes(args.all_findings);
     scorer.set_derive_signals(false);
+    scorer.prepare_for_bulk();
     let columns = match parse_columns(args.columns.as_deref()) {
         Ok(c) => c,
         Err(e) => return usage(e),
