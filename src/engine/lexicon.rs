@@ -321,18 +321,42 @@ pub struct Phrasebook {
     members: Vec<Vec<SetId>>,
 }
 
-/// One occurrence of a phrase of a set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Hit {
-    set: SetId,
-    start: u32,
-    /// Reversed end (`u32::MAX - end`), so that the longest match sorts first at a start.
-    end_rev: u32,
+/// Phrases are looked for in a text's first 16 MiB, so that a position fits in 24 bits. Chat
+/// messages are far shorter: QA input lines are capped at 1 MiB.
+pub const SCAN_LIMIT: usize = (1 << 24) - 1;
+
+/// A text's bytes up to [`SCAN_LIMIT`].
+fn limited(norm: &str) -> &[u8] {
+    let bytes = norm.as_bytes();
+    bytes.get(..SCAN_LIMIT).unwrap_or(bytes)
 }
 
+/// One occurrence of a phrase of a set, packed into one integer so that hits sort as integers
+/// do (more than twice as fast as a struct of three fields): the set in the top 16 bits, then
+/// the start, then the reversed end (`SCAN_LIMIT - end`), so that at one start the longest
+/// match sorts first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Hit(u64);
+
 impl Hit {
+    /// `start <= end <= SCAN_LIMIT`.
+    #[inline]
+    fn new(set: SetId, start: u32, end: u32) -> Hit {
+        let limit = SCAN_LIMIT as u64;
+        let (start, end) = (u64::from(start) & limit, u64::from(end) & limit);
+        Hit(u64::from(set.0) << 48 | start << 24 | (limit - end))
+    }
+
+    #[inline]
+    fn set(self) -> SetId {
+        SetId((self.0 >> 48) as u16)
+    }
+
     fn range(&self) -> Range<usize> {
-        self.start as usize..(u32::MAX - self.end_rev) as usize
+        let limit = SCAN_LIMIT as u64;
+        let start = (self.0 >> 24) & limit;
+        let end = limit - (self.0 & limit);
+        start as usize..end as usize
     }
 }
 
@@ -362,11 +386,7 @@ impl Hits {
     /// Records an occurrence of a phrase of `set` at `start..end`.
     #[inline]
     fn add(&mut self, set: SetId, start: u32, end: u32) {
-        self.hits.push(Hit {
-            set,
-            start,
-            end_rev: u32::MAX - end,
-        });
+        self.hits.push(Hit::new(set, start, end));
         let n = usize::from(set.0);
         if n < PRESENCE_BITS {
             self.present[n / 64] |= 1 << (n % 64);
@@ -383,8 +403,8 @@ impl Hits {
     }
 
     fn search(&self, set: SetId) -> &[Hit] {
-        let from = self.hits.partition_point(|h| h.set < set);
-        let to = from + self.hits[from..].partition_point(|h| h.set == set);
+        let from = self.hits.partition_point(|h| h.set() < set);
+        let to = from + self.hits[from..].partition_point(|h| h.set() == set);
         &self.hits[from..to]
     }
 
@@ -463,7 +483,8 @@ impl Phrasebook {
             .and_then(|dfa| Walker::of(dfa, &self.in_phrases, &self.members, max_states));
     }
 
-    /// Reads a normalized text once and records where every set's phrases occur.
+    /// Reads a normalized text once and records where every set's phrases occur (in its first
+    /// [`SCAN_LIMIT`] bytes).
     pub fn scan(&self, norm: &str) -> Hits {
         let mut hits = Hits {
             hits: Vec::with_capacity(16),
@@ -500,7 +521,7 @@ impl Phrasebook {
         let Ok(mut sid) = dfa.start_state(Anchored::No) else {
             return;
         };
-        for (i, &byte) in norm.as_bytes().iter().enumerate() {
+        for (i, &byte) in limited(norm).iter().enumerate() {
             sid = dfa.next_state(Anchored::No, sid, byte);
             if !dfa.is_special(sid) {
                 continue;
@@ -511,9 +532,8 @@ impl Phrasebook {
             if !dfa.is_match(sid) {
                 continue;
             }
-            let Ok(end) = u32::try_from(i + 1) else {
-                break;
-            };
+            // Within the scan limit, so within 24 bits.
+            let end = (i + 1) as u32;
             for k in 0..dfa.match_len(sid) {
                 let pattern = dfa.match_pattern(sid, k);
                 let Ok(len) = u32::try_from(dfa.pattern_len(pattern)) else {
@@ -531,15 +551,14 @@ impl Walker {
     /// [`Phrasebook::scan`]'s walk: every occurrence of every phrase, overlapping ones too.
     fn scan(&self, norm: &str, hits: &mut Hits) {
         let mut state = self.start;
-        for (i, &byte) in norm.as_bytes().iter().enumerate() {
+        for (i, &byte) in limited(norm).iter().enumerate() {
             let class = usize::from(self.classes[usize::from(byte)]);
             state = self.table[(usize::from(state) << self.shift) | class];
             if state < self.first_match {
                 continue;
             }
-            let Ok(end) = u32::try_from(i + 1) else {
-                break;
-            };
+            // Within the scan limit, so within 24 bits.
+            let end = (i + 1) as u32;
             let ends = self
                 .matches
                 .get(usize::from(state - self.first_match))
@@ -741,6 +760,32 @@ mod tests {
         }
         let texts = (0..300).map(|_| normalize(&word(&mut rng, 40))).collect();
         (builder, texts)
+    }
+
+    #[test]
+    fn a_packed_hit_keeps_its_set_and_range_and_sorts_by_set_start_then_longest() {
+        let a = Hit::new(SetId(2), 5, 9);
+        assert_eq!((a.set(), a.range()), (SetId(2), 5..9));
+        let edge = Hit::new(SetId(u16::MAX), SCAN_LIMIT as u32, SCAN_LIMIT as u32);
+        assert_eq!(edge.set(), SetId(u16::MAX));
+        assert_eq!(edge.range(), SCAN_LIMIT..SCAN_LIMIT);
+        let mut hits = [
+            Hit::new(SetId(3), 0, 1),
+            Hit::new(SetId(2), 5, 7),
+            Hit::new(SetId(2), 5, 9),
+            Hit::new(SetId(2), 1, 2),
+        ];
+        hits.sort_unstable();
+        let order: Vec<(SetId, Range<usize>)> = hits.iter().map(|h| (h.set(), h.range())).collect();
+        assert_eq!(
+            order,
+            [
+                (SetId(2), 1..2),
+                (SetId(2), 5..9),
+                (SetId(2), 5..7),
+                (SetId(3), 0..1)
+            ]
+        );
     }
 
     #[test]
