@@ -177,6 +177,9 @@ pub struct ConversationState {
 /// Customer text waiting to be read for measurements is read at once past this size.
 const UNMEASURED_MAX_BYTES: usize = 64 * 1024;
 
+/// Bytes of normalized customer text a new conversation has room for.
+const CUSTOMER_TEXT_ROOM: usize = 512;
+
 /// The latest measurements the customer gave, and the messages not read for them yet (only
 /// judging sizes needs them): normalized, back to back, with where each ends.
 #[derive(Debug, Clone, Default)]
@@ -430,8 +433,17 @@ impl Scorer {
     }
 
     pub fn new_conversation(&self) -> ConversationState {
+        // Room for a typical chat's customer text, which QA adds to for every message: grown
+        // from nothing, these buffers were reallocated several times per conversation.
+        let measuring = Measuring {
+            waiting: String::with_capacity(CUSTOMER_TEXT_ROOM),
+            ends: Vec::with_capacity(8),
+            ..Measuring::default()
+        };
         ConversationState {
             passed: vec![false; self.checks.len()],
+            pending: String::with_capacity(CUSTOMER_TEXT_ROOM / 2),
+            measuring: RefCell::new(measuring),
             ..ConversationState::default()
         }
     }
