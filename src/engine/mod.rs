@@ -620,9 +620,10 @@ impl Scorer {
                 better,
             });
         }
+        // Mapped in place: the totals' buffer becomes the scores' (same size and alignment).
         let dimensions: Vec<Option<f64>> = dim_totals
-            .iter()
-            .map(|&(sum, weight)| (weight > 0.0).then(|| round1(sum / weight)))
+            .into_iter()
+            .map(|(sum, weight)| (weight > 0.0).then(|| round1(sum / weight)))
             .collect();
         let overall = overall_score(&self.dimensions, &dimensions, red_line);
         let mut signals = if self.derive_signals {

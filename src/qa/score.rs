@@ -103,7 +103,8 @@ pub fn score_conversation(
     let mut waiting_since: Option<i64> = None;
     let mut first_customer: Option<i64> = None;
     let mut first_response: Option<u32> = None;
-    let mut response_times = Vec::new();
+    // One per agent reply at most.
+    let mut response_times = Vec::with_capacity(conv.len());
     let mut converted: Option<bool> = None;
     let mut findings = Vec::new();
     let mut turn = 0usize;
