@@ -72,30 +72,31 @@ impl NameSets {
     }
 }
 
-/// A text to look for product names in, with what the lookups need worked out on first use.
+/// A text to look for product names in, with its character filter (made when it was
+/// normalized) and its characters, collected on first need.
 pub(crate) struct NameHay<'a> {
     norm: &'a str,
     names: NameSets,
     hits: &'a Hits,
+    bits: &'a text::CharBits,
     chars: Option<Vec<char>>,
-    /// A 256-bit filter of the text's characters: a clear bit means the character is absent.
-    char_bits: Option<[u64; 4]>,
-}
-
-#[inline]
-fn char_bit(c: char) -> usize {
-    ((c as u32).wrapping_mul(0x9E37_79B1) >> 24) as usize
 }
 
 impl<'a> NameHay<'a> {
-    /// `hits` is the scan of `norm` with the phrasebook that holds `names`.
-    pub(crate) fn new(names: NameSets, hits: &'a Hits, norm: &'a str) -> NameHay<'a> {
+    /// `hits` is the scan of `norm` with the phrasebook that holds `names`; `bits` the filter of
+    /// its characters.
+    pub(crate) fn new(
+        names: NameSets,
+        hits: &'a Hits,
+        norm: &'a str,
+        bits: &'a text::CharBits,
+    ) -> NameHay<'a> {
         NameHay {
             norm,
             names,
             hits,
+            bits,
             chars: None,
-            char_bits: None,
         }
     }
 
@@ -107,20 +108,8 @@ impl<'a> NameHay<'a> {
         }
         // First a bound from the text's character filter alone: most names share too few
         // characters with the text to be named in it, exactly or not.
-        let norm = self.norm;
-        let bits = self.char_bits.get_or_insert_with(|| {
-            let mut bits = [0u64; 4];
-            for c in norm.chars() {
-                let b = char_bit(c);
-                bits[b / 64] |= 1 << (b % 64);
-            }
-            bits
-        });
-        let may_be_present = |c: char| {
-            let b = char_bit(c);
-            bits[b / 64] & (1 << (b % 64)) != 0
-        };
-        let at_most = name.iter().filter(|&&c| may_be_present(c)).count();
+        let bits = self.bits;
+        let at_most = name.iter().filter(|&&c| bits.may_contain(c)).count();
         if (at_most as f64) < n as f64 * FUZZY_MIN {
             return 0.0;
         }
@@ -131,9 +120,10 @@ impl<'a> NameHay<'a> {
             return 0.0;
         }
         // The same cheap filter as fuzzy_contains, before collecting the characters in order.
+        let norm = self.norm;
         let present = name
             .iter()
-            .filter(|&&c| may_be_present(c) && norm.contains(c))
+            .filter(|&&c| bits.may_contain(c) && norm.contains(c))
             .count();
         if (present as f64) < n as f64 * FUZZY_MIN {
             return 0.0;
@@ -284,13 +274,15 @@ pub struct Analysis<'a> {
     pub thanks: Option<Range<usize>>,
     /// Where the phrases of the agent's phrasebook occur (the lexicon and the checks' lists).
     pub hits: Hits,
+    /// The filter of the normalized reply's characters.
+    char_bits: text::CharBits,
 }
 
 impl<'a> Analysis<'a> {
     /// Reads a reply: what every check needs now, the rest (see the methods) on first use.
     pub(super) fn new(reading: Reading<'a>, reply: &str) -> Analysis<'a> {
         let scorer = reading.scorer;
-        let norm = text::normalize(reply);
+        let (norm, char_bits) = text::normalize_with_bits(reply);
         let hits = scorer.book.scan(&norm);
         let trimmed = text::trim(reply);
         let chars = text::char_len(trimmed);
@@ -367,6 +359,7 @@ impl<'a> Analysis<'a> {
             greeting: hits.first(Key::Greeting),
             thanks: hits.first(Key::Thanks),
             hits,
+            char_bits,
             norm,
         }
     }
@@ -407,7 +400,7 @@ impl<'a> Analysis<'a> {
     /// its display name and where it is named.
     pub fn add_on(&self) -> Option<&(String, Range<usize>)> {
         self.add_on
-            .get_or_init(|| find_add_on(&self.reading, &self.hits, &self.norm))
+            .get_or_init(|| find_add_on(&self.reading, &self.hits, &self.norm, &self.char_bits))
             .as_ref()
     }
 
@@ -490,7 +483,12 @@ impl<'a> Analysis<'a> {
 /// The first name of a product paired with the reply's product that the reply contains, exactly
 /// or nearly. The product is always one of the scorer's catalog (see `Scorer::score_reply`),
 /// whose names and pairings are prepared once.
-fn find_add_on(reading: &Reading<'_>, hits: &Hits, norm: &str) -> Option<(String, Range<usize>)> {
+fn find_add_on(
+    reading: &Reading<'_>,
+    hits: &Hits,
+    norm: &str,
+    bits: &text::CharBits,
+) -> Option<(String, Range<usize>)> {
     let scorer = reading.scorer;
     let p = reading.product?;
     let index = scorer
@@ -498,7 +496,7 @@ fn find_add_on(reading: &Reading<'_>, hits: &Hits, norm: &str) -> Option<(String
         .products
         .iter()
         .position(|x| std::ptr::eq(x, p))?;
-    let mut hay = NameHay::new(scorer.agent_names, hits, norm);
+    let mut hay = NameHay::new(scorer.agent_names, hits, norm, bits);
     scorer
         .product_names
         .get(index)?

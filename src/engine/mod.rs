@@ -467,10 +467,10 @@ impl Scorer {
         state: &mut ConversationState,
         message: &str,
     ) -> Option<&str> {
-        let norm = text::normalize(message);
+        let (norm, bits) = text::normalize_with_bits(message);
         let hits = self.customer_book.scan(&norm);
         self.customer_normalized(state, &norm, &hits);
-        self.product_in_normalized(&norm, &hits)
+        self.product_in_normalized(&norm, &hits, &bits)
     }
 
     fn customer_normalized(&self, state: &mut ConversationState, norm: &str, hits: &Hits) {
@@ -494,12 +494,17 @@ impl Scorer {
 
     /// The catalog product a message most likely talks about, by name or alias (fuzzy).
     pub fn product_in(&self, message: &str) -> Option<&str> {
-        let norm = text::normalize(message);
-        self.product_in_normalized(&norm, &self.customer_book.scan(&norm))
+        let (norm, bits) = text::normalize_with_bits(message);
+        self.product_in_normalized(&norm, &self.customer_book.scan(&norm), &bits)
     }
 
-    fn product_in_normalized(&self, norm: &str, hits: &Hits) -> Option<&str> {
-        let mut hay = analysis::NameHay::new(self.customer_names, hits, norm);
+    fn product_in_normalized(
+        &self,
+        norm: &str,
+        hits: &Hits,
+        bits: &text::CharBits,
+    ) -> Option<&str> {
+        let mut hay = analysis::NameHay::new(self.customer_names, hits, norm, bits);
         let mut best: Option<(f64, usize)> = None;
         for (index, product) in self.product_names.iter().enumerate() {
             for (j, name) in product.names.iter().enumerate() {

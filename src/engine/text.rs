@@ -122,10 +122,56 @@ fn normalize_char(c: char) -> char {
     }
 }
 
+/// A 256-bit filter of the characters of a text: a clear bit means the character is absent.
+/// Made while the text is normalized, so that looking for names in it (see
+/// `analysis::NameHay`) does not decode it again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CharBits([u64; 4]);
+
+impl CharBits {
+    #[inline]
+    fn bit(c: u32) -> usize {
+        (c.wrapping_mul(0x9E37_79B1) >> 24) as usize
+    }
+
+    #[inline]
+    fn insert(&mut self, c: u32) {
+        let b = Self::bit(c);
+        self.0[b / 64] |= 1 << (b % 64);
+    }
+
+    /// Whether `c` may occur in the text (a false positive now and then, never a false
+    /// negative).
+    #[inline]
+    pub fn may_contain(&self, c: char) -> bool {
+        let b = Self::bit(c as u32);
+        self.0[b / 64] & (1 << (b % 64)) != 0
+    }
+
+    /// The filter of a text's characters.
+    pub fn of(text: &str) -> CharBits {
+        let mut bits = CharBits::default();
+        for c in text.chars() {
+            bits.insert(c as u32);
+        }
+        bits
+    }
+}
+
 /// Normalises chat text in a single pass: full-width ASCII → ASCII, ideographic space → space,
 /// Chinese punctuation → ASCII punctuation, ASCII letters → lower case and common traditional
 /// characters → simplified. Every input character maps to exactly one output character.
 pub fn normalize(s: &str) -> String {
+    normalize_inner::<false>(s).0
+}
+
+/// [`normalize`], and the filter of the normalized text's characters, made in the same pass.
+pub fn normalize_with_bits(s: &str) -> (String, CharBits) {
+    normalize_inner::<true>(s)
+}
+
+fn normalize_inner<const BITS: bool>(s: &str) -> (String, CharBits) {
+    let mut bits = CharBits::default();
     let mut out = String::with_capacity(s.len());
     let bytes = s.as_bytes();
     // Unchanged runs are copied in bulk; `run` is where the current one starts.
@@ -133,9 +179,13 @@ pub fn normalize(s: &str) -> String {
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         if b < 0x80 {
-            if b.is_ascii_uppercase() {
+            let lower = b.to_ascii_lowercase();
+            if BITS {
+                bits.insert(u32::from(lower));
+            }
+            if b != lower {
                 out.push_str(s.get(run..i).unwrap_or(""));
-                out.push(char::from(b.to_ascii_lowercase()));
+                out.push(char::from(lower));
                 run = i + 1;
             }
             i += 1;
@@ -149,6 +199,9 @@ pub fn normalize(s: &str) -> String {
                     | (u32::from(b1 & 0x3F) << 6)
                     | u32::from(b2 & 0x3F);
                 if !is_traditional(cp) {
+                    if BITS {
+                        bits.insert(cp);
+                    }
                     i += 3;
                     continue;
                 }
@@ -159,6 +212,9 @@ pub fn normalize(s: &str) -> String {
         };
         let len = c.len_utf8();
         let mapped = normalize_char(c);
+        if BITS {
+            bits.insert(mapped as u32);
+        }
         if mapped != c {
             out.push_str(s.get(run..i).unwrap_or(""));
             out.push(mapped);
@@ -167,7 +223,7 @@ pub fn normalize(s: &str) -> String {
         i += len;
     }
     out.push_str(s.get(run..).unwrap_or(""));
-    out
+    (out, bits)
 }
 
 /// Finds `phrase` in `haystack_normalized` (plain substring search: Chinese has no word
@@ -388,19 +444,37 @@ pub fn excerpt(s: &str, range: Range<usize>, context_chars: usize) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn normalize_maps_every_character_as_normalize_char_does() {
-        // Every character from U+0000 to U+FFFF and some beyond, in runs of mixed widths.
-        let all: String = (0..0x1_0000u32)
+    /// Every character from U+0000 to U+FFFF and some beyond, in runs of mixed widths.
+    fn every_character() -> String {
+        (0..0x1_0000u32)
             .chain(0x1F300..0x1F320)
             .filter_map(char::from_u32)
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn normalize_maps_every_character_as_normalize_char_does() {
+        let all = every_character();
         let want: String = all.chars().map(normalize_char).collect();
         assert_eq!(normalize(&all), want);
         for chunk in all.chars().collect::<Vec<_>>().chunks(7) {
             let text: String = chunk.iter().collect();
             let want: String = chunk.iter().map(|&c| normalize_char(c)).collect();
             assert_eq!(normalize(&text), want);
+        }
+    }
+
+    #[test]
+    fn the_filter_made_while_normalizing_is_the_filter_of_the_normalized_text() {
+        let all = every_character();
+        let (norm, bits) = normalize_with_bits(&all);
+        assert_eq!(norm, normalize(&all));
+        assert_eq!(bits, CharBits::of(&norm));
+        for text in ["", "亲，XL码有货嗎？", "ＡＢＣ１２３", "這件衣服 😊 ok"] {
+            let (norm, bits) = normalize_with_bits(text);
+            assert_eq!(norm, normalize(text));
+            assert_eq!(bits, CharBits::of(&norm), "{text}");
+            assert!(norm.chars().all(|c| bits.may_contain(c)), "{text}");
         }
     }
 
