@@ -105,19 +105,11 @@ impl Open {
 
     /// Keeps the record's message; the record itself is dropped here, on the reader's thread.
     fn add(&mut self, record: Record) {
-        let mut bounds = [self.strings.len(); 5];
-        let pieces = [
-            record.text(),
-            record.agent().unwrap_or(""),
-            record.product().unwrap_or(""),
-            record.event().unwrap_or(""),
-        ];
-        for (i, piece) in pieces.into_iter().enumerate() {
-            self.strings.push_str(piece);
-            if let Some(end) = bounds.get_mut(i + 1) {
-                *end = self.strings.len();
-            }
-        }
+        let base = self.strings.len();
+        let (strings, ends) = record.message_strings();
+        self.strings.push_str(strings);
+        let [text, agent, product, event] = ends.map(|end| base + end);
+        let bounds = [base, text, agent, product, event];
         self.messages.push(Message {
             ts: record.ts,
             role: record.role,

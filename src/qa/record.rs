@@ -24,9 +24,10 @@ impl fmt::Display for Loc {
 /// reader's thread. It keeps its line but not its file, which the reader knows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
-    /// The text, then the conversation id, the agent, the product and the event, back to back.
+    /// The text, the agent, the product and the event, then the conversation id, back to back:
+    /// the message's own strings first, for [`Record::message_strings`].
     strings: String,
-    /// Where the text, the id, the agent and the product end in `strings` (the event runs to
+    /// Where the text, the agent, the product and the event end in `strings` (the id runs to
     /// the end).
     ends: [usize; 4],
     /// Seconds since the Unix epoch. Times without a zone are taken as they are written
@@ -64,10 +65,10 @@ impl Record {
     ) -> Record {
         let pieces = [
             parts.text,
-            parts.conversation,
             parts.agent.unwrap_or(""),
             parts.product.unwrap_or(""),
             parts.event.unwrap_or(""),
+            parts.conversation,
         ];
         let mut strings = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
         let mut ends = [0; 4];
@@ -87,7 +88,7 @@ impl Record {
         }
     }
 
-    /// The `i`-th string: text, conversation, agent, product, event.
+    /// The `i`-th string: text, agent, product, event, conversation.
     fn piece(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         let end = self.ends.get(i).copied().unwrap_or(self.strings.len());
@@ -102,20 +103,27 @@ impl Record {
         self.piece(0)
     }
 
-    pub fn conversation(&self) -> &str {
-        self.piece(1)
-    }
-
     pub fn agent(&self) -> Option<&str> {
-        self.optional(2)
+        self.optional(1)
     }
 
     pub fn product(&self) -> Option<&str> {
-        self.optional(3)
+        self.optional(2)
     }
 
     pub fn event(&self) -> Option<&str> {
-        self.optional(4)
+        self.optional(3)
+    }
+
+    pub fn conversation(&self) -> &str {
+        self.piece(4)
+    }
+
+    /// The text, the agent, the product and the event back to back, and where each ends: to be
+    /// copied in one piece.
+    pub fn message_strings(&self) -> (&str, [usize; 4]) {
+        let end = self.ends[3];
+        (self.strings.get(..end).unwrap_or(""), self.ends)
     }
 }
 
@@ -181,6 +189,9 @@ mod tests {
             ),
             ("亲，在的", "c1", Some("小美"), None, None)
         );
+        let (strings, ends) = r.message_strings();
+        assert_eq!(strings, "亲，在的小美");
+        assert_eq!(ends, [12, 18, 18, 18]);
         let system = Parts {
             conversation: "c2",
             event: Some("order_paid"),
