@@ -403,6 +403,7 @@ impl Hits {
         self.search(set)
     }
 
+    #[inline(never)]
     fn search(&self, set: SetId) -> &[Hit] {
         let from = self.hits.partition_point(|h| h.set() < set);
         let to = from + self.hits[from..].partition_point(|h| h.set() == set);
@@ -410,11 +411,13 @@ impl Hits {
     }
 
     /// The earliest match of a set (the longest, among those starting there).
+    #[inline]
     pub fn first(&self, set: impl Into<SetId>) -> Option<Range<usize>> {
         self.of(set.into()).first().map(Hit::range)
     }
 
     /// Whether any phrase of the set occurs.
+    #[inline]
     pub fn any(&self, set: impl Into<SetId>) -> bool {
         !self.of(set.into()).is_empty()
     }
