@@ -90,8 +90,8 @@ fn parse_line(file: &Arc<str>, line: u64, bytes: &[u8]) -> Result<Record, BadLin
     if !text.trim_start().starts_with('{') {
         return Err(BadLine::new(file, line, "line is not a JSON object"));
     }
-    let raw: Raw<'_> =
-        serde_json::from_str(text).map_err(|e| BadLine::new(file, line, json_reason(&e)))?;
+    let mut raw = Raw::default();
+    read_into(text, &mut raw).map_err(|e| BadLine::new(file, line, json_reason(&e)))?;
     let role = match raw.role.as_deref() {
         None => Err(missing("role")),
         Some(r) => role_of(r).ok_or_else(|| unknown_role(r)),
@@ -145,23 +145,35 @@ struct Raw<'a> {
     latency_ms: Option<u64>,
 }
 
-impl<'de> de::Deserialize<'de> for Raw<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(RawVisitor)
+/// Reads a line's object into `raw`, as `serde_json::from_str` would make one: the fields are
+/// written where they stay, rather than returned in a struct of seven strings that the layers
+/// of a deserializer move several times per line.
+fn read_into<'de>(text: &'de str, raw: &mut Raw<'de>) -> serde_json::Result<()> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    RawSeed(raw).deserialize(&mut de)?;
+    de.end()
+}
+
+/// Fills a [`Raw`] in place.
+struct RawSeed<'r, 'de>(&'r mut Raw<'de>);
+
+impl<'de> DeserializeSeed<'de> for RawSeed<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
     }
 }
 
-struct RawVisitor;
-
-impl<'de> Visitor<'de> for RawVisitor {
-    type Value = Raw<'de>;
+impl<'de> Visitor<'de> for RawSeed<'_, 'de> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a chat message object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw<'de>, A::Error> {
-        let mut raw = Raw::default();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let raw = self.0;
         while let Some(key) = map.next_key::<Key>()? {
             let (slot, field, numbers) = match key {
                 Key::Conversation => (&mut raw.conversation, "conversation", true),
@@ -182,7 +194,7 @@ impl<'de> Visitor<'de> for RawVisitor {
             };
             *slot = map.next_value_seed(Str { field, numbers })?;
         }
-        Ok(raw)
+        Ok(())
     }
 }
 
