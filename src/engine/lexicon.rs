@@ -195,18 +195,11 @@ impl Walker {
         let mut bytes: Vec<u8> = (0..=255u8)
             .filter(|&b| in_phrases[usize::from(b)])
             .collect();
-        let mut byte_of = [0usize; 256];
-        if let Some(other) = (0..=255u8).find(|&b| !in_phrases[usize::from(b)]) {
-            bytes.push(other);
-        }
+        bytes.extend((0..=255u8).find(|&b| !in_phrases[usize::from(b)]));
+        // Byte → its index in `bytes`; a byte of no phrase → the one that stands for them all.
+        let mut byte_of = [bytes.len() - 1; 256];
         for (i, &byte) in bytes.iter().enumerate() {
             byte_of[usize::from(byte)] = i;
-        }
-        let other = bytes.len() - 1;
-        for (byte, slot) in byte_of.iter_mut().enumerate() {
-            if !in_phrases[byte] {
-                *slot = other;
-            }
         }
         // Every state, in the order found from the start; `next[i * bytes.len() + j]` is where
         // state `i` goes on `bytes[j]`, in the same numbering. `found` maps the DFA's state ids,
@@ -286,15 +279,8 @@ impl Walker {
         let mut matches = Vec::with_capacity(matching.len());
         let mut ends = Vec::new();
         for &old in &matching {
-            let sid = order[old];
             let from = u32::try_from(ends.len()).ok()?;
-            for k in 0..dfa.match_len(sid) {
-                let pattern = dfa.match_pattern(sid, k);
-                let len = u32::try_from(dfa.pattern_len(pattern)).ok()?;
-                for &set in members.get(pattern.as_usize()).into_iter().flatten() {
-                    ends.push((len, set));
-                }
-            }
+            ends.extend(match_ends(dfa, members, order[old]));
             matches.push(from..u32::try_from(ends.len()).ok()?);
         }
         Some(Walker {
@@ -307,6 +293,23 @@ impl Walker {
             ends,
         })
     }
+}
+
+/// The phrases that end at a match state of `dfa`: each one's length in bytes, with each set it
+/// belongs to (`members`, by pattern).
+fn match_ends<'a>(
+    dfa: &'a DFA,
+    members: &'a [Vec<SetId>],
+    sid: StateID,
+) -> impl Iterator<Item = (u32, SetId)> + 'a {
+    (0..dfa.match_len(sid)).flat_map(move |k| {
+        let pattern = dfa.match_pattern(sid, k);
+        let sets = members.get(pattern.as_usize()).into_iter().flatten();
+        // A phrase too long for 32 bits (none is) is left out.
+        let len = u32::try_from(dfa.pattern_len(pattern)).ok();
+        len.into_iter()
+            .flat_map(move |len| sets.clone().map(move |&set| (len, set)))
+    })
 }
 
 /// Many phrase lists in one automaton, so that a text is read once for all of them.
@@ -490,28 +493,28 @@ impl Phrasebook {
     /// Reads a normalized text once and records where every set's phrases occur (in its first
     /// [`SCAN_LIMIT`] bytes).
     pub fn scan(&self, norm: &str) -> Hits {
+        self.read(norm, self.walker.as_ref())
+    }
+
+    /// [`Phrasebook::scan`] through the aho-corasick DFA, even where there is a walker: to hold
+    /// the two to the same result.
+    #[cfg(test)]
+    pub(crate) fn scan_with_dfa(&self, norm: &str) -> Hits {
+        self.read(norm, None)
+    }
+
+    /// Reads through `walker` when given, else through the DFA.
+    fn read(&self, norm: &str, walker: Option<&Walker>) -> Hits {
         let mut hits = Hits {
             hits: Vec::with_capacity(16),
             ..Hits::default()
         };
-        match (&self.walker, &self.automaton) {
+        match (walker, &self.automaton) {
             (Some(walker), _) => walker.scan(norm, &mut hits),
             (None, Some(dfa)) => self.scan_dfa(dfa, norm, &mut hits),
             (None, None) => {}
         }
         // By set, then start, then longest first: the order of `Hit`'s bits.
-        hits.hits.sort_unstable();
-        hits
-    }
-
-    /// [`Phrasebook::scan`] through the aho-corasick DFA, even where there is a [`Walker`]: to
-    /// hold the two to the same result.
-    #[cfg(test)]
-    pub(crate) fn scan_with_dfa(&self, norm: &str) -> Hits {
-        let mut hits = Hits::default();
-        if let Some(dfa) = &self.automaton {
-            self.scan_dfa(dfa, norm, &mut hits);
-        }
         hits.hits.sort_unstable();
         hits
     }
@@ -538,14 +541,8 @@ impl Phrasebook {
             }
             // Within the scan limit, so within 24 bits.
             let end = (i + 1) as u32;
-            for k in 0..dfa.match_len(sid) {
-                let pattern = dfa.match_pattern(sid, k);
-                let Ok(len) = u32::try_from(dfa.pattern_len(pattern)) else {
-                    continue;
-                };
-                for &set in self.members.get(pattern.as_usize()).into_iter().flatten() {
-                    hits.add(set, end.saturating_sub(len), end);
-                }
+            for (len, set) in match_ends(dfa, &self.members, sid) {
+                hits.add(set, end.saturating_sub(len), end);
             }
         }
     }
