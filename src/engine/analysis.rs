@@ -238,7 +238,8 @@ impl fmt::Debug for Reading<'_> {
 
 #[derive(Debug)]
 pub struct Analysis<'a> {
-    reading: Reading<'a>,
+    /// Where the reply is read (the checks read the scorer, situation and product from here).
+    pub(super) reading: Reading<'a>,
     pub norm: String,
     pub chars: usize,
     pub lines: usize,

@@ -7,19 +7,31 @@ use super::{ConversationState, Scorer, Situation, Verdict};
 use crate::content::Product;
 use crate::tr;
 
+/// What a check judges a reply in: the reply's analysis (which knows the scorer, the situation
+/// and the product it is read for), the conversation so far, and the check's pass mark.
 pub(crate) struct Ctx<'a> {
-    pub scorer: &'a Scorer,
     pub state: &'a ConversationState,
-    pub situation: &'a Situation<'a>,
-    pub product: Option<&'a Product>,
     pub analysis: &'a Analysis<'a>,
     pub latency_ms: u64,
     pub answering: bool,
     pub reply_number: usize,
     /// The check's pass mark: verdicts at or above it are passes.
     pub pass_mark: f64,
-    /// Whether passes keep their message.
-    pub explain_passes: bool,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn scorer(&self) -> &'a Scorer {
+        self.analysis.reading.scorer
+    }
+
+    pub fn situation(&self) -> &'a Situation<'a> {
+        self.analysis.reading.situation
+    }
+
+    /// The catalog product the reply is scored for.
+    pub fn product(&self) -> Option<&'a Product> {
+        self.analysis.reading.product
+    }
 }
 
 /// A number shown to the nearest whole, exactly as `{:.0}` shows it (ties to even, `-0` for a
@@ -50,7 +62,7 @@ fn verdict(
     span: Option<std::ops::Range<usize>>,
 ) -> Option<Verdict> {
     let score = score.clamp(0.0, 100.0);
-    let message = if ctx.explain_passes || score < ctx.pass_mark {
+    let message = if ctx.scorer().explain_passes || score < ctx.pass_mark {
         message()
     } else {
         String::new()
@@ -64,7 +76,7 @@ fn verdict(
 
 /// Judges one reply; `None` when the check has nothing to judge in this reply.
 pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
-    let lang = ctx.scorer.lang;
+    let lang = ctx.scorer().lang;
     let a = ctx.analysis;
     match kind {
         Kind::Latency(p) => {
@@ -331,10 +343,10 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
 }
 
 fn sizing(ctx: &Ctx<'_>) -> Option<Verdict> {
-    let lang = ctx.scorer.lang;
+    let lang = ctx.scorer().lang;
     let a = ctx.analysis;
     let s = a.sizing();
-    let product = ctx.product?;
+    let product = ctx.product()?;
     if !product.is_sized() {
         return None;
     }
@@ -500,9 +512,9 @@ fn sizing(ctx: &Ctx<'_>) -> Option<Verdict> {
 
 fn upsell(ctx: &Ctx<'_>, params: &super::kinds::UpsellParams) -> Option<Verdict> {
     let near = params.near;
-    let lang = ctx.scorer.lang;
+    let lang = ctx.scorer().lang;
     let a = ctx.analysis;
-    let product = ctx.product?;
+    let product = ctx.product()?;
     if let Some((name, span)) = a.add_on() {
         return verdict(
             ctx,
@@ -532,10 +544,10 @@ fn upsell(ctx: &Ctx<'_>, params: &super::kinds::UpsellParams) -> Option<Verdict>
     let names: Vec<&str> = product
         .pairs_with
         .iter()
-        .filter_map(|id| ctx.scorer.catalog.product(id.get_ref()))
+        .filter_map(|id| ctx.scorer().catalog.product(id.get_ref()))
         .map(|p| p.name.as_str())
         .collect();
-    let shop = ctx.scorer.shop();
+    let shop = ctx.scorer().shop();
     let gap = f64::from(shop.free_shipping_threshold) - product.price;
     let nudge = if gap > 0.0 && gap <= near {
         tr!(
@@ -567,9 +579,9 @@ fn upsell(ctx: &Ctx<'_>, params: &super::kinds::UpsellParams) -> Option<Verdict>
 }
 
 fn bargaining(ctx: &Ctx<'_>) -> Option<Verdict> {
-    let lang = ctx.scorer.lang;
+    let lang = ctx.scorer().lang;
     let a = ctx.analysis;
-    let shop = ctx.scorer.shop();
+    let shop = ctx.scorer().shop();
     let first_ask = ctx.state.discount_asks <= 1;
     if let Some((yuan, span)) = &a.concession {
         if *yuan > f64::from(shop.max_discount) {
@@ -680,7 +692,7 @@ fn bargaining(ctx: &Ctx<'_>) -> Option<Verdict> {
 }
 
 fn recovery(ctx: &Ctx<'_>, excuse_chars: usize) -> Option<Verdict> {
-    let lang = ctx.scorer.lang;
+    let lang = ctx.scorer().lang;
     let a = ctx.analysis;
     let mut score: f64 = 15.0;
     if a.apology.is_some() {
@@ -765,9 +777,9 @@ fn recovery(ctx: &Ctx<'_>, excuse_chars: usize) -> Option<Verdict> {
 }
 
 fn over_promise(ctx: &Ctx<'_>, phrases: super::lexicon::SetId) -> Option<Verdict> {
-    let lang = ctx.scorer.lang;
+    let lang = ctx.scorer().lang;
     let a = ctx.analysis;
-    let shop = ctx.scorer.shop();
+    let shop = ctx.scorer().shop();
     if let Some((yuan, span)) = &a.compensation {
         if *yuan > f64::from(shop.max_compensation) {
             return verdict(
@@ -801,7 +813,7 @@ fn over_promise(ctx: &Ctx<'_>, phrases: super::lexicon::SetId) -> Option<Verdict
             Some(span.clone()),
         );
     }
-    if let Some(order) = ctx.situation.order {
+    if let Some(order) = ctx.situation().order {
         if let (Some(days), Some(span)) = (order.days_since_delivery, a.norm.find("退差价")) {
             if days > shop.price_protection_days {
                 return verdict(
@@ -832,7 +844,7 @@ fn over_promise(ctx: &Ctx<'_>, phrases: super::lexicon::SetId) -> Option<Verdict
 /// A detailed question (material, quality, authenticity, colour) wants specific facts: figures,
 /// materials, tests, guarantees, not "放心，质量很好".
 fn specifics(ctx: &Ctx<'_>) -> Option<Verdict> {
-    let lang = ctx.scorer.lang;
+    let lang = ctx.scorer().lang;
     let a = ctx.analysis;
     let facts = a.product_facts.clone().or_else(|| a.figure.clone());
     match (facts, &a.vague) {

@@ -576,16 +576,12 @@ impl Scorer {
                 continue;
             }
             let ctx = checks::Ctx {
-                scorer: self,
                 state,
-                situation,
-                product,
                 analysis: &analysis,
                 latency_ms,
                 answering,
                 reply_number,
                 pass_mark: check.kind.pass_mark(),
-                explain_passes: self.explain_passes,
             };
             let Some(verdict) = checks::evaluate(&check.kind, &ctx) else {
                 continue; // the check found nothing to judge
