@@ -790,6 +790,26 @@ mod tests {
     }
 
     #[test]
+    fn phrases_past_the_scan_limit_are_not_read() {
+        let mut builder = PhrasebookBuilder::default();
+        let set = builder.add_phrases(&["包邮"]);
+        let mut book = builder.build();
+        // One 包邮 (six bytes) ends at the limit, a second one past it.
+        let mut text = "x".repeat(SCAN_LIMIT - 6);
+        text.push_str("包邮包邮");
+        let found = |book: &Phrasebook| -> Vec<(usize, usize)> {
+            book.scan(&text)
+                .all(set)
+                .map(|r| (r.start, r.end))
+                .collect()
+        };
+        assert_eq!(found(&book), [(SCAN_LIMIT - 6, SCAN_LIMIT)]);
+        book.walk();
+        assert!(book.walker.is_some());
+        assert_eq!(found(&book), [(SCAN_LIMIT - 6, SCAN_LIMIT)]);
+    }
+
+    #[test]
     fn the_walker_finds_what_the_dfa_finds() {
         for seed in 0..8 {
             let (builder, texts) = random_book(seed, 200);
