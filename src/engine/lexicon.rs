@@ -550,24 +550,33 @@ impl Phrasebook {
 
 impl Walker {
     /// [`Phrasebook::scan`]'s walk: every occurrence of every phrase, overlapping ones too.
+    #[inline(never)]
     fn scan(&self, norm: &str, hits: &mut Hits) {
+        let (table, classes, shift, first_match) =
+            (&self.table[..], &self.classes, self.shift, self.first_match);
         let mut state = self.start;
         for (i, &byte) in limited(norm).iter().enumerate() {
-            let class = usize::from(self.classes[usize::from(byte)]);
-            state = self.table[(usize::from(state) << self.shift) | class];
-            if state < self.first_match {
+            let class = usize::from(classes[usize::from(byte)]);
+            state = table[(usize::from(state) << shift) | class];
+            if state < first_match {
                 continue;
             }
             // Within the scan limit, so within 24 bits.
-            let end = (i + 1) as u32;
-            let ends = self
-                .matches
-                .get(usize::from(state - self.first_match))
-                .and_then(|r| self.ends.get(r.start as usize..r.end as usize))
-                .unwrap_or(&[]);
-            for &(len, set) in ends {
-                hits.add(set, end.saturating_sub(len), end);
-            }
+            self.record(state, (i + 1) as u32, hits);
+        }
+    }
+
+    /// Records the phrases that match state `state` ends at `end`. Out of the walk's loop, which
+    /// then keeps what it needs in registers.
+    #[inline(never)]
+    fn record(&self, state: u16, end: u32, hits: &mut Hits) {
+        let ends = self
+            .matches
+            .get(usize::from(state - self.first_match))
+            .and_then(|r| self.ends.get(r.start as usize..r.end as usize))
+            .unwrap_or(&[]);
+        for &(len, set) in ends {
+            hits.add(set, end.saturating_sub(len), end);
         }
     }
 }
