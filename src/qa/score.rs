@@ -328,69 +328,82 @@ impl<T: JsonNumber> JsonNumber for Option<T> {
     }
 }
 
-/// Does any byte of the word need escaping in a JSON string (a control character, `"` or `\`)?
+/// High bits set where a byte of the word needs escaping in a JSON string (a control character,
+/// `"` or `\\`); zero when none does. (A set bit can be spurious past a byte that needs escaping,
+/// never in a word where none does.)
 #[inline]
-fn word_needs_escape(word: u64) -> bool {
+fn escape_bits(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
     let quote = word ^ (ONES * u64::from(b'"'));
     let backslash = word ^ (ONES * u64::from(b'\\'));
     let zero_in = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    below_space | zero_in(quote) | zero_in(backslash) != 0
+    below_space | zero_in(quote) | zero_in(backslash)
+}
+
+/// Whether any byte of `bytes` needs escaping. Reads every word, without a branch per word:
+/// the strings written are short, and hardly any needs an escape.
+#[inline]
+fn needs_escape(bytes: &[u8]) -> bool {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut bits = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        bits |= escape_bits(u64::from_le_bytes(word));
+    }
+    bits != 0
+        || chunks
+            .remainder()
+            .iter()
+            .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// Appends `s` as a JSON string with serde_json's escapes: `\"`, `\\`, `\b \f \n \r \t`, and
-/// `\u00xx` for other control characters; everything else, Chinese included, as it is. Runs
-/// without anything to escape are found eight bytes at a time and copied whole.
+/// `\u00xx` for other control characters; everything else, Chinese included, as it is. A string
+/// with nothing to escape, nearly every one, is copied whole.
 pub fn push_json_str(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    if needs_escape(bytes) {
+        push_escaped(out, bytes);
+    } else {
+        out.extend_from_slice(bytes);
+    }
+    out.push(b'"');
+}
+
+/// The bytes of a string that has something to escape, one at a time, unchanged runs copied
+/// whole.
+#[cold]
+fn push_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            if !word_needs_escape(u64::from_le_bytes(word)) {
-                i += 8;
-                continue;
-            }
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0C => b"\\f",
+            0..=0x1F => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[copied..i]);
+        if escape.is_empty() {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(b >> 4)]);
+            out.push(HEX[usize::from(b & 0xF)]);
+        } else {
+            out.extend_from_slice(escape);
         }
-        // A chunk with something to escape, or the last few bytes: one byte at a time.
-        let end = (i + 8).min(bytes.len());
-        while i < end {
-            let b = bytes[i];
-            let escape: &[u8] = match b {
-                b'"' => b"\\\"",
-                b'\\' => b"\\\\",
-                b'\n' => b"\\n",
-                b'\r' => b"\\r",
-                b'\t' => b"\\t",
-                0x08 => b"\\b",
-                0x0C => b"\\f",
-                0..=0x1F => b"",
-                _ => {
-                    i += 1;
-                    continue;
-                }
-            };
-            out.extend_from_slice(&bytes[copied..i]);
-            if escape.is_empty() {
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX[usize::from(b >> 4)]);
-                out.push(HEX[usize::from(b & 0xF)]);
-            } else {
-                out.extend_from_slice(escape);
-            }
-            i += 1;
-            copied = i;
-        }
+        copied = i + 1;
     }
     out.extend_from_slice(&bytes[copied..]);
-    out.push(b'"');
 }
 
 #[cfg(test)]
@@ -531,14 +544,28 @@ mod tests {
 
     #[test]
     fn every_byte_is_escaped_as_serde_json_escapes_it() {
+        // Every ASCII byte at every place of strings up to 17 bytes long: in a whole word, in the
+        // few bytes after the last one, first and last; and among Chinese characters.
+        let mut cases = vec!["".to_string(), "亲，“好的”\n".to_string()];
         for b in 0u8..0x80 {
-            let s = format!("ab{}cdefghij{}", b as char, b as char);
+            let c = b as char;
+            cases.push(format!("ab{c}cdefghij{c}"));
+            cases.push(format!("尺码{c}"));
+            for len in 1..=17 {
+                for at in 0..len {
+                    let mut s: String = "x".repeat(len);
+                    s.replace_range(at..at + 1, &c.to_string());
+                    cases.push(s);
+                }
+            }
+        }
+        for s in cases {
             let mut out = Vec::new();
             push_json_str(&mut out, &s);
             assert_eq!(
                 String::from_utf8(out).unwrap(),
                 serde_json::to_string(&s).unwrap(),
-                "byte {b:#04x}"
+                "{s:?}"
             );
         }
     }
