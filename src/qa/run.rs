@@ -173,8 +173,11 @@ fn worker(
             },
             Err(_) => return,
         };
-        // About a kilobyte per conversation's line, so the buffer seldom grows.
-        let mut lines = Vec::with_capacity(BATCH * 1024);
+        // Room for the lines up front, so the buffer seldom grows: a line takes about a
+        // kilobyte, more for a longer chat. A batch can be larger than BATCH (an idle sweep closes
+        // many conversations at once), so it is sized by what it holds.
+        let room: usize = batch.conversations.iter().map(|c| 256 + 96 * c.len()).sum();
+        let mut lines = Vec::with_capacity(room);
         let mut state = want_state.then(|| ReportState::new(&scorer.dimensions));
         let conversations = batch.conversations.len() as u64;
         let mut messages = 0u64;
