@@ -382,12 +382,14 @@ impl Scorer {
         if !problems.is_empty() {
             return Err(problems);
         }
+        // Most of the start-up is building the two automata, which are independent.
+        let (book, customer_book) = both(|| book.build(), || customer_book.build());
         Ok(Scorer {
-            book: book.build(),
+            book,
             agent_names,
             questions,
             time_anchors,
-            customer_book: customer_book.build(),
+            customer_book,
             customer_names,
             growth,
             fit,
@@ -420,8 +422,8 @@ impl Scorer {
     /// Readies the scorer for bulk scoring (QA): both phrasebooks get their faster table (see
     /// [`Phrasebook::walk`](lexicon::Phrasebook::walk)). Scores do not change.
     pub fn prepare_for_bulk(&mut self) {
-        self.book.walk();
-        self.customer_book.walk();
+        let (book, customer_book) = (&mut self.book, &mut self.customer_book);
+        both(|| book.walk(), || customer_book.walk());
     }
 
     pub fn lang(&self) -> Lang {
@@ -646,6 +648,18 @@ impl Scorer {
             red_line,
         }
     }
+}
+
+/// Runs `a` here and `b` on a thread of its own, at the same time, and returns both results.
+fn both<A, B: Send>(a: impl FnOnce() -> A, b: impl FnOnce() -> B + Send) -> (A, B) {
+    std::thread::scope(|scope| {
+        let other = scope.spawn(b);
+        let first = a();
+        match other.join() {
+            Ok(second) => (first, second),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 /// The overall score: 0 once a red line is crossed, else the weighted mean of the dimensions
