@@ -39,18 +39,33 @@ impl Stamp {
     /// Seconds since the epoch, or `None` for an impossible date or time.
     fn seconds(self) -> Option<i64> {
         let s = self;
-        if !(1..=12).contains(&s.month)
-            || s.day < 1
-            || s.day > days_in_month(s.year, s.month)
-            || s.hour > 23
-            || s.minute > 59
-            || s.second > 60
-        {
+        if s.hour > 23 || s.minute > 59 || s.second > 60 {
             return None;
         }
-        let days = days_from_civil(s.year, s.month, s.day);
+        let days = days_of(s.year, s.month, s.day)?;
         Some(days * 86_400 + s.hour * 3600 + s.minute * 60 + s.second - s.offset)
     }
+}
+
+thread_local! {
+    /// The last valid date read on this thread and its day number: a chat export's messages
+    /// come a day at a time, so nearly every stamp has the date of the one before.
+    static LAST_DATE: std::cell::Cell<(i64, i64, i64, i64)> =
+        const { std::cell::Cell::new((i64::MIN, 0, 0, 0)) };
+}
+
+/// Days since the epoch of a date, or `None` for an impossible one.
+fn days_of(year: i64, month: i64, day: i64) -> Option<i64> {
+    let (y, m, d, days) = LAST_DATE.get();
+    if (y, m, d) == (year, month, day) {
+        return Some(days);
+    }
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    LAST_DATE.set((year, month, day, days));
+    Some(days)
 }
 
 /// The form almost every export uses, `YYYY-MM-DD HH:MM:SS` (or with `/` or `T`), read at fixed
@@ -304,6 +319,19 @@ mod tests {
             assert_eq!(parse_ts(s), general(s).and_then(Stamp::seconds), "{s:?}");
         }
         assert!(fast_read > 5_000, "{fast_read}");
+    }
+
+    #[test]
+    fn a_date_read_before_gives_the_same_day() {
+        // The last date is remembered; reading it again, or another, changes nothing, and an
+        // impossible time on a remembered date is still refused.
+        let noon = parse_ts("2028-02-29 12:00:00").unwrap();
+        assert_eq!(parse_ts("2028-02-29 12:00:01"), Some(noon + 1));
+        assert_eq!(parse_ts("2028-02-29 24:00:00"), None);
+        assert_eq!(parse_ts("2028-03-01 12:00:00"), Some(noon + 86_400));
+        assert_eq!(parse_ts("2027-02-29 12:00:00"), None);
+        assert_eq!(parse_ts("2028-02-29T12:00:00+08:00"), Some(noon - 8 * 3600));
+        assert_eq!(days_from_civil(2028, 2, 29) * 86_400 + 12 * 3600, noon);
     }
 
     #[test]
