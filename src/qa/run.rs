@@ -101,17 +101,6 @@ fn read_all(
     let mut seq = 0u64;
     let mut messages = 0u64;
     let mut bad = 0u64;
-    let send = |pending: &mut Vec<Conversation>, seq: &mut u64| -> bool {
-        if pending.is_empty() {
-            return true;
-        }
-        let batch = Batch {
-            seq: *seq,
-            conversations: std::mem::take(pending),
-        };
-        *seq += 1;
-        batches.send(batch).is_ok()
-    };
     for (name, reader) in sources {
         let file: Arc<str> = Arc::from(name.as_str());
         for item in input::records(Arc::clone(&file), reader, &opts.input) {
@@ -134,13 +123,13 @@ fn read_all(
                 if opts.strict {
                     grouper.finish(&mut closed);
                     pending.append(&mut closed);
-                    send(&mut pending, &mut seq);
+                    send_batches(&batches, &mut pending, &mut seq, true);
                     return (messages, bad, true);
                 }
             }
             if !closed.is_empty() {
                 pending.append(&mut closed);
-                if pending.len() >= BATCH && !send(&mut pending, &mut seq) {
+                if !send_batches(&batches, &mut pending, &mut seq, false) {
                     return (messages, bad, false);
                 }
             }
@@ -148,14 +137,31 @@ fn read_all(
     }
     grouper.finish(&mut closed);
     pending.append(&mut closed);
-    while !pending.is_empty() {
-        let rest = pending.split_off(pending.len().min(BATCH));
-        if !send(&mut pending, &mut seq) {
-            break;
-        }
-        pending = rest;
-    }
+    send_batches(&batches, &mut pending, &mut seq, true);
     (messages, bad, false)
+}
+
+/// Sends `pending` in batches of [`BATCH`], numbered from `seq` on; the last few wait for more
+/// unless `all`. An idle sweep closes hundreds of conversations at once, and they are split like
+/// any others. False when the workers are gone.
+fn send_batches(
+    batches: &SyncSender<Batch>,
+    pending: &mut Vec<Conversation>,
+    seq: &mut u64,
+    all: bool,
+) -> bool {
+    while pending.len() >= BATCH || (all && !pending.is_empty()) {
+        let rest = pending.split_off(pending.len().min(BATCH));
+        let batch = Batch {
+            seq: *seq,
+            conversations: std::mem::replace(pending, rest),
+        };
+        *seq += 1;
+        if batches.send(batch).is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 fn worker(
@@ -174,8 +180,7 @@ fn worker(
             Err(_) => return,
         };
         // Room for the lines up front, so the buffer seldom grows: a line takes about a
-        // kilobyte, more for a longer chat. A batch can be larger than BATCH (an idle sweep closes
-        // many conversations at once), so it is sized by what it holds.
+        // kilobyte, more for a longer chat.
         let room: usize = batch.conversations.iter().map(|c| 256 + 96 * c.len()).sum();
         let mut lines = Vec::with_capacity(room);
         let mut state = want_state.then(|| ReportState::new(&scorer.dimensions));
@@ -399,5 +404,67 @@ pub fn exit_code(summary: &RunSummary, opts: &ScoreOptions) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::qa::record::{Parts, Record};
+    use crate::transcript::Role;
+
+    /// `n` one-message conversations, `c0000` on.
+    fn conversations(n: usize) -> Vec<Conversation> {
+        let mut grouper = Grouper::new(1800);
+        let mut closed = Vec::new();
+        for i in 0..n {
+            let id = format!("c{i:04}");
+            let parts = Parts {
+                conversation: &id,
+                text: "在吗",
+                ..Parts::default()
+            };
+            let record = Record::new(parts, 0, Role::Customer, None, i as u64 + 1);
+            grouper.push(record, &mut closed).expect("in order");
+        }
+        grouper.finish(&mut closed);
+        closed
+    }
+
+    #[test]
+    fn conversations_go_out_in_batches_of_at_most_batch_in_order() {
+        let (tx, rx) = sync_channel::<Batch>(100);
+        let mut pending = conversations(2 * BATCH + 100);
+        let mut seq = 7;
+        // Full batches only: the rest waits for more.
+        assert!(send_batches(&tx, &mut pending, &mut seq, false));
+        assert_eq!(pending.len(), 100);
+        pending.extend(conversations(BATCH));
+        // Everything, the last batch short.
+        assert!(send_batches(&tx, &mut pending, &mut seq, true));
+        assert!(pending.is_empty());
+        drop(tx);
+        let batches: Vec<Batch> = rx.iter().collect();
+        let sizes: Vec<(u64, usize)> = batches
+            .iter()
+            .map(|b| (b.seq, b.conversations.len()))
+            .collect();
+        assert_eq!(sizes, [(7, BATCH), (8, BATCH), (9, BATCH), (10, 100)]);
+        let ids: Vec<&str> = batches
+            .iter()
+            .flat_map(|b| b.conversations.iter().map(|c| c.id.as_str()))
+            .collect();
+        let first_run: Vec<String> = (0..2 * BATCH + 100).map(|i| format!("c{i:04}")).collect();
+        assert_eq!(ids[..2 * BATCH + 100], first_run);
+        assert_eq!(ids[2 * BATCH + 100], "c0000");
+    }
+
+    #[test]
+    fn a_batch_for_workers_that_are_gone_stops_the_sending() {
+        let (tx, rx) = sync_channel::<Batch>(1);
+        drop(rx);
+        let mut pending = conversations(BATCH);
+        let mut seq = 0;
+        assert!(!send_batches(&tx, &mut pending, &mut seq, true));
     }
 }
