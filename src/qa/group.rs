@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
-use super::record::Record;
+use super::record::{Record, optional, piece};
 use crate::transcript::Role;
 
 /// A finished conversation, ready for scoring. The strings of all its messages are kept in one
@@ -31,9 +31,11 @@ struct Message {
     role: Role,
     latency_ms: Option<u64>,
     line: u64,
-    /// In the conversation's strings: where the text starts, then where the text, the agent, the
-    /// product and the event end.
-    bounds: [usize; 5],
+    /// Where the message's strings start in the conversation's.
+    start: usize,
+    /// From there, where the text, the agent, the product and the event end (as in its
+    /// [`Record`]).
+    ends: [usize; 4],
 }
 
 /// A message of a [`Conversation`], with its strings.
@@ -65,21 +67,18 @@ impl Conversation {
     /// The messages, in order.
     pub fn messages(&self) -> impl ExactSizeIterator<Item = MessageRef<'_>> {
         let strings = self.strings.as_str();
-        let piece = move |m: &Message, i: usize| -> &str {
-            let start = m.bounds[i];
-            let end = m.bounds.get(i + 1).copied().unwrap_or(start);
-            strings.get(start..end).unwrap_or("")
-        };
-        let optional = move |m: &Message, i: usize| Some(piece(m, i)).filter(|s| !s.is_empty());
-        self.messages.iter().map(move |m| MessageRef {
-            ts: m.ts,
-            role: m.role,
-            latency_ms: m.latency_ms,
-            line: m.line,
-            text: piece(m, 0),
-            agent: optional(m, 1),
-            product: optional(m, 2),
-            event: optional(m, 3),
+        self.messages.iter().map(move |m| {
+            let own = strings.get(m.start..m.start + m.ends[3]).unwrap_or("");
+            MessageRef {
+                ts: m.ts,
+                role: m.role,
+                latency_ms: m.latency_ms,
+                line: m.line,
+                text: piece(own, &m.ends, 0),
+                agent: optional(piece(own, &m.ends, 1)),
+                product: optional(piece(own, &m.ends, 2)),
+                event: optional(piece(own, &m.ends, 3)),
+            }
         })
     }
 }
@@ -105,17 +104,16 @@ impl Open {
 
     /// Keeps the record's message; the record itself is dropped here, on the reader's thread.
     fn add(&mut self, record: Record) {
-        let base = self.strings.len();
+        let start = self.strings.len();
         let (strings, ends) = record.message_strings();
         self.strings.push_str(strings);
-        let [text, agent, product, event] = ends.map(|end| base + end);
-        let bounds = [base, text, agent, product, event];
         self.messages.push(Message {
             ts: record.ts,
             role: record.role,
             latency_ms: record.latency_ms,
             line: record.line,
-            bounds,
+            start,
+            ends,
         });
     }
 }

@@ -90,13 +90,11 @@ impl Record {
 
     /// The `i`-th string: text, agent, product, event, conversation.
     fn piece(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        let end = self.ends.get(i).copied().unwrap_or(self.strings.len());
-        self.strings.get(start..end).unwrap_or("")
+        piece(&self.strings, &self.ends, i)
     }
 
     fn optional(&self, i: usize) -> Option<&str> {
-        Some(self.piece(i)).filter(|s| !s.is_empty())
+        optional(self.piece(i))
     }
 
     pub fn text(&self) -> &str {
@@ -125,6 +123,20 @@ impl Record {
         let end = self.ends[3];
         (self.strings.get(..end).unwrap_or(""), self.ends)
     }
+}
+
+/// The `i`-th of strings laid back to back in `strings`, the first four ending at `ends` and a
+/// fifth, if any, running to the end: a message's text, agent, product and event (and, in a
+/// [`Record`], its conversation id).
+pub(crate) fn piece<'a>(strings: &'a str, ends: &[usize; 4], i: usize) -> &'a str {
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    let end = ends.get(i).copied().unwrap_or(strings.len());
+    strings.get(start..end).unwrap_or("")
+}
+
+/// An optional string: empty is none.
+pub(crate) fn optional(s: &str) -> Option<&str> {
+    Some(s).filter(|s| !s.is_empty())
 }
 
 /// A line that was skipped, and why.
