@@ -329,7 +329,7 @@ impl<T: JsonNumber> JsonNumber for Option<T> {
 }
 
 /// High bits set where a byte of the word needs escaping in a JSON string (a control character,
-/// `"` or `\\`); zero when none does. (A set bit can be spurious past a byte that needs escaping,
+/// `"` or `\`); zero when none does. (A set bit can be spurious past a byte that needs escaping,
 /// never in a word where none does.)
 #[inline]
 fn escape_bits(word: u64) -> u64 {
@@ -353,11 +353,11 @@ fn needs_escape(bytes: &[u8]) -> bool {
         word.copy_from_slice(chunk);
         bits |= escape_bits(u64::from_le_bytes(word));
     }
-    bits != 0
-        || chunks
-            .remainder()
-            .iter()
-            .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    // The last few bytes, padded with spaces, which need no escape.
+    let mut last = [b' '; 8];
+    let rest = chunks.remainder();
+    last[..rest.len()].copy_from_slice(rest);
+    bits | escape_bits(u64::from_le_bytes(last)) != 0
 }
 
 /// Appends `s` as a JSON string with serde_json's escapes: `\"`, `\\`, `\b \f \n \r \t`, and
