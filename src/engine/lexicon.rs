@@ -293,6 +293,37 @@ impl Walker {
             ends,
         })
     }
+
+    /// [`Phrasebook::scan`]'s walk: every occurrence of every phrase, overlapping ones too.
+    #[inline(never)]
+    fn scan(&self, norm: &str, hits: &mut Hits) {
+        let (table, classes, shift, first_match) =
+            (&self.table[..], &self.classes, self.shift, self.first_match);
+        let mut state = self.start;
+        for (i, &byte) in limited(norm).iter().enumerate() {
+            let class = usize::from(classes[usize::from(byte)]);
+            state = table[(usize::from(state) << shift) | class];
+            if state < first_match {
+                continue;
+            }
+            // Within the scan limit, so within 24 bits.
+            self.record(state, (i + 1) as u32, hits);
+        }
+    }
+
+    /// Records the phrases that match state `state` ends at `end`. Out of the walk's loop, which
+    /// then keeps what it needs in registers.
+    #[inline(never)]
+    fn record(&self, state: u16, end: u32, hits: &mut Hits) {
+        let ends = self
+            .matches
+            .get(usize::from(state - self.first_match))
+            .and_then(|r| self.ends.get(r.start as usize..r.end as usize))
+            .unwrap_or(&[]);
+        for &(len, set) in ends {
+            hits.add(set, end.saturating_sub(len), end);
+        }
+    }
 }
 
 /// The phrases that end at a match state of `dfa`: each one's length in bytes, with each set it
@@ -544,39 +575,6 @@ impl Phrasebook {
             for (len, set) in match_ends(dfa, &self.members, sid) {
                 hits.add(set, end.saturating_sub(len), end);
             }
-        }
-    }
-}
-
-impl Walker {
-    /// [`Phrasebook::scan`]'s walk: every occurrence of every phrase, overlapping ones too.
-    #[inline(never)]
-    fn scan(&self, norm: &str, hits: &mut Hits) {
-        let (table, classes, shift, first_match) =
-            (&self.table[..], &self.classes, self.shift, self.first_match);
-        let mut state = self.start;
-        for (i, &byte) in limited(norm).iter().enumerate() {
-            let class = usize::from(classes[usize::from(byte)]);
-            state = table[(usize::from(state) << shift) | class];
-            if state < first_match {
-                continue;
-            }
-            // Within the scan limit, so within 24 bits.
-            self.record(state, (i + 1) as u32, hits);
-        }
-    }
-
-    /// Records the phrases that match state `state` ends at `end`. Out of the walk's loop, which
-    /// then keeps what it needs in registers.
-    #[inline(never)]
-    fn record(&self, state: u16, end: u32, hits: &mut Hits) {
-        let ends = self
-            .matches
-            .get(usize::from(state - self.first_match))
-            .and_then(|r| self.ends.get(r.start as usize..r.end as usize))
-            .unwrap_or(&[]);
-        for &(len, set) in ends {
-            hits.add(set, end.saturating_sub(len), end);
         }
     }
 }
