@@ -1,7 +1,6 @@
-use std::process::ExitCode;
-
 use std::alloc::{GlobalAlloc, Layout};
 use std::ffi::c_void;
+use std::process::ExitCode;
 
 use libmimalloc_sys::{
     mi_free, mi_malloc, mi_malloc_aligned, mi_realloc, mi_realloc_aligned, mi_zalloc,
