@@ -87,7 +87,7 @@ pub struct ScoreArgs {
     /// Any bad line is an error (exit 1).
     #[arg(long)]
     pub strict: bool,
-    /// Worker threads (default: one per core).
+    /// Threads that score, the one reading the input among them (default: one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// List every check in the findings, passed ones too (default: failed checks only).

@@ -1347,7 +1347,9 @@ fn out_writes_the_same_lines_and_threads_do_not_change_them() {
     let corpus = env.path("corpus.jsonl");
     env.generate(150, 2, &corpus);
     let one = env.score([OsStr::new("--threads"), OsStr::new("1"), corpus.as_os_str()]);
+    let two = env.score([OsStr::new("--threads"), OsStr::new("2"), corpus.as_os_str()]);
     let many = env.score([OsStr::new("--threads"), OsStr::new("6"), corpus.as_os_str()]);
+    assert_eq!(one.stdout, two.stdout);
     assert_eq!(one.stdout, many.stdout);
     let out = env.path("scored.jsonl");
     let run = env.score([corpus.as_os_str(), OsStr::new("--out"), out.as_os_str()]);

@@ -1,15 +1,16 @@
 //! `kefu score`: read every input, group, score on all cores, write one JSON line per
 //! conversation in a deterministic order, and build the report.
 //!
-//! One reader thread parses and groups; worker threads score batches of conversations; the
-//! calling thread puts results back in order, writes them and merges the report state. Channels
-//! are bounded, so memory stays bounded by the conversations open at once, not by input size.
+//! One reader thread parses and groups; worker threads score batches of conversations, and so
+//! does the reader whenever their queue is full; the calling thread puts results back in order,
+//! writes them and merges the report state. Channels are bounded, so memory stays bounded by the
+//! conversations open at once, not by input size.
 
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -42,7 +43,7 @@ pub struct ScoreOptions {
     pub report: Option<PathBuf>,
     pub partial: Option<PathBuf>,
     pub strict: bool,
-    /// Worker threads (0: one per core).
+    /// Threads that score, the reader among them (0: one per core).
     pub threads: usize,
     /// List passed checks in the findings too, not only failed ones.
     pub all_findings: bool,
@@ -90,11 +91,7 @@ fn report_bad(bad: &BadLine, count: u64, lang: Lang) {
 
 /// The reader: parses every input in turn, groups, and sends batches. Returns the number of
 /// messages read and the bad lines met.
-fn read_all(
-    opts: &ScoreOptions,
-    sources: Vec<Source>,
-    batches: SyncSender<Batch>,
-) -> (u64, u64, bool) {
+fn read_all(opts: &ScoreOptions, sources: Vec<Source>, batches: Outlet<'_>) -> (u64, u64, bool) {
     let mut grouper = Grouper::new(opts.gap_s);
     let mut closed = Vec::new();
     let mut pending: Vec<Conversation> = Vec::with_capacity(BATCH);
@@ -141,11 +138,41 @@ fn read_all(
     (messages, bad, false)
 }
 
+/// Where the reader hands its batches on: to the workers' queue or, when that is full, to its own
+/// scoring. On two cores, one worker and a reader that scores what the worker cannot take keep
+/// both cores busy with two threads rather than three, which take turns on a core less often.
+struct Outlet<'a> {
+    /// The workers' queue; none when there are no workers.
+    queue: Option<SyncSender<Batch>>,
+    /// The reader's own scoring, with where its results go; none to wait for room in the queue
+    /// instead.
+    own: Option<(&'a Scoring<'a>, SyncSender<Scored>)>,
+}
+
+impl Outlet<'_> {
+    /// False when nobody takes batches or results any more.
+    fn send(&self, batch: Batch) -> bool {
+        let batch = match &self.queue {
+            Some(queue) if self.own.is_none() => return queue.send(batch).is_ok(),
+            Some(queue) => match queue.try_send(batch) {
+                Ok(()) => return true,
+                Err(TrySendError::Full(batch)) => batch,
+                Err(TrySendError::Disconnected(_)) => return false,
+            },
+            None => batch,
+        };
+        match &self.own {
+            Some((scoring, results)) => results.send(scoring.batch(batch)).is_ok(),
+            None => false,
+        }
+    }
+}
+
 /// Sends `pending` in batches of [`BATCH`], numbered from `seq` on; the last few wait for more
 /// unless `all`. An idle sweep closes hundreds of conversations at once, and they are split like
 /// any others. False when the workers are gone.
 fn send_batches(
-    batches: &SyncSender<Batch>,
+    batches: &Outlet<'_>,
     pending: &mut Vec<Conversation>,
     seq: &mut u64,
     all: bool,
@@ -157,20 +184,53 @@ fn send_batches(
             conversations: std::mem::replace(pending, rest),
         };
         *seq += 1;
-        if batches.send(batch).is_err() {
+        if !batches.send(batch) {
             return false;
         }
     }
     true
 }
 
-fn worker(
-    scorer: &Scorer,
+/// How batches are scored, by workers and reader alike.
+struct Scoring<'a> {
+    scorer: &'a Scorer,
+    /// Make each batch's report state.
     want_state: bool,
     all_findings: bool,
-    batches: &Mutex<Receiver<Batch>>,
-    results: SyncSender<Scored>,
-) {
+}
+
+impl Scoring<'_> {
+    /// One batch's JSON lines and, when asked for, its report state.
+    fn batch(&self, batch: Batch) -> Scored {
+        // Room for the lines up front, so the buffer seldom grows: a line takes about a
+        // kilobyte, more for a longer chat.
+        let room: usize = batch.conversations.iter().map(|c| 256 + 96 * c.len()).sum();
+        let mut lines = Vec::with_capacity(room);
+        let mut state = self
+            .want_state
+            .then(|| ReportState::new(&self.scorer.dimensions));
+        let conversations = batch.conversations.len() as u64;
+        let mut messages = 0u64;
+        for conv in batch.conversations {
+            messages += conv.len() as u64;
+            let result = score_conversation(self.scorer, conv, self.all_findings);
+            to_json_line(&result, &mut lines);
+            if let Some(s) = state.as_mut() {
+                s.add(&result);
+            }
+        }
+        Scored {
+            seq: batch.seq,
+            lines,
+            state,
+            conversations,
+            messages,
+        }
+    }
+}
+
+/// Scores batches from the queue until it is closed and empty, or nobody takes the results.
+fn worker(scoring: &Scoring<'_>, batches: &Mutex<Receiver<Batch>>, results: SyncSender<Scored>) {
     loop {
         let batch = match batches.lock() {
             Ok(rx) => match rx.recv() {
@@ -179,29 +239,7 @@ fn worker(
             },
             Err(_) => return,
         };
-        // Room for the lines up front, so the buffer seldom grows: a line takes about a
-        // kilobyte, more for a longer chat.
-        let room: usize = batch.conversations.iter().map(|c| 256 + 96 * c.len()).sum();
-        let mut lines = Vec::with_capacity(room);
-        let mut state = want_state.then(|| ReportState::new(&scorer.dimensions));
-        let conversations = batch.conversations.len() as u64;
-        let mut messages = 0u64;
-        for conv in batch.conversations {
-            messages += conv.len() as u64;
-            let result = score_conversation(scorer, conv, all_findings);
-            to_json_line(&result, &mut lines);
-            if let Some(s) = state.as_mut() {
-                s.add(&result);
-            }
-        }
-        let scored = Scored {
-            seq: batch.seq,
-            lines,
-            state,
-            conversations,
-            messages,
-        };
-        if results.send(scored).is_err() {
+        if results.send(scoring.batch(batch)).is_err() {
             return;
         }
     }
@@ -251,18 +289,34 @@ pub fn run(
     let bar = progress_bar(opts.lang);
     let started = Instant::now();
     let mut summary = RunSummary::default();
+    // The reader scores too, so one thread fewer is spawned for the work.
+    let workers = threads.max(1) - 1;
+    let scoring = Scoring {
+        scorer,
+        want_state,
+        all_findings: opts.all_findings,
+    };
     let (batch_tx, batch_rx) = sync_channel::<Batch>(threads * 4);
     let (result_tx, result_rx) = sync_channel::<Scored>(threads * 4);
     // The workers take turns at the one receiver; scoped threads borrow it.
     let batch_rx = Mutex::new(batch_rx);
     let mut write_error = None;
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_all(opts, sources, batch_tx));
-        for _ in 0..threads {
-            let rx = &batch_rx;
+        let (scoring, batch_rx) = (&scoring, &batch_rx);
+        let outlet = Outlet {
+            queue: (workers > 0).then_some(batch_tx),
+            own: Some((scoring, result_tx.clone())),
+        };
+        let drain = result_tx.clone();
+        let reader = scope.spawn(move || {
+            let read = read_all(opts, sources, outlet);
+            // All is read: help the workers empty their queue.
+            worker(scoring, batch_rx, drain);
+            read
+        });
+        for _ in 0..workers {
             let tx = result_tx.clone();
-            let all = opts.all_findings;
-            scope.spawn(move || worker(scorer, want_state, all, rx, tx));
+            scope.spawn(move || worker(scoring, batch_rx, tx));
         }
         drop(result_tx);
         let mut waiting: BTreeMap<u64, Scored> = BTreeMap::new();
@@ -434,6 +488,10 @@ mod tests {
     #[test]
     fn conversations_go_out_in_batches_of_at_most_batch_in_order() {
         let (tx, rx) = sync_channel::<Batch>(100);
+        let tx = Outlet {
+            queue: Some(tx),
+            own: None,
+        };
         let mut pending = conversations(2 * BATCH + 100);
         let mut seq = 7;
         // Full batches only: the rest waits for more.
@@ -463,8 +521,105 @@ mod tests {
     fn a_batch_for_workers_that_are_gone_stops_the_sending() {
         let (tx, rx) = sync_channel::<Batch>(1);
         drop(rx);
+        let tx = Outlet {
+            queue: Some(tx),
+            own: None,
+        };
         let mut pending = conversations(BATCH);
         let mut seq = 0;
         assert!(!send_batches(&tx, &mut pending, &mut seq, true));
+    }
+
+    fn scorer() -> Scorer {
+        let content = crate::content::Content::bundled().expect("bundled content loads");
+        Scorer::new(&content, Lang::Zh).expect("bundled rubric compiles")
+    }
+
+    fn scoring(scorer: &Scorer, want_state: bool) -> Scoring<'_> {
+        Scoring {
+            scorer,
+            want_state,
+            all_findings: false,
+        }
+    }
+
+    /// Batches of `sizes` one-message conversations, numbered from 0.
+    fn batches(sizes: &[usize]) -> Vec<Batch> {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(seq, &n)| Batch {
+                seq: seq as u64,
+                conversations: conversations(n),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_reader_scores_a_batch_itself_when_the_queue_is_full() {
+        let scorer = scorer();
+        let scoring = scoring(&scorer, true);
+        let (queue, queued) = sync_channel::<Batch>(1);
+        let (results, scored) = sync_channel::<Scored>(8);
+        let outlet = Outlet {
+            queue: Some(queue),
+            own: Some((&scoring, results)),
+        };
+        for batch in batches(&[2, 3, 4]) {
+            assert!(outlet.send(batch));
+        }
+        drop(outlet);
+        // The first fills the queue; the reader scores the other two, in their order.
+        let waiting: Vec<(u64, usize)> = queued
+            .iter()
+            .map(|b| (b.seq, b.conversations.len()))
+            .collect();
+        assert_eq!(waiting, [(0, 2)]);
+        let done: Vec<Scored> = scored.iter().collect();
+        let counts: Vec<(u64, u64, u64)> = done
+            .iter()
+            .map(|s| (s.seq, s.conversations, s.messages))
+            .collect();
+        assert_eq!(counts, [(1, 3, 3), (2, 4, 4)]);
+        for s in &done {
+            assert_eq!(
+                s.lines.iter().filter(|&&b| b == b'\n').count() as u64,
+                s.conversations
+            );
+            assert!(s.state.is_some());
+        }
+    }
+
+    #[test]
+    fn without_workers_the_reader_scores_every_batch() {
+        let scorer = scorer();
+        let scoring = scoring(&scorer, false);
+        let (results, scored) = sync_channel::<Scored>(8);
+        let outlet = Outlet {
+            queue: None,
+            own: Some((&scoring, results)),
+        };
+        let mut pending = conversations(BATCH + 1);
+        let mut seq = 0;
+        assert!(send_batches(&outlet, &mut pending, &mut seq, true));
+        drop(outlet);
+        let done: Vec<(u64, u64, bool)> = scored
+            .iter()
+            .map(|s| (s.seq, s.conversations, s.state.is_some()))
+            .collect();
+        assert_eq!(done, [(0, BATCH as u64, false), (1, 1, false)]);
+    }
+
+    #[test]
+    fn with_nowhere_to_send_the_reader_stops() {
+        let scorer = scorer();
+        let scoring = scoring(&scorer, false);
+        let (results, scored) = sync_channel::<Scored>(1);
+        drop(scored);
+        let outlet = Outlet {
+            queue: None,
+            own: Some((&scoring, results)),
+        };
+        assert!(!outlet.send(batches(&[1]).remove(0)));
     }
 }
