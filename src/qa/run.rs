@@ -296,8 +296,10 @@ pub fn run(
         want_state,
         all_findings: opts.all_findings,
     };
-    let (batch_tx, batch_rx) = sync_channel::<Batch>(threads * 4);
-    let (result_tx, result_rx) = sync_channel::<Scored>(threads * 4);
+    // A batch waiting per thread is enough to keep the workers busy while the reader scores one
+    // of its own; more only holds more conversations in memory.
+    let (batch_tx, batch_rx) = sync_channel::<Batch>(threads);
+    let (result_tx, result_rx) = sync_channel::<Scored>(threads);
     // The workers take turns at the one receiver; scoped threads borrow it.
     let batch_rx = Mutex::new(batch_rx);
     let mut write_error = None;
