@@ -133,37 +133,190 @@ impl PhrasebookBuilder {
         self.add_set(phrases.iter().map(|p| normalize(p.as_ref().trim())))
     }
 
-    /// The phrasebook, read through the aho-corasick DFA. [`Phrasebook::walk`] makes reading
-    /// faster for bulk work.
+    /// The phrasebook, read through the aho-corasick DFA.
     pub fn build(self) -> Phrasebook {
-        let automaton = if self.patterns.is_empty() {
-            None
-        } else {
-            DFA::builder()
+        self.finish(false)
+    }
+
+    /// The phrasebook for bulk work, read through a faster walker: a table of the phrases coded
+    /// a character at a time (see `CharCodes` and `Walker`); it is made in a few milliseconds,
+    /// which the trainer does not spend. The
+    /// DFA is built only for a book that can have no walker: one too large for 16-bit states,
+    /// or with more characters than there are codes.
+    pub fn build_walked(self) -> Phrasebook {
+        self.finish(true)
+    }
+
+    fn finish(self, walked: bool) -> Phrasebook {
+        let lens = self
+            .patterns
+            .iter()
+            .map(|p| u32::try_from(p.len()).unwrap_or(u32::MAX))
+            .collect();
+        let mut book = Phrasebook {
+            automaton: None,
+            walker: None,
+            coded: CharCodes::of(&self.patterns),
+            lens,
+            members: self.members,
+        };
+        if walked {
+            book.walk_up_to(MAX_WALKER_STATES);
+        }
+        if book.walker.is_none() && !self.patterns.is_empty() {
+            book.automaton = DFA::builder()
                 .match_kind(MatchKind::Standard)
                 .prefilter(false)
                 .build(&self.patterns)
-                .ok()
-        };
-        let mut in_phrases = [false; 256];
-        for byte in self.patterns.iter().flat_map(|p| p.bytes()) {
-            in_phrases[usize::from(byte)] = true;
+                .ok();
         }
-        Phrasebook {
-            automaton,
-            walker: None,
-            in_phrases,
-            members: self.members,
-        }
+        book
     }
 }
 
-/// The phrasebook's DFA laid out again for walking: 16-bit states and as few byte classes as
-/// the phrases need, so that its table is half the size (0.9 MB instead of 1.8 MB for replies),
-/// and each match state's phrase ends are in one flat list. Built from the aho-corasick DFA,
-/// which does the construction.
+/// States a walker can have: they are numbered in 16 bits.
+const MAX_WALKER_STATES: usize = u16::MAX as usize + 1;
+
+/// The characters of a book's phrases, each given a code of two bytes, so that the walker takes
+/// two steps for a Chinese character of a phrase instead of three, and one for any character of
+/// no phrase (most of a text). A code's first byte is one of `0xC0..=0xFE`, its second one of
+/// `0x80..=0xBF`; a character of no phrase is [`OTHER`]; ASCII stays itself. As in UTF-8, a
+/// coded phrase can then only match where a character starts, so a coded text holds a coded
+/// phrase exactly where the text holds the phrase.
+#[derive(Debug, Clone)]
+struct CharCodes {
+    /// Per CJK unified ideograph (U+4E00 to U+9FFF): its code, or [`NO_CODE`]. A table rather
+    /// than a search, as nearly every character read is one of these.
+    cjk: Vec<u16>,
+    /// The phrases' other non-ASCII characters, sorted, with their codes.
+    others: Vec<(char, u16)>,
+}
+
+/// The coded byte of a character that no phrase has.
+const OTHER: u8 = 0xFF;
+const NO_CODE: u16 = u16::MAX;
+const CJK_FIRST: u32 = 0x4E00;
+const CJK_LEN: usize = 0x9FFF - CJK_FIRST as usize + 1;
+/// Codes there are: 63 first bytes (`0xC0..=0xFE`) times 64 second bytes.
+const CODES: usize = 63 * 64;
+
+impl CharCodes {
+    /// The codes of `patterns`' characters, with the patterns coded; none when they use more
+    /// characters than there are codes.
+    fn of(patterns: &[String]) -> Option<(CharCodes, Vec<Vec<u8>>)> {
+        let mut chars: Vec<char> = patterns
+            .iter()
+            .flat_map(|p| p.chars())
+            .filter(|c| !c.is_ascii())
+            .collect();
+        chars.sort_unstable();
+        chars.dedup();
+        if chars.len() > CODES {
+            return None;
+        }
+        let mut codes = CharCodes {
+            cjk: vec![NO_CODE; CJK_LEN],
+            others: Vec::new(),
+        };
+        for (code, &c) in (0u16..).zip(&chars) {
+            match cjk_offset(c as u32).and_then(|off| codes.cjk.get_mut(off)) {
+                Some(slot) => *slot = code,
+                None => codes.others.push((c, code)),
+            }
+        }
+        let coded = patterns
+            .iter()
+            .map(|p| {
+                let mut out = Vec::with_capacity(p.len());
+                for c in p.chars() {
+                    match u8::try_from(c).ok().filter(u8::is_ascii) {
+                        Some(b) => out.push(b),
+                        None => out.extend(codes.code(c).map(code_bytes)?),
+                    }
+                }
+                Some(out)
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some((codes, coded))
+    }
+
+    /// The code of a character, if a phrase has it.
+    fn code(&self, c: char) -> Option<u16> {
+        match cjk_offset(c as u32) {
+            Some(off) => self.cjk_code(off),
+            None => self
+                .others
+                .binary_search_by_key(&c, |&(k, _)| k)
+                .ok()
+                .and_then(|i| self.others.get(i))
+                .map(|&(_, code)| code),
+        }
+    }
+
+    #[inline]
+    fn cjk_code(&self, off: usize) -> Option<u16> {
+        self.cjk.get(off).copied().filter(|&code| code != NO_CODE)
+    }
+
+    /// The code of the character at `bytes[i]` (not ASCII) and its length; a length of 0 when
+    /// the character is cut off at the end of `bytes`.
+    #[inline]
+    fn at(&self, bytes: &[u8], i: usize) -> (Option<u16>, usize) {
+        let lead = bytes.get(i).copied().unwrap_or(0);
+        if (0xE4..=0xE9).contains(&lead) {
+            let (Some(&b1), Some(&b2)) = (bytes.get(i + 1), bytes.get(i + 2)) else {
+                return (None, 0);
+            };
+            let cp =
+                (u32::from(lead & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+            if let Some(off) = cjk_offset(cp) {
+                return (self.cjk_code(off), 3);
+            }
+        }
+        self.at_slow(bytes, i)
+    }
+
+    /// [`CharCodes::at`] for any other character.
+    #[cold]
+    fn at_slow(&self, bytes: &[u8], i: usize) -> (Option<u16>, usize) {
+        let len = match bytes.get(i).copied().unwrap_or(0) {
+            0xF0.. => 4,
+            0xE0.. => 3,
+            0xC0.. => 2,
+            _ => 1,
+        };
+        let Some(c) = bytes
+            .get(i..i + len)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .and_then(|s| s.chars().next())
+        else {
+            return (None, 0);
+        };
+        (self.code(c), len)
+    }
+}
+
+/// Where a CJK unified ideograph sits in [`CharCodes::cjk`].
+#[inline]
+fn cjk_offset(cp: u32) -> Option<usize> {
+    cp.checked_sub(CJK_FIRST)
+        .map(|off| off as usize)
+        .filter(|&off| off < CJK_LEN)
+}
+
+/// A code's two bytes.
+fn code_bytes(code: u16) -> [u8; 2] {
+    [0xC0 + (code >> 6) as u8, 0x80 + (code & 0x3F) as u8]
+}
+
+/// The phrasebook's phrases, coded (see [`CharCodes`]), in a DFA laid out again for walking:
+/// 16-bit states and as few byte classes as the phrases need, so that its table is a fraction of
+/// the aho-corasick DFA's, and each match state's phrase ends are in one flat list. Built from
+/// an aho-corasick DFA of the coded phrases, which does the construction.
 #[derive(Debug)]
 struct Walker {
+    /// The codes of the phrases' characters.
+    codes: CharCodes,
     /// `table[(state << shift) | class]` is the next state.
     table: Vec<u16>,
     /// Byte → class: bytes that lead every state to the same next state share one.
@@ -179,16 +332,18 @@ struct Walker {
 }
 
 impl Walker {
-    /// The walker of `dfa`, whose phrases use the bytes marked in `in_phrases`; none past
-    /// `max_states` (16 bits at most) or for an automaton that can stop matching (a dead
-    /// state), which an unanchored search never has.
+    /// The walker of `dfa`, whose coded phrases use the bytes marked in `in_phrases` and are
+    /// `lens` bytes long in normalized text; none past `max_states` (16 bits at most) or for an
+    /// automaton that can stop matching (a dead state), which an unanchored search never has.
     fn of(
         dfa: &DFA,
+        codes: CharCodes,
         in_phrases: &[bool; 256],
         members: &[Vec<SetId>],
+        lens: &[u32],
         max_states: usize,
     ) -> Option<Walker> {
-        let max_states = max_states.min(usize::from(u16::MAX) + 1);
+        let max_states = max_states.min(MAX_WALKER_STATES);
         let start = dfa.start_state(Anchored::No).ok()?;
         // The bytes to follow: each byte of the phrases, and one byte that none has, which
         // leads where every such byte leads.
@@ -280,10 +435,11 @@ impl Walker {
         let mut ends = Vec::new();
         for &old in &matching {
             let from = u32::try_from(ends.len()).ok()?;
-            ends.extend(match_ends(dfa, members, order[old]));
+            ends.extend(match_ends(dfa, members, lens, order[old]));
             matches.push(from..u32::try_from(ends.len()).ok()?);
         }
         Some(Walker {
+            codes,
             table,
             classes,
             shift,
@@ -294,20 +450,40 @@ impl Walker {
         })
     }
 
-    /// [`Phrasebook::scan`]'s walk: every occurrence of every phrase, overlapping ones too.
+    /// [`Phrasebook::scan`]'s walk: every occurrence of every phrase, overlapping ones too. The
+    /// text is coded as it is read, a character at a time.
     #[inline(never)]
     fn scan(&self, norm: &str, hits: &mut Hits) {
         let (table, classes, shift, first_match) =
             (&self.table[..], &self.classes, self.shift, self.first_match);
+        let step = |state: u16, byte: u8| -> u16 {
+            table[(usize::from(state) << shift) | usize::from(classes[usize::from(byte)])]
+        };
+        let bytes = limited(norm);
         let mut state = self.start;
-        for (i, &byte) in limited(norm).iter().enumerate() {
-            let class = usize::from(classes[usize::from(byte)]);
-            state = table[(usize::from(state) << shift) | class];
-            if state < first_match {
-                continue;
+        let mut i = 0;
+        while let Some(&byte) = bytes.get(i) {
+            if byte < 0x80 {
+                state = step(state, byte);
+                i += 1;
+            } else {
+                let (code, len) = self.codes.at(bytes, i);
+                if len == 0 {
+                    break;
+                }
+                i += len;
+                state = match code {
+                    Some(code) => {
+                        let [first, second] = code_bytes(code);
+                        step(step(state, first), second)
+                    }
+                    None => step(state, OTHER),
+                };
             }
-            // Within the scan limit, so within 24 bits.
-            self.record(state, (i + 1) as u32, hits);
+            if state >= first_match {
+                // Within the scan limit, so within 24 bits.
+                self.record(state, i as u32, hits);
+            }
         }
     }
 
@@ -326,18 +502,18 @@ impl Walker {
     }
 }
 
-/// The phrases that end at a match state of `dfa`: each one's length in bytes, with each set it
-/// belongs to (`members`, by pattern).
+/// The phrases that end at a match state of `dfa`: each one's length in bytes of normalized
+/// text (`lens`, by pattern), with each set it belongs to (`members`, by pattern).
 fn match_ends<'a>(
     dfa: &'a DFA,
     members: &'a [Vec<SetId>],
+    lens: &'a [u32],
     sid: StateID,
 ) -> impl Iterator<Item = (u32, SetId)> + 'a {
     (0..dfa.match_len(sid)).flat_map(move |k| {
-        let pattern = dfa.match_pattern(sid, k);
-        let sets = members.get(pattern.as_usize()).into_iter().flatten();
-        // A phrase too long for 32 bits (none is) is left out.
-        let len = u32::try_from(dfa.pattern_len(pattern)).ok();
+        let pattern = dfa.match_pattern(sid, k).as_usize();
+        let sets = members.get(pattern).into_iter().flatten();
+        let len = lens.get(pattern).copied();
         len.into_iter()
             .flat_map(move |len| sets.clone().map(move |&set| (len, set)))
     })
@@ -346,12 +522,17 @@ fn match_ends<'a>(
 /// Many phrase lists in one automaton, so that a text is read once for all of them.
 #[derive(Debug)]
 pub struct Phrasebook {
-    /// Every phrase, as a DFA walked byte by byte (see [`Phrasebook::scan`]).
+    /// Every phrase, as a DFA walked byte by byte (see [`Phrasebook::scan`]); none for a book
+    /// built with its walker, or without phrases.
     automaton: Option<DFA>,
-    /// The same DFA in a smaller table, walked instead once [`Phrasebook::walk`] made it.
+    /// The coded phrases in a smaller table, read instead of the DFA
+    /// ([`PhrasebookBuilder::build_walked`]).
     walker: Option<Walker>,
-    /// The bytes the phrases use.
-    in_phrases: [bool; 256],
+    /// The phrases' character codes and the phrases coded, for the walker; none when the
+    /// phrases use more characters than there are codes.
+    coded: Option<(CharCodes, Vec<Vec<u8>>)>,
+    /// Pattern index → its length in bytes.
+    lens: Vec<u32>,
     /// Pattern index → the sets it belongs to.
     members: Vec<Vec<SetId>>,
 }
@@ -506,19 +687,43 @@ impl From<Key> for SetId {
 }
 
 impl Phrasebook {
-    /// Lays the DFA out again as a smaller table (a `Walker`), for bulk reading: QA scores
-    /// hundreds of thousands of messages, and the smaller table reads them a few per cent
-    /// faster. It takes about 6 ms, which the trainer does not spend. A book too large for
-    /// 16-bit states keeps reading through the DFA.
-    pub fn walk(&mut self) {
-        self.walk_up_to(usize::from(u16::MAX) + 1);
+    /// Whether the book is read through its walker.
+    #[cfg(test)]
+    pub(crate) fn walks(&self) -> bool {
+        self.walker.is_some()
     }
 
+    /// Adds the walker to a book built with [`PhrasebookBuilder::build`], to compare the two.
+    #[cfg(test)]
+    fn walk(&mut self) {
+        self.walk_up_to(MAX_WALKER_STATES);
+    }
+
+    /// Makes the walker, of at most `max_states` states.
     fn walk_up_to(&mut self, max_states: usize) {
-        self.walker = self
-            .automaton
-            .as_ref()
-            .and_then(|dfa| Walker::of(dfa, &self.in_phrases, &self.members, max_states));
+        let Some((codes, coded)) = self.coded.as_ref().filter(|(_, coded)| !coded.is_empty())
+        else {
+            return;
+        };
+        let Ok(dfa) = DFA::builder()
+            .match_kind(MatchKind::Standard)
+            .prefilter(false)
+            .build(coded)
+        else {
+            return;
+        };
+        let mut in_phrases = [false; 256];
+        for &byte in coded.iter().flatten() {
+            in_phrases[usize::from(byte)] = true;
+        }
+        self.walker = Walker::of(
+            &dfa,
+            codes.clone(),
+            &in_phrases,
+            &self.members,
+            &self.lens,
+            max_states,
+        );
     }
 
     /// Reads a normalized text once and records where every set's phrases occur (in its first
@@ -572,7 +777,7 @@ impl Phrasebook {
             }
             // Within the scan limit, so within 24 bits.
             let end = (i + 1) as u32;
-            for (len, set) in match_ends(dfa, &self.members, sid) {
+            for (len, set) in match_ends(dfa, &self.members, &self.lens, sid) {
                 hits.add(set, end.saturating_sub(len), end);
             }
         }
@@ -752,21 +957,31 @@ mod tests {
         use rand::rngs::StdRng;
         use rand::seq::IndexedRandom;
         use rand::{RngExt, SeedableRng};
-        let alphabet: Vec<char> = "亲在的吗码尺寸好包邮退换货xlXL0１2，。！🙂é"
+        // The first and last characters of the walker's table of Chinese characters, and one
+        // just before it with the same first byte, among the phrases' characters.
+        let alphabet: Vec<char> = "亲在的吗码尺寸好包邮退换货一鿿䀀xlXL0１2，。！🙂é"
             .chars()
             .collect();
+        // Texts also hold characters of no phrase, of every length.
+        let in_texts: Vec<char> = alphabet
+            .iter()
+            .copied()
+            .chain("是个㐀ü😀".chars())
+            .collect();
         let mut rng = StdRng::seed_from_u64(seed);
-        let word = |rng: &mut StdRng, most: usize| -> String {
+        let word = |rng: &mut StdRng, chars: &[char], most: usize| -> String {
             let n = rng.random_range(1..=most);
-            (0..n).filter_map(|_| alphabet.choose(rng)).collect()
+            (0..n).filter_map(|_| chars.choose(rng)).collect()
         };
         let mut builder = PhrasebookBuilder::default();
         for _ in 0..sets {
             let k = rng.random_range(0..6);
-            let phrases: Vec<String> = (0..k).map(|_| word(&mut rng, 4)).collect();
+            let phrases: Vec<String> = (0..k).map(|_| word(&mut rng, &alphabet, 4)).collect();
             builder.add_phrases(&phrases);
         }
-        let texts = (0..300).map(|_| normalize(&word(&mut rng, 40))).collect();
+        let texts = (0..300)
+            .map(|_| normalize(&word(&mut rng, &in_texts, 40)))
+            .collect();
         (builder, texts)
     }
 
@@ -802,18 +1017,47 @@ mod tests {
         let set = builder.add_phrases(&["包邮"]);
         let mut book = builder.build();
         // One 包邮 (six bytes) ends at the limit, a second one past it.
-        let mut text = "x".repeat(SCAN_LIMIT - 6);
-        text.push_str("包邮包邮");
-        let found = |book: &Phrasebook| -> Vec<(usize, usize)> {
-            book.scan(&text)
-                .all(set)
-                .map(|r| (r.start, r.end))
-                .collect()
+        let at_limit = "x".repeat(SCAN_LIMIT - 6) + "包邮包邮";
+        // One ends a byte before the limit, which cuts the second 包 in two.
+        let cut = "x".repeat(SCAN_LIMIT - 7) + "包邮包邮";
+        let found = |book: &Phrasebook, text: &str| -> Vec<(usize, usize)> {
+            book.scan(text).all(set).map(|r| (r.start, r.end)).collect()
         };
-        assert_eq!(found(&book), [(SCAN_LIMIT - 6, SCAN_LIMIT)]);
-        book.walk();
-        assert!(book.walker.is_some());
-        assert_eq!(found(&book), [(SCAN_LIMIT - 6, SCAN_LIMIT)]);
+        for walked in [false, true] {
+            if walked {
+                book.walk();
+                assert!(book.walker.is_some());
+            }
+            assert_eq!(found(&book, &at_limit), [(SCAN_LIMIT - 6, SCAN_LIMIT)]);
+            assert_eq!(found(&book, &cut), [(SCAN_LIMIT - 7, SCAN_LIMIT - 1)]);
+        }
+    }
+
+    #[test]
+    fn a_code_takes_two_bytes_that_no_character_starts_with_the_second() {
+        assert_eq!(code_bytes(0), [0xC0, 0x80]);
+        assert_eq!(code_bytes((CODES - 1) as u16), [0xFE, 0xBF]);
+        assert_eq!(OTHER, 0xFF);
+    }
+
+    #[test]
+    fn phrases_of_more_characters_than_codes_are_read_by_the_dfa() {
+        let mut builder = PhrasebookBuilder::default();
+        // Normalizing makes some of these characters one (traditional to simplified): take
+        // enough to be past the codes still.
+        let many: Vec<String> = (CJK_FIRST..)
+            .filter_map(char::from_u32)
+            .take(CODES + 1000)
+            .map(String::from)
+            .collect();
+        let set = builder.add_phrases(&many);
+        let distinct: std::collections::BTreeSet<String> =
+            many.iter().map(|c| normalize(c)).collect();
+        assert!(distinct.len() > CODES);
+        let book = builder.build_walked();
+        assert!(book.walker.is_none() && book.automaton.is_some());
+        let hits: Vec<Range<usize>> = book.scan("一丁x").all(set).collect();
+        assert_eq!(hits, [0..3, 3..6]);
     }
 
     #[test]
@@ -826,6 +1070,20 @@ mod tests {
             assert!(book.walker.is_some(), "seed {seed}");
             for text in &texts {
                 assert_eq!(book.scan(text), book.scan_with_dfa(text), "{seed} {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_book_built_walked_reads_as_its_dfa_and_keeps_no_dfa() {
+        for seed in 0..4 {
+            let (builder, texts) = random_book(seed, 100);
+            let (again, _) = random_book(seed, 100);
+            let dfa = builder.build();
+            let walked = again.build_walked();
+            assert!(walked.walks() && walked.automaton.is_none());
+            for text in &texts {
+                assert_eq!(walked.scan(text), dfa.scan(text), "{seed} {text}");
             }
         }
     }

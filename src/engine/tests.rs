@@ -666,18 +666,19 @@ fn both_phrasebooks_walk_as_their_dfas_read() {
     };
     let mut corpus = Vec::new();
     crate::qa::r#gen::generate(&CONTENT, &SCORER, &opts, &mut corpus).expect("generates");
-    let mut bulk = Scorer::new(&CONTENT, Lang::Zh).expect("compiles");
-    bulk.prepare_for_bulk();
+    let bulk = Scorer::for_bulk(&CONTENT, Lang::Zh).expect("compiles");
+    assert!(bulk.book.walks() && bulk.customer_book.walks());
+    assert!(!SCORER.book.walks() && !SCORER.customer_book.walks());
     let mut read = 0;
     for line in String::from_utf8(corpus).expect("UTF-8").lines() {
         let message: serde_json::Value = serde_json::from_str(line).expect("JSON");
-        let book = match message["role"].as_str() {
-            Some("agent") => &bulk.book,
-            Some("customer") => &bulk.customer_book,
+        let (walked, dfa) = match message["role"].as_str() {
+            Some("agent") => (&bulk.book, &SCORER.book),
+            Some("customer") => (&bulk.customer_book, &SCORER.customer_book),
             _ => continue,
         };
         let norm = text::normalize(message["text"].as_str().unwrap_or(""));
-        assert_eq!(book.scan(&norm), book.scan_with_dfa(&norm), "{norm}");
+        assert_eq!(walked.scan(&norm), dfa.scan(&norm), "{norm}");
         read += 1;
     }
     assert!(read > 1000, "{read}");

@@ -106,7 +106,7 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
         }
         Err(e) => return usage(e),
     };
-    let mut scorer = match Scorer::new(&content, lang) {
+    let mut scorer = match Scorer::for_bulk(&content, lang) {
         Ok(s) => s,
         Err(problems) => {
             report_diagnostics(&problems, lang);
@@ -115,7 +115,6 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
     };
     scorer.set_explain_passes(args.all_findings);
     scorer.set_derive_signals(false);
-    scorer.prepare_for_bulk();
     let columns = match parse_columns(args.columns.as_deref()) {
         Ok(c) => c,
         Err(e) => return usage(e),
