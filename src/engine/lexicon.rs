@@ -89,7 +89,7 @@ impl SetId {
 }
 
 /// Collects phrase lists for one [`Phrasebook`].
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct PhrasebookBuilder {
     patterns: Vec<String>,
     lookup: HashMap<String, usize>,
@@ -135,42 +135,42 @@ impl PhrasebookBuilder {
 
     /// The phrasebook, read through the aho-corasick DFA.
     pub fn build(self) -> Phrasebook {
-        self.finish(false)
+        self.finish(0)
     }
 
     /// The phrasebook for bulk work, read through a faster walker: a table of the phrases coded
-    /// a character at a time (see `CharCodes` and `Walker`); it is made in a few milliseconds,
-    /// which the trainer does not spend. The
-    /// DFA is built only for a book that can have no walker: one too large for 16-bit states,
-    /// or with more characters than there are codes.
+    /// a character at a time (see `CharCodes` and `Walker`), made in a few milliseconds that
+    /// the trainer does not spend. The DFA is built only for a book that can have no walker:
+    /// one too large for 16-bit states, or with more characters than there are codes.
     pub fn build_walked(self) -> Phrasebook {
-        self.finish(true)
+        self.finish(MAX_WALKER_STATES)
     }
 
-    fn finish(self, walked: bool) -> Phrasebook {
-        let lens = self
+    /// The phrasebook, with a walker of at most `walker_states` states if it can have one.
+    fn finish(self, walker_states: usize) -> Phrasebook {
+        let lens: Vec<u32> = self
             .patterns
             .iter()
             .map(|p| u32::try_from(p.len()).unwrap_or(u32::MAX))
             .collect();
-        let mut book = Phrasebook {
-            automaton: None,
-            walker: None,
-            coded: CharCodes::of(&self.patterns),
-            lens,
-            members: self.members,
-        };
-        if walked {
-            book.walk_up_to(MAX_WALKER_STATES);
-        }
-        if book.walker.is_none() && !self.patterns.is_empty() {
-            book.automaton = DFA::builder()
+        let walker = (walker_states > 0 && !self.patterns.is_empty())
+            .then(|| Walker::new(&self.patterns, &self.members, &lens, walker_states))
+            .flatten();
+        let automaton = if walker.is_some() || self.patterns.is_empty() {
+            None
+        } else {
+            DFA::builder()
                 .match_kind(MatchKind::Standard)
                 .prefilter(false)
                 .build(&self.patterns)
-                .ok();
+                .ok()
+        };
+        Phrasebook {
+            automaton,
+            walker,
+            lens,
+            members: self.members,
         }
-        book
     }
 }
 
@@ -332,6 +332,28 @@ struct Walker {
 }
 
 impl Walker {
+    /// The walker of `patterns`: they are coded, built into an aho-corasick DFA and laid out
+    /// again. None when they use more characters than there are codes, or need more than
+    /// `max_states` states.
+    fn new(
+        patterns: &[String],
+        members: &[Vec<SetId>],
+        lens: &[u32],
+        max_states: usize,
+    ) -> Option<Walker> {
+        let (codes, coded) = CharCodes::of(patterns)?;
+        let dfa = DFA::builder()
+            .match_kind(MatchKind::Standard)
+            .prefilter(false)
+            .build(&coded)
+            .ok()?;
+        let mut in_phrases = [false; 256];
+        for &byte in coded.iter().flatten() {
+            in_phrases[usize::from(byte)] = true;
+        }
+        Walker::of(&dfa, codes, &in_phrases, members, lens, max_states)
+    }
+
     /// The walker of `dfa`, whose coded phrases use the bytes marked in `in_phrases` and are
     /// `lens` bytes long in normalized text; none past `max_states` (16 bits at most) or for an
     /// automaton that can stop matching (a dead state), which an unanchored search never has.
@@ -528,9 +550,6 @@ pub struct Phrasebook {
     /// The coded phrases in a smaller table, read instead of the DFA
     /// ([`PhrasebookBuilder::build_walked`]).
     walker: Option<Walker>,
-    /// The phrases' character codes and the phrases coded, for the walker; none when the
-    /// phrases use more characters than there are codes.
-    coded: Option<(CharCodes, Vec<Vec<u8>>)>,
     /// Pattern index → its length in bytes.
     lens: Vec<u32>,
     /// Pattern index → the sets it belongs to.
@@ -693,59 +712,14 @@ impl Phrasebook {
         self.walker.is_some()
     }
 
-    /// Adds the walker to a book built with [`PhrasebookBuilder::build`], to compare the two.
-    #[cfg(test)]
-    fn walk(&mut self) {
-        self.walk_up_to(MAX_WALKER_STATES);
-    }
-
-    /// Makes the walker, of at most `max_states` states.
-    fn walk_up_to(&mut self, max_states: usize) {
-        let Some((codes, coded)) = self.coded.as_ref().filter(|(_, coded)| !coded.is_empty())
-        else {
-            return;
-        };
-        let Ok(dfa) = DFA::builder()
-            .match_kind(MatchKind::Standard)
-            .prefilter(false)
-            .build(coded)
-        else {
-            return;
-        };
-        let mut in_phrases = [false; 256];
-        for &byte in coded.iter().flatten() {
-            in_phrases[usize::from(byte)] = true;
-        }
-        self.walker = Walker::of(
-            &dfa,
-            codes.clone(),
-            &in_phrases,
-            &self.members,
-            &self.lens,
-            max_states,
-        );
-    }
-
     /// Reads a normalized text once and records where every set's phrases occur (in its first
     /// [`SCAN_LIMIT`] bytes).
     pub fn scan(&self, norm: &str) -> Hits {
-        self.read(norm, self.walker.as_ref())
-    }
-
-    /// [`Phrasebook::scan`] through the aho-corasick DFA, even where there is a walker: to hold
-    /// the two to the same result.
-    #[cfg(test)]
-    pub(crate) fn scan_with_dfa(&self, norm: &str) -> Hits {
-        self.read(norm, None)
-    }
-
-    /// Reads through `walker` when given, else through the DFA.
-    fn read(&self, norm: &str, walker: Option<&Walker>) -> Hits {
         let mut hits = Hits {
             hits: Vec::with_capacity(16),
             ..Hits::default()
         };
-        match (walker, &self.automaton) {
+        match (&self.walker, &self.automaton) {
             (Some(walker), _) => walker.scan(norm, &mut hits),
             (None, Some(dfa)) => self.scan_dfa(dfa, norm, &mut hits),
             (None, None) => {}
@@ -1015,7 +989,6 @@ mod tests {
     fn phrases_past_the_scan_limit_are_not_read() {
         let mut builder = PhrasebookBuilder::default();
         let set = builder.add_phrases(&["包邮"]);
-        let mut book = builder.build();
         // One 包邮 (six bytes) ends at the limit, a second one past it.
         let at_limit = "x".repeat(SCAN_LIMIT - 6) + "包邮包邮";
         // One ends a byte before the limit, which cuts the second 包 in two.
@@ -1023,13 +996,11 @@ mod tests {
         let found = |book: &Phrasebook, text: &str| -> Vec<(usize, usize)> {
             book.scan(text).all(set).map(|r| (r.start, r.end)).collect()
         };
-        for walked in [false, true] {
-            if walked {
-                book.walk();
-                assert!(book.walker.is_some());
-            }
-            assert_eq!(found(&book, &at_limit), [(SCAN_LIMIT - 6, SCAN_LIMIT)]);
-            assert_eq!(found(&book, &cut), [(SCAN_LIMIT - 7, SCAN_LIMIT - 1)]);
+        let books = [builder.clone().build(), builder.build_walked()];
+        assert!(books[1].walker.is_some());
+        for book in &books {
+            assert_eq!(found(book, &at_limit), [(SCAN_LIMIT - 6, SCAN_LIMIT)]);
+            assert_eq!(found(book, &cut), [(SCAN_LIMIT - 7, SCAN_LIMIT - 1)]);
         }
     }
 
@@ -1061,27 +1032,16 @@ mod tests {
     }
 
     #[test]
-    fn the_walker_finds_what_the_dfa_finds() {
+    fn the_walker_finds_what_the_dfa_finds_and_the_book_keeps_no_dfa() {
         for seed in 0..8 {
             let (builder, texts) = random_book(seed, 200);
-            let mut book = builder.build();
-            assert!(book.walker.is_none());
-            book.walk();
-            assert!(book.walker.is_some(), "seed {seed}");
-            for text in &texts {
-                assert_eq!(book.scan(text), book.scan_with_dfa(text), "{seed} {text}");
-            }
-        }
-    }
-
-    #[test]
-    fn a_book_built_walked_reads_as_its_dfa_and_keeps_no_dfa() {
-        for seed in 0..4 {
-            let (builder, texts) = random_book(seed, 100);
-            let (again, _) = random_book(seed, 100);
-            let dfa = builder.build();
-            let walked = again.build_walked();
-            assert!(walked.walks() && walked.automaton.is_none());
+            let dfa = builder.clone().build();
+            let walked = builder.build_walked();
+            assert!(dfa.walker.is_none() && dfa.automaton.is_some());
+            assert!(
+                walked.walker.is_some() && walked.automaton.is_none(),
+                "{seed}"
+            );
             for text in &texts {
                 assert_eq!(walked.scan(text), dfa.scan(text), "{seed} {text}");
             }
@@ -1091,12 +1051,9 @@ mod tests {
     #[test]
     fn a_book_too_large_to_walk_is_read_by_its_dfa() {
         let (builder, texts) = random_book(1, 50);
-        let (again, _) = random_book(1, 50);
-        let mut small = builder.build();
-        small.walk_up_to(4);
-        assert!(small.walker.is_none());
-        let mut walked = again.build();
-        walked.walk();
+        let small = builder.clone().finish(4);
+        assert!(small.walker.is_none() && small.automaton.is_some());
+        let walked = builder.build_walked();
         assert!(walked.walker.is_some());
         for text in &texts {
             assert_eq!(small.scan(text), walked.scan(text), "{text}");
