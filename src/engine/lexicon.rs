@@ -10,7 +10,7 @@ use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
 
-use super::text::normalize;
+use super::text::{CJK_FIRST, CJK_LAST, normalize, three_byte_at};
 
 /// Lexicon entries the engine reads; a rubric set must define every one.
 pub const LEXICON_KEYS: &[&str] = &[
@@ -195,8 +195,7 @@ struct CharCodes {
 /// The coded byte of a character that no phrase has.
 const OTHER: u8 = 0xFF;
 const NO_CODE: u16 = u16::MAX;
-const CJK_FIRST: u32 = 0x4E00;
-const CJK_LEN: usize = 0x9FFF - CJK_FIRST as usize + 1;
+const CJK_LEN: usize = (CJK_LAST - CJK_FIRST) as usize + 1;
 /// Codes there are: 63 first bytes (`0xC0..=0xFE`) times 64 second bytes.
 const CODES: usize = 63 * 64;
 
@@ -262,18 +261,10 @@ impl CharCodes {
     /// the character is cut off at the end of `bytes`.
     #[inline]
     fn at(&self, bytes: &[u8], i: usize) -> (Option<u16>, usize) {
-        let lead = bytes.get(i).copied().unwrap_or(0);
-        if (0xE4..=0xE9).contains(&lead) {
-            let (Some(&b1), Some(&b2)) = (bytes.get(i + 1), bytes.get(i + 2)) else {
-                return (None, 0);
-            };
-            let cp =
-                (u32::from(lead & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
-            if let Some(off) = cjk_offset(cp) {
-                return (self.cjk_code(off), 3);
-            }
+        match three_byte_at(bytes, i).and_then(cjk_offset) {
+            Some(off) => (self.cjk_code(off), 3),
+            None => self.at_slow(bytes, i),
         }
-        self.at_slow(bytes, i)
     }
 
     /// [`CharCodes::at`] for any other character.

@@ -62,9 +62,10 @@ const TRAD_TO_SIMP: &[(char, char)] = &[
     ('麽', '么'), ('黃', '黄'), ('點', '点'), ('齡', '龄'),
 ];
 
-/// First and last code point of the CJK block that [`TRAD_TO_SIMP`] covers.
-const CJK_FIRST: u32 = 0x4E00;
-const CJK_LAST: u32 = 0x9FFF;
+/// First and last code point of the CJK unified ideographs: the block [`TRAD_TO_SIMP`] covers,
+/// and the one the phrasebook walker codes through a table.
+pub(crate) const CJK_FIRST: u32 = 0x4E00;
+pub(crate) const CJK_LAST: u32 = 0x9FFF;
 
 /// One bit per code point of the CJK block: set for the traditional characters of
 /// [`TRAD_TO_SIMP`], so that most characters need no binary search.
@@ -81,6 +82,20 @@ static TRAD_BITS: [u64; ((CJK_LAST - CJK_FIRST + 1) as usize).div_ceil(64)] = {
     }
     bits
 };
+
+/// The code point of the character whose UTF-8 starts at `bytes[i]`, when its lead byte is E4 to
+/// E9: the three-byte characters from U+4000, among them every CJK unified ideograph (U+4E00 to
+/// U+9FFF). None for any other character, or one cut off at the end of `bytes`. Chinese text is
+/// read this way, straight from its bytes.
+#[inline]
+pub(crate) fn three_byte_at(bytes: &[u8], i: usize) -> Option<u32> {
+    let lead = *bytes.get(i)?;
+    if !(0xE4..=0xE9).contains(&lead) {
+        return None;
+    }
+    let (b1, b2) = (*bytes.get(i + 1)?, *bytes.get(i + 2)?);
+    Some((u32::from(lead & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F))
+}
 
 /// Whether `cp` is one of the traditional characters of [`TRAD_TO_SIMP`] (never outside the
 /// CJK block).
@@ -182,21 +197,13 @@ fn normalize_inner<const BITS: bool>(s: &str) -> (String, CharBits) {
             i += 1;
             continue;
         }
-        // Most characters are Chinese, three bytes from U+4E00 (lead bytes E4 to E9): they are
-        // read straight from their bytes, and only traditional ones change.
-        if (0xE4..=0xE9).contains(&b) {
-            if let (Some(&b1), Some(&b2)) = (bytes.get(i + 1), bytes.get(i + 2)) {
-                let cp = (u32::from(b & 0x0F) << 12)
-                    | (u32::from(b1 & 0x3F) << 6)
-                    | u32::from(b2 & 0x3F);
-                if !is_traditional(cp) {
-                    if BITS {
-                        bits.insert(cp);
-                    }
-                    i += 3;
-                    continue;
-                }
+        // Most characters are Chinese: only traditional ones change.
+        if let Some(cp) = three_byte_at(bytes, i).filter(|&cp| !is_traditional(cp)) {
+            if BITS {
+                bits.insert(cp);
             }
+            i += 3;
+            continue;
         }
         let Some(c) = s.get(i..).and_then(|r| r.chars().next()) else {
             break;
