@@ -144,16 +144,16 @@ fn read_all(opts: &ScoreOptions, sources: Vec<Source>, batches: Outlet<'_>) -> (
 struct Outlet<'a> {
     /// The workers' queue; none when there are no workers.
     queue: Option<SyncSender<Batch>>,
-    /// The reader's own scoring, with where its results go; none to wait for room in the queue
-    /// instead.
-    own: Option<(&'a Scoring<'a>, SyncSender<Scored>)>,
+    /// The reader's own scoring.
+    scoring: &'a Scoring<'a>,
+    /// Where the batches it scores go.
+    results: SyncSender<Scored>,
 }
 
 impl Outlet<'_> {
     /// False when nobody takes batches or results any more.
     fn send(&self, batch: Batch) -> bool {
         let batch = match &self.queue {
-            Some(queue) if self.own.is_none() => return queue.send(batch).is_ok(),
             Some(queue) => match queue.try_send(batch) {
                 Ok(()) => return true,
                 Err(TrySendError::Full(batch)) => batch,
@@ -161,16 +161,13 @@ impl Outlet<'_> {
             },
             None => batch,
         };
-        match &self.own {
-            Some((scoring, results)) => results.send(scoring.batch(batch)).is_ok(),
-            None => false,
-        }
+        self.results.send(self.scoring.batch(batch)).is_ok()
     }
 }
 
 /// Sends `pending` in batches of [`BATCH`], numbered from `seq` on; the last few wait for more
 /// unless `all`. An idle sweep closes hundreds of conversations at once, and they are split like
-/// any others. False when the workers are gone.
+/// any others. False when nobody takes batches or results any more.
 fn send_batches(
     batches: &Outlet<'_>,
     pending: &mut Vec<Conversation>,
@@ -307,7 +304,8 @@ pub fn run(
         let (scoring, batch_rx) = (&scoring, &batch_rx);
         let outlet = Outlet {
             queue: (workers > 0).then_some(batch_tx),
-            own: Some((scoring, result_tx.clone())),
+            scoring,
+            results: result_tx.clone(),
         };
         let drain = result_tx.clone();
         let reader = scope.spawn(move || {
@@ -465,6 +463,8 @@ pub fn exit_code(summary: &RunSummary, opts: &ScoreOptions) -> ExitCode {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::LazyLock;
+
     use super::*;
     use crate::qa::record::{Parts, Record};
     use crate::transcript::Role;
@@ -490,10 +490,8 @@ mod tests {
     #[test]
     fn conversations_go_out_in_batches_of_at_most_batch_in_order() {
         let (tx, rx) = sync_channel::<Batch>(100);
-        let tx = Outlet {
-            queue: Some(tx),
-            own: None,
-        };
+        let scoring = scoring(false);
+        let (tx, _results) = outlet(Some(tx), &scoring);
         let mut pending = conversations(2 * BATCH + 100);
         let mut seq = 7;
         // Full batches only: the rest waits for more.
@@ -523,26 +521,38 @@ mod tests {
     fn a_batch_for_workers_that_are_gone_stops_the_sending() {
         let (tx, rx) = sync_channel::<Batch>(1);
         drop(rx);
-        let tx = Outlet {
-            queue: Some(tx),
-            own: None,
-        };
+        let scoring = scoring(false);
+        let (tx, _results) = outlet(Some(tx), &scoring);
         let mut pending = conversations(BATCH);
         let mut seq = 0;
         assert!(!send_batches(&tx, &mut pending, &mut seq, true));
     }
 
-    fn scorer() -> Scorer {
+    static SCORER: LazyLock<Scorer> = LazyLock::new(|| {
         let content = crate::content::Content::bundled().expect("bundled content loads");
         Scorer::new(&content, Lang::Zh).expect("bundled rubric compiles")
-    }
+    });
 
-    fn scoring(scorer: &Scorer, want_state: bool) -> Scoring<'_> {
+    fn scoring(want_state: bool) -> Scoring<'static> {
         Scoring {
-            scorer,
+            scorer: &SCORER,
             want_state,
             all_findings: false,
         }
+    }
+
+    /// The reader's outlet to `queue`, and where the batches it scores itself go.
+    fn outlet<'a>(
+        queue: Option<SyncSender<Batch>>,
+        scoring: &'a Scoring<'a>,
+    ) -> (Outlet<'a>, Receiver<Scored>) {
+        let (results, scored) = sync_channel::<Scored>(8);
+        let outlet = Outlet {
+            queue,
+            scoring,
+            results,
+        };
+        (outlet, scored)
     }
 
     /// Batches of `sizes` one-message conversations, numbered from 0.
@@ -559,14 +569,9 @@ mod tests {
 
     #[test]
     fn the_reader_scores_a_batch_itself_when_the_queue_is_full() {
-        let scorer = scorer();
-        let scoring = scoring(&scorer, true);
+        let scoring = scoring(true);
         let (queue, queued) = sync_channel::<Batch>(1);
-        let (results, scored) = sync_channel::<Scored>(8);
-        let outlet = Outlet {
-            queue: Some(queue),
-            own: Some((&scoring, results)),
-        };
+        let (outlet, scored) = outlet(Some(queue), &scoring);
         for batch in batches(&[2, 3, 4]) {
             assert!(outlet.send(batch));
         }
@@ -594,13 +599,8 @@ mod tests {
 
     #[test]
     fn without_workers_the_reader_scores_every_batch() {
-        let scorer = scorer();
-        let scoring = scoring(&scorer, false);
-        let (results, scored) = sync_channel::<Scored>(8);
-        let outlet = Outlet {
-            queue: None,
-            own: Some((&scoring, results)),
-        };
+        let scoring = scoring(false);
+        let (outlet, scored) = outlet(None, &scoring);
         let mut pending = conversations(BATCH + 1);
         let mut seq = 0;
         assert!(send_batches(&outlet, &mut pending, &mut seq, true));
@@ -614,14 +614,9 @@ mod tests {
 
     #[test]
     fn with_nowhere_to_send_the_reader_stops() {
-        let scorer = scorer();
-        let scoring = scoring(&scorer, false);
-        let (results, scored) = sync_channel::<Scored>(1);
+        let scoring = scoring(false);
+        let (outlet, scored) = outlet(None, &scoring);
         drop(scored);
-        let outlet = Outlet {
-            queue: None,
-            own: Some((&scoring, results)),
-        };
         assert!(!outlet.send(batches(&[1]).remove(0)));
     }
 }
