@@ -323,7 +323,7 @@ fn csv_with_odd_headers_is_read_with_columns() {
     assert_eq!(skipped.len(), 1, "{}", run.stderr);
     assert!(
         skipped[0].starts_with(&format!(
-            "{file}:1: no column for required fields \"conversation\", \"ts\", \"role\", \"text\""
+            "{file}:1: 找不到必需字段 \"conversation\"、\"ts\"、\"role\"、\"text\" 对应的列"
         )),
         "{}",
         skipped[0]
@@ -483,7 +483,7 @@ fn a_record_refused_when_grouping_is_named_by_its_own_file() {
         line("10:00:05", "这件有M码吗") + &line("09:59:00", "还在吗"),
     );
     let run = env.score([first.as_str(), second.as_str()]);
-    let at = format!("{second}:2: out-of-order timestamp");
+    let at = format!("{second}:2: 时间早于会话 \"c1\" 的上一条消息");
     assert_eq!(run.skipped().len(), 1, "{}", run.stderr);
     assert!(run.skipped()[0].starts_with(&at), "{}", run.stderr);
     assert_eq!(run.summary().messages, 2);
@@ -628,7 +628,7 @@ fn bad_jsonl() -> (Vec<u8>, Vec<(u64, String)>) {
     );
     expected.push((
         3,
-        "line is not a JSON object: it ends before the object is closed".to_string(),
+        "这一行不是完整的 JSON 对象：对象还没结束，行就结束了".to_string(),
     ));
     good(
         &mut lines,
@@ -640,7 +640,7 @@ fn bad_jsonl() -> (Vec<u8>, Vec<(u64, String)>) {
             .as_bytes()
             .to_vec(),
     );
-    expected.push((5, "missing field \"ts\"".to_string()));
+    expected.push((5, "缺少字段 \"ts\"".to_string()));
     good(
         &mut lines,
         r#"{"conversation":"tb-1002","ts":"2026-11-24 10:00:20","role":"卖家","agent":"小禾","text":"亲，可以装开水的，316不锈钢内胆，保温12小时😊"}"#,
@@ -651,7 +651,7 @@ fn bad_jsonl() -> (Vec<u8>, Vec<(u64, String)>) {
             .as_bytes()
             .to_vec(),
     );
-    expected.push((7, "unknown role \"机器人\"".to_string()));
+    expected.push((7, "未知的角色 \"机器人\"".to_string()));
     good(
         &mut lines,
         r#"{"conversation":"tb-1003","ts":"2026-11-24 10:00:25","role":"买家","text":"羽绒服是真鸭绒吗？","product":"down-jacket"}"#,
@@ -662,7 +662,7 @@ fn bad_jsonl() -> (Vec<u8>, Vec<(u64, String)>) {
             .as_bytes()
             .to_vec(),
     );
-    expected.push((9, "unparsable timestamp \"昨天 10:00\"".to_string()));
+    expected.push((9, "无法识别的时间 \"昨天 10:00\"".to_string()));
     good(
         &mut lines,
         r#"{"conversation":"tb-1003","ts":"2026-11-24 10:00:40","role":"客服","agent":"阿杰","text":"亲，是90%白鸭绒，吊牌扫码可查检测信息😊"}"#,
@@ -675,8 +675,7 @@ fn bad_jsonl() -> (Vec<u8>, Vec<(u64, String)>) {
     );
     expected.push((
         11,
-        "out-of-order timestamp: earlier than the previous message of conversation \"tb-1001\""
-            .to_string(),
+        "时间早于会话 \"tb-1001\" 的上一条消息（时间顺序颠倒）".to_string(),
     ));
     // 12: 你好 in GBK.
     let mut gbk =
@@ -685,7 +684,7 @@ fn bad_jsonl() -> (Vec<u8>, Vec<(u64, String)>) {
     let at = gbk.len() + 1;
     gbk.extend(b"\xC4\xE3\xBA\xC3\"}");
     lines.push(gbk);
-    expected.push((12, format!("not valid UTF-8 at byte {at}")));
+    expected.push((12, format!("第{at}个字节不是有效的 UTF-8")));
     // 13: 10 MB on one line.
     let mut long =
         br#"{"conversation":"tb-1003","ts":"2026-11-24 10:01:00","role":"customer","text":""#
@@ -693,10 +692,7 @@ fn bad_jsonl() -> (Vec<u8>, Vec<(u64, String)>) {
     long.extend(std::iter::repeat_n(b'x', 10 << 20));
     long.extend(b"\"}");
     lines.push(long);
-    expected.push((
-        13,
-        "line is longer than 1048576 bytes (skipped)".to_string(),
-    ));
+    expected.push((13, "这一行超过 1048576 字节（1 MB）".to_string()));
     good(
         &mut lines,
         r#"{"conversation":"tb-1001","ts":"2026-11-24 10:01:10","role":"顾客","text":"好的，拍了"}"#,
@@ -715,10 +711,10 @@ fn bad_jsonl() -> (Vec<u8>, Vec<(u64, String)>) {
             .as_bytes()
             .to_vec(),
     );
-    expected.push((17, "field \"ts\" should be a string".to_string()));
+    expected.push((17, "字段 \"ts\" 应为字符串".to_string()));
     // 18: not JSON at all.
     lines.push("—— 以上为聊天记录导出 ——".as_bytes().to_vec());
-    expected.push((18, "line is not a JSON object".to_string()));
+    expected.push((18, "这一行不是 JSON 对象".to_string()));
     // 19: blank, skipped silently.
     lines.push(Vec::new());
     let mut bytes = lines.join(&b"\n"[..]);
@@ -751,11 +747,11 @@ fn bad_lines_are_reported_skipped_and_counted_and_the_rest_is_scored() {
         .drain(..)
         .map(|(line, reason)| (format!("{bad}:{line}: "), reason))
         .collect();
-    wanted.push((format!("{empty}:1: "), "the file is empty".into()));
-    wanted.push((format!("{blank}:1: "), "the file is empty".into()));
+    wanted.push((format!("{empty}:1: "), "文件是空的".into()));
+    wanted.push((format!("{blank}:1: "), "文件是空的（只有空行）".into()));
     wanted.push((
         format!("{nocols}:1: "),
-        "no column for required fields \"ts\", \"text\"".into(),
+        "找不到必需字段 \"ts\"、\"text\" 对应的列".into(),
     ));
     let skipped = run.skipped();
     assert_eq!(skipped.len(), wanted.len(), "{}", run.stderr);
@@ -848,13 +844,13 @@ fn bad_csv_rows_are_reported_at_the_line_where_they_start() {
     let run = env.score([&file]);
     let skipped = run.skipped();
     let wanted = [
-        (5, "column \"发送方\": not valid UTF-8 at byte 1"),
-        (6, "the row is longer than 1048576 bytes (skipped)"),
-        (7, "the row is longer than 1048576 bytes (skipped)"),
-        (8, "unknown role \"机器人\""),
-        (11, "expected 6 fields as in the header, found 4"),
-        (12, "unparsable timestamp \"2024年11月24日 11:00\""),
-        (13, "empty text in a message from an agent"),
+        (5, "\"发送方\"列：第1个字节不是有效的 UTF-8"),
+        (6, "这一条记录超过 1048576 字节"),
+        (7, "这一条记录超过 1048576 字节"),
+        (8, "未知的角色 \"机器人\""),
+        (11, "表头有 6 列，这一行却有 4 列"),
+        (12, "无法识别的时间 \"2024年11月24日 11:00\""),
+        (13, "客服消息的内容为空"),
     ];
     assert_eq!(skipped.len(), wanted.len(), "{}", run.stderr);
     for (got, (line, reason)) in skipped.iter().zip(wanted) {
@@ -908,6 +904,33 @@ fn bad_chat_log_blocks_are_reported() {
     let file = env.write("qianniu.log", bytes);
     let run = env.score([&file]);
     let wanted = [
+        (1, "第1行不属于任何消息"),
+        (7, "分隔行缺少会话编号"),
+        (10, "第1个字节不是有效的 UTF-8"),
+        (
+            14,
+            "这一行超过 1048576 字节（1 MB）；从第13行开始的这条消息已丢弃",
+        ),
+        (17, "布言服饰:小禾 的消息没有内容"),
+        (19, "时间早于会话 \"qn-4002\" 的上一条消息"),
+    ];
+    let skipped = run.skipped();
+    assert_eq!(skipped.len(), wanted.len(), "{}", run.stderr);
+    for (got, (line, reason)) in skipped.iter().zip(wanted) {
+        let at = format!("{file}:{line}: {reason}");
+        assert!(got.starts_with(&at), "expected {at:?}, got {got:?}");
+    }
+    assert!(skipped[2].ends_with("从第9行开始的这条消息已丢弃"));
+    assert_eq!(run.summary().skipped, wanted.len() as u64);
+
+    // With --lang en, the same lines in English.
+    let english = env.score([file.as_str(), "--lang", "en"]);
+    let skipped_en: Vec<&str> = english
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("skipped "))
+        .collect();
+    let wanted_en = [
         (1, "text outside any message (line 1)"),
         (7, "separator without a conversation id"),
         (10, "not valid UTF-8 at byte 1"),
@@ -916,16 +939,17 @@ fn bad_chat_log_blocks_are_reported() {
             "line is longer than 1048576 bytes (skipped); the message from line 13 is dropped",
         ),
         (17, "message from 布言服饰:小禾 has no text"),
-        (19, "out-of-order timestamp"),
+        (
+            19,
+            "out-of-order timestamp: earlier than the previous message of conversation",
+        ),
     ];
-    let skipped = run.skipped();
-    assert_eq!(skipped.len(), wanted.len(), "{}", run.stderr);
-    for (got, (line, reason)) in skipped.iter().zip(wanted) {
+    assert_eq!(skipped_en.len(), wanted_en.len(), "{}", english.stderr);
+    for (got, (line, reason)) in skipped_en.iter().zip(wanted_en) {
         let at = format!("{file}:{line}: {reason}");
         assert!(got.starts_with(&at), "expected {at:?}, got {got:?}");
     }
-    assert!(skipped[2].ends_with("the message from line 9 is dropped"));
-    assert_eq!(run.summary().skipped, wanted.len() as u64);
+    assert_eq!(english.ids(), run.ids());
     let by_id = run.by_id();
     assert_eq!(by_id["qn-4001"]["messages"], 2);
     assert_eq!(by_id["qn-4001"]["agent"], "小美");
@@ -1022,15 +1046,15 @@ fn usage_errors_exit_2() {
     let a_file = env.write("a-file", "");
     let under_a_file = format!("{a_file}/out.jsonl");
     let out = env.path("out.jsonl").display().to_string();
-    let out_error = format!("kefu: {under_a_file}: ");
+    let out_error = format!("kefu: {under_a_file}：无法写入：");
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec![HAND, "/nonexistent/kefu/chats.jsonl"],
-            "kefu: /nonexistent/kefu/chats.jsonl: no such file",
+            "kefu: /nonexistent/kefu/chats.jsonl：文件不存在",
         ),
         (
             vec!["tests/fixtures/qa"],
-            "kefu: tests/fixtures/qa: is a directory",
+            "kefu: tests/fixtures/qa：这是文件夹，不是文件",
         ),
         (
             vec![HAND, "--bogus"],
@@ -1038,11 +1062,11 @@ fn usage_errors_exit_2() {
         ),
         (
             vec![HAND, "--report", "report.pdf"],
-            "kefu: report.pdf: the report's file name must end in .md, .json or .csv",
+            "kefu: report.pdf：报告文件名须以 .md、.json 或 .csv 结尾",
         ),
         (
             vec![HAND, "--report", "report"],
-            "kefu: report: the report's file name must end in",
+            "kefu: report：报告文件名须以",
         ),
         (
             vec![HAND, "--out", under_a_file.as_str()],
@@ -1058,11 +1082,11 @@ fn usage_errors_exit_2() {
         ),
         (
             vec![HAND, "--columns", "客服=接待人"],
-            "kefu: --columns: unknown field `客服`",
+            "kefu: --columns：没有字段 `客服`",
         ),
         (
             vec![HAND, "--columns", "text"],
-            "kefu: --columns: `text` should be field=header",
+            "kefu: --columns：`text` 应写成 字段=列名",
         ),
         (
             vec![],
@@ -1091,7 +1115,8 @@ fn usage_errors_exit_2() {
     let run = env.run(["score", HAND, "--report", &format!("{a_file}/r.md")]);
     run.expect_code(2);
     assert!(
-        run.stderr.contains(&format!("kefu: {a_file}/r.md: ")),
+        run.stderr
+            .contains(&format!("kefu: {a_file}/r.md：无法写入：")),
         "{}",
         run.stderr
     );
@@ -1101,12 +1126,30 @@ fn usage_errors_exit_2() {
     let run = env.run(["report", "merge", HAND, "--report", merged.as_str()]);
     run.expect_code(2);
     assert!(
-        run.stderr.contains("not a kefu partial report"),
+        run.stderr.contains("不是 kefu 的部分报告"),
         "{}",
         run.stderr
     );
     env.run(["report", "merge", "--report", merged.as_str()])
         .expect_code(2);
+
+    // The same errors in English with --lang en.
+    let run = env.run(["score", "--lang", "en", "/nonexistent/kefu/chats.jsonl"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .starts_with("kefu: /nonexistent/kefu/chats.jsonl: no such file"),
+        "{}",
+        run.stderr
+    );
+    let run = env.run(["score", HAND, "--lang", "en", "--report", "report.pdf"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .starts_with("kefu: report.pdf: the report's file name must end in .md, .json or .csv"),
+        "{}",
+        run.stderr
+    );
 }
 
 // ----------------------------------------------------------------------------- output fields

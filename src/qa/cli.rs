@@ -19,8 +19,19 @@ fn usage(message: String) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(2))
 }
 
-fn read_source(path: &Path, rel: String) -> Result<SourceFile, String> {
-    let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+/// The error of a content file or folder that cannot be read.
+fn cannot_read(path: &Path, e: &io::Error, lang: Lang) -> String {
+    tr!(
+        lang,
+        "{}：无法读取：{}",
+        "{}: cannot read: {}",
+        path.display(),
+        e
+    )
+}
+
+fn read_source(path: &Path, rel: String, lang: Lang) -> Result<SourceFile, String> {
+    let text = fs::read_to_string(path).map_err(|e| cannot_read(path, &e, lang))?;
     let mut file = SourceFile::new(path.display().to_string(), text);
     file.rel = rel;
     Ok(file)
@@ -33,6 +44,7 @@ fn qa_content(
     content_dir: Option<&Path>,
     catalog: Option<&Path>,
     rubric: Option<&Path>,
+    lang: Lang,
 ) -> Result<Result<Content, Vec<crate::content::Diagnostic>>, String> {
     if catalog.is_none() && rubric.is_none() {
         return Ok(Content::load(content_dir));
@@ -40,13 +52,13 @@ fn qa_content(
     let mut files: Vec<SourceFile> = crate::content::bundled_files();
     if let Some(path) = catalog {
         files.retain(|f| !f.rel.starts_with("scenarios/"));
-        files.push(read_source(path, "scenarios/catalog.toml".into())?);
+        files.push(read_source(path, "scenarios/catalog.toml".into(), lang)?);
     }
     if let Some(path) = rubric {
         files.retain(|f| !f.rel.starts_with("rubrics/"));
         if path.is_dir() {
             let mut entries: Vec<_> = fs::read_dir(path)
-                .map_err(|e| format!("{}: {e}", path.display()))?
+                .map_err(|e| cannot_read(path, &e, lang))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "toml"))
                 .collect();
@@ -56,10 +68,10 @@ fn qa_content(
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                files.push(read_source(&p, format!("rubrics/{name}"))?);
+                files.push(read_source(&p, format!("rubrics/{name}"), lang)?);
             }
         } else {
-            files.push(read_source(path, "rubrics/custom.toml".into())?);
+            files.push(read_source(path, "rubrics/custom.toml".into(), lang)?);
         }
     }
     Ok(Content::from_files(files))
@@ -75,19 +87,25 @@ fn split_list(s: Option<&str>) -> Vec<String> {
     .unwrap_or_default()
 }
 
-fn parse_columns(s: Option<&str>) -> Result<Vec<(String, String)>, String> {
+fn parse_columns(s: Option<&str>, lang: Lang) -> Result<Vec<(String, String)>, String> {
     use super::input::csv::FIELDS;
     let mut out = Vec::new();
     for pair in split_list(s) {
         let Some((field, header)) = pair.split_once('=') else {
-            return Err(format!(
-                "--columns: `{pair}` should be field=header, e.g. text=消息内容"
+            return Err(tr!(
+                lang,
+                "--columns：`{}` 应写成 字段=列名，例如 text=消息内容",
+                "--columns: `{}` should be field=header, e.g. text=消息内容",
+                pair
             ));
         };
         let field = field.trim().to_string();
         if !FIELDS.contains(&field.as_str()) {
-            return Err(format!(
-                "--columns: unknown field `{field}` (fields: {})",
+            return Err(tr!(
+                lang,
+                "--columns：没有字段 `{}`（可用的字段：{}）",
+                "--columns: unknown field `{}` (fields: {})",
+                field,
                 FIELDS.join(", ")
             ));
         }
@@ -98,7 +116,12 @@ fn parse_columns(s: Option<&str>) -> Result<Vec<(String, String)>, String> {
 
 /// `kefu score`.
 pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow::Result<ExitCode> {
-    let content = match qa_content(content_dir, args.catalog.as_deref(), args.rubric.as_deref()) {
+    let content = match qa_content(
+        content_dir,
+        args.catalog.as_deref(),
+        args.rubric.as_deref(),
+        lang,
+    ) {
         Ok(Ok(c)) => c,
         Ok(Err(problems)) => {
             report_diagnostics(&problems, lang);
@@ -115,16 +138,13 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
     };
     scorer.set_explain_passes(args.all_findings);
     scorer.set_derive_signals(false);
-    let columns = match parse_columns(args.columns.as_deref()) {
+    let columns = match parse_columns(args.columns.as_deref(), lang) {
         Ok(c) => c,
         Err(e) => return usage(e),
     };
     if let Some(report) = &args.report {
         if crate::report::ReportFormat::from_path(report).is_none() {
-            return usage(format!(
-                "{}: the report's file name must end in .md, .json or .csv",
-                report.display()
-            ));
+            return usage(run::report_name(report, lang));
         }
     }
     let opts = ScoreOptions {
@@ -147,14 +167,14 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
     if let Err(e) = check_outputs(&opts) {
         return usage(e);
     }
-    let sources = match run::open_inputs(&opts.inputs) {
+    let sources = match run::open_inputs(&opts.inputs, lang) {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
     let mut out: Box<dyn Write> = match &opts.out {
         Some(path) => match fs::File::create(path) {
             Ok(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
-            Err(e) => return usage(format!("{}: {e}", path.display())),
+            Err(e) => return usage(run::cannot_write(path, &e, lang)),
         },
         None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
     };
@@ -192,7 +212,9 @@ fn check_outputs(opts: &ScoreOptions) -> Result<(), String> {
     {
         if let Ok(canon) = fs::canonicalize(out) {
             if inputs.contains(&canon) {
-                return Err(format!(
+                return Err(tr!(
+                    opts.lang,
+                    "{}：这也是输入文件，写入会把它清空",
                     "{}: this is also an input; writing it would destroy it",
                     out.display()
                 ));
@@ -204,14 +226,14 @@ fn check_outputs(opts: &ScoreOptions) -> Result<(), String> {
             .create(true)
             .append(true)
             .open(out)
-            .map_err(|e| format!("{}: {e}", out.display()))?;
+            .map_err(|e| run::cannot_write(out, &e, opts.lang))?;
     }
     Ok(())
 }
 
 /// `kefu report merge`.
 pub fn merge(parts: &[std::path::PathBuf], report: &Path, lang: Lang) -> anyhow::Result<ExitCode> {
-    let state = match run::merge_partials(parts) {
+    let state = match run::merge_partials(parts, lang) {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
@@ -253,7 +275,7 @@ pub fn generate(
     let mut writer: Box<dyn Write> = match out {
         Some(path) => match fs::File::create(path) {
             Ok(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
-            Err(e) => return usage(format!("{}: {e}", path.display())),
+            Err(e) => return usage(run::cannot_write(path, &e, lang)),
         },
         None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
     };

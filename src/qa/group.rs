@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
+use super::problem::Problem;
 use super::record::{Record, optional, piece};
 use crate::transcript::Role;
 
@@ -174,7 +175,7 @@ impl Grouper {
 
     /// Adds a message; conversations it closes are appended to `closed`. A message earlier than
     /// the previous one of its conversation is refused, with the reason.
-    pub fn push(&mut self, record: Record, closed: &mut Vec<Conversation>) -> Result<(), String> {
+    pub fn push(&mut self, record: Record, closed: &mut Vec<Conversation>) -> Result<(), Problem> {
         let ts = record.ts;
         let behind = self.now != i64::MIN && ts < self.now.saturating_sub(self.gap);
         // A training transcript's closing line ends its conversation.
@@ -183,10 +184,9 @@ impl Grouper {
         let mut idle = false;
         match self.open.get_mut(record.conversation()) {
             Some(open) if ts < open.last_ts => {
-                return Err(format!(
-                    "out-of-order timestamp: earlier than the previous message of conversation \"{}\"",
-                    record.conversation()
-                ));
+                return Err(Problem::OutOfOrder {
+                    conversation: format!("\"{}\"", record.conversation()),
+                });
             }
             Some(open) if ts - open.last_ts <= self.gap => {
                 self.unordered |= behind;
@@ -226,7 +226,7 @@ impl Grouper {
     }
 
     /// Counts a message in and now and then closes the conversations gone idle.
-    fn after_push(&mut self, closed: &mut Vec<Conversation>) -> Result<(), String> {
+    fn after_push(&mut self, closed: &mut Vec<Conversation>) -> Result<(), Problem> {
         self.since_sweep += 1;
         if self.since_sweep >= SWEEP_EVERY && !self.unordered {
             self.since_sweep = 0;
@@ -275,6 +275,7 @@ impl Grouper {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::Lang;
     use crate::qa::record::Parts;
 
     fn rec(conv: &str, ts: i64, line: u64) -> Record {
@@ -375,6 +376,7 @@ mod tests {
         let mut closed = Vec::new();
         g.push(rec("a", 100, 1), &mut closed).unwrap();
         let err = g.push(rec("a", 90, 2), &mut closed).unwrap_err();
+        let err = err.describe(Lang::En);
         assert!(err.contains("out-of-order"), "{err}");
         // Another conversation may still start earlier: exports interleave loosely.
         g.push(rec("b", 95, 3), &mut closed).unwrap();

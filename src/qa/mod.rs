@@ -7,9 +7,11 @@ pub mod format;
 pub mod r#gen;
 pub mod group;
 pub mod input;
+pub mod problem;
 pub mod record;
 pub mod run;
 pub mod score;
 
 pub use format::Format;
+pub use problem::Problem;
 pub use record::{BadLine, Loc, Record, parse_role};

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::problem::Problem;
+use crate::lang::Lang;
 use crate::transcript::Role;
 
 /// Where a message came from: a file (or `-` for stdin) and a 1-based line.
@@ -143,25 +145,24 @@ pub(crate) fn optional(s: &str) -> Option<&str> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadLine {
     pub loc: Loc,
-    pub reason: String,
+    pub problem: Problem,
 }
 
 impl BadLine {
     /// A bad line at `line` of `file`.
-    pub fn new(file: &Arc<str>, line: u64, reason: impl Into<String>) -> BadLine {
+    pub fn new(file: &Arc<str>, line: u64, problem: Problem) -> BadLine {
         BadLine {
             loc: Loc {
                 file: Arc::clone(file),
                 line,
             },
-            reason: reason.into(),
+            problem,
         }
     }
-}
 
-impl fmt::Display for BadLine {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.loc, self.reason)
+    /// `file:line: reason`, the reason in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        format!("{}: {}", self.loc, self.problem.describe(lang))
     }
 }
 

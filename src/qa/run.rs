@@ -76,7 +76,7 @@ struct Scored {
 /// Prints the `count`-th bad line, or from some point on only says that more are counted.
 fn report_bad(bad: &BadLine, count: u64, lang: Lang) {
     if count <= SHOWN_BAD_LINES {
-        eprintln!("{}", tr!(lang, "跳过 {}", "skipped {}", bad));
+        eprintln!("{}", tr!(lang, "跳过 {}", "skipped {}", bad.message(lang)));
     } else if count == SHOWN_BAD_LINES + 1 {
         eprintln!(
             "{}",
@@ -109,7 +109,7 @@ fn read_all(opts: &ScoreOptions, sources: Vec<Source>, batches: Outlet<'_>) -> (
                             messages += 1;
                             None
                         }
-                        Err(reason) => Some(BadLine::new(&file, line, reason)),
+                        Err(problem) => Some(BadLine::new(&file, line, problem)),
                     }
                 }
                 Err(b) => Some(b),
@@ -261,10 +261,10 @@ fn progress_bar(lang: Lang) -> ProgressBar {
 pub type Source = (String, Box<dyn io::BufRead + Send>);
 
 /// Opens every input; an input that cannot be opened is a usage error.
-pub fn open_inputs(paths: &[String]) -> Result<Vec<Source>, String> {
+pub fn open_inputs(paths: &[String], lang: Lang) -> Result<Vec<Source>, String> {
     let mut sources = Vec::new();
     for p in paths {
-        sources.push((p.clone(), input::open(p)?));
+        sources.push((p.clone(), input::open(p, lang)?));
     }
     Ok(sources)
 }
@@ -401,7 +401,7 @@ pub fn write_outputs(state: &ReportState, opts: &ScoreOptions) -> Result<(), Str
         let mut settled = state.clone();
         settled.settle();
         let text = serde_json::to_string(&settled).map_err(|e| e.to_string())?;
-        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(path, text).map_err(|e| cannot_write(path, &e, opts.lang))?;
     }
     if let Some(path) = &opts.report {
         write_report(state, path, opts.lang)?;
@@ -411,25 +411,57 @@ pub fn write_outputs(state: &ReportState, opts: &ScoreOptions) -> Result<(), Str
 
 /// Writes a report whose format follows the file's extension.
 pub fn write_report(state: &ReportState, path: &std::path::Path, lang: Lang) -> Result<(), String> {
-    let format = ReportFormat::from_path(path).ok_or_else(|| {
-        format!(
-            "{}: the report's file name must end in .md, .json or .csv",
-            path.display()
-        )
-    })?;
-    std::fs::write(path, render(state, format, lang))
-        .map_err(|e| format!("{}: {e}", path.display()))
+    let format = ReportFormat::from_path(path).ok_or_else(|| report_name(path, lang))?;
+    std::fs::write(path, render(state, format, lang)).map_err(|e| cannot_write(path, &e, lang))
+}
+
+/// The usage error of a report file whose name gives no format.
+pub fn report_name(path: &std::path::Path, lang: Lang) -> String {
+    tr!(
+        lang,
+        "{}：报告文件名须以 .md、.json 或 .csv 结尾",
+        "{}: the report's file name must end in .md, .json or .csv",
+        path.display()
+    )
+}
+
+/// The error of a file that cannot be written.
+pub fn cannot_write(path: &std::path::Path, e: &io::Error, lang: Lang) -> String {
+    tr!(
+        lang,
+        "{}：无法写入：{}",
+        "{}: cannot write: {}",
+        path.display(),
+        e
+    )
 }
 
 /// Reads partial states written by `--partial` and merges them.
-pub fn merge_partials(paths: &[PathBuf]) -> Result<ReportState, String> {
+pub fn merge_partials(paths: &[PathBuf], lang: Lang) -> Result<ReportState, String> {
     let mut merged: Option<ReportState> = None;
     for path in paths {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let part: ReportState = serde_json::from_str(&text)
-            .map_err(|e| format!("{}: not a kefu partial report ({e})", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            tr!(
+                lang,
+                "{}：无法读取：{}",
+                "{}: cannot read: {}",
+                path.display(),
+                e
+            )
+        })?;
+        let part: ReportState = serde_json::from_str(&text).map_err(|e| {
+            tr!(
+                lang,
+                "{}：不是 kefu 的部分报告（{}）",
+                "{}: not a kefu partial report ({})",
+                path.display(),
+                e
+            )
+        })?;
         if part.version != super::aggregate::STATE_VERSION {
-            return Err(format!(
+            return Err(tr!(
+                lang,
+                "{}：部分报告的版本是 {}，这个 kefu 只读版本 {}",
                 "{}: partial report version {} (this kefu reads {})",
                 path.display(),
                 part.version,
@@ -439,7 +471,9 @@ pub fn merge_partials(paths: &[PathBuf]) -> Result<ReportState, String> {
         match merged.as_mut() {
             Some(m) => {
                 if !part.dimension_order.is_empty() && m.dimension_order != part.dimension_order {
-                    return Err(format!(
+                    return Err(tr!(
+                        lang,
+                        "{}：用的是另一套评分规则（维度不同），不能合并",
                         "{}: made with another rubric (different dimensions)",
                         path.display()
                     ));
@@ -449,7 +483,7 @@ pub fn merge_partials(paths: &[PathBuf]) -> Result<ReportState, String> {
             None => merged = Some(part),
         }
     }
-    merged.ok_or_else(|| "no partial reports given".to_string())
+    merged.ok_or_else(|| tr!(lang, "没有给出部分报告", "no partial reports given"))
 }
 
 /// The exit code of a finished run.

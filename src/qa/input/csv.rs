@@ -17,7 +17,8 @@ use std::collections::VecDeque;
 use std::io::{self, BufRead, Read};
 use std::sync::Arc;
 
-use super::{Fields, Item, MAX_LINE_BYTES, build, not_utf8, role_of, show, too_long, unknown_role};
+use super::{Fields, Item, MAX_LINE_BYTES, build, not_utf8, role_of, show, unknown_role};
+use crate::qa::problem::{Piece, Place, Problem};
 use crate::qa::record::BadLine;
 use crate::transcript::Role;
 
@@ -169,11 +170,11 @@ impl Records {
             Ok(false) => None,
             Err(e) => {
                 let line = self.rdr.get_ref().line;
-                Some(Err(BadLine::new(
-                    &self.file,
-                    line,
-                    format!("cannot read further: {e}"),
-                )))
+                let problem = Problem::Unreadable {
+                    detail: e.to_string(),
+                    start: false,
+                };
+                Some(Err(BadLine::new(&self.file, line, problem)))
             }
         }
     }
@@ -185,15 +186,16 @@ impl Records {
             Err(b) => return Some(b),
         };
         if cut {
-            return Some(BadLine::new(&self.file, line, too_long("the header row")));
+            let problem = Problem::TooLong(Piece::HeaderRow);
+            return Some(BadLine::new(&self.file, line, problem));
         }
         let mut headers = Vec::with_capacity(self.row.len());
         for (i, cell) in self.row.iter().enumerate() {
             match std::str::from_utf8(cell) {
                 Ok(s) => headers.push(s.trim().to_string()),
                 Err(e) => {
-                    let reason = format!("header column {}: {}", i + 1, not_utf8(e));
-                    return Some(BadLine::new(&self.file, line, reason));
+                    let problem = not_utf8(e, Some(Place::HeaderColumn(i + 1)));
+                    return Some(BadLine::new(&self.file, line, problem));
                 }
             }
         }
@@ -203,20 +205,20 @@ impl Records {
                 self.headers = headers;
                 None
             }
-            Err(reason) => Some(BadLine::new(&self.file, line, reason)),
+            Err(problem) => Some(BadLine::new(&self.file, line, problem)),
         }
     }
 
     /// The text of `field` in the current row; `None` when its column is absent or the cell is
     /// blank.
-    fn cell(&self, field: usize) -> Result<Option<&str>, String> {
+    fn cell(&self, field: usize) -> Result<Option<&str>, Problem> {
         let Some(col) = self.map[field] else {
             return Ok(None);
         };
         let bytes = self.row.get(col).unwrap_or_default();
         match std::str::from_utf8(bytes) {
             Ok(s) => Ok(Some(s).filter(|s| !s.trim().is_empty())),
-            Err(e) => Err(format!("column {}: {}", self.header_of(field), not_utf8(e))),
+            Err(e) => Err(not_utf8(e, Some(Place::Column(self.header_of(field))))),
         }
     }
 
@@ -229,31 +231,30 @@ impl Records {
 
     /// The message in the current row, which starts at `line`.
     fn message(&self, line: u64) -> Option<Item> {
-        let fail = |reason: String| Some(Err(BadLine::new(&self.file, line, reason)));
+        let fail = |problem: Problem| Some(Err(BadLine::new(&self.file, line, problem)));
         if self.row.iter().all(|f| f.trim_ascii().is_empty()) {
             return None;
         }
         if self.row.len() != self.headers.len() {
-            return fail(format!(
-                "expected {} fields as in the header, found {}",
-                self.headers.len(),
-                self.row.len()
-            ));
+            return fail(Problem::FieldCount {
+                expected: self.headers.len(),
+                found: self.row.len(),
+            });
         }
         let mut cells = [None; 7];
         for (field, cell) in cells.iter_mut().enumerate() {
             match self.cell(field) {
                 Ok(c) => *cell = c,
-                Err(reason) => return fail(reason),
+                Err(problem) => return fail(problem),
             }
         }
         let role = match (cells[ROLE], cells[AGENT]) {
             (Some(r), _) => role_of(r).ok_or_else(|| unknown_role(r)),
             (None, Some(_)) => Ok(Role::Agent),
-            (None, None) => Err(format!(
-                "no value for \"role\" in column {}",
-                self.header_of(ROLE)
-            )),
+            (None, None) => Err(Problem::EmptyCell {
+                field: FIELDS[ROLE],
+                column: self.header_of(ROLE),
+            }),
         };
         let fields = Fields {
             conversation: cells[CONVERSATION],
@@ -267,12 +268,12 @@ impl Records {
             event: cells[EVENT],
             latency_ms: None,
         };
-        let missing = |name: &str| {
+        let missing = |name: &'static str| {
             let field = FIELDS.iter().position(|f| *f == name).unwrap_or(TEXT);
-            format!(
-                "no value for \"{name}\" in column {}",
-                self.header_of(field)
-            )
+            Problem::EmptyCell {
+                field: name,
+                column: self.header_of(field),
+            }
         };
         Some(build(&self.file, line, fields, missing))
     }
@@ -309,7 +310,11 @@ impl Iterator for Records {
                 Some(Ok(r)) => r,
             };
             if cut {
-                return Some(Err(BadLine::new(&self.file, line, too_long("the row"))));
+                return Some(Err(BadLine::new(
+                    &self.file,
+                    line,
+                    Problem::TooLong(Piece::Row),
+                )));
             }
             if let Some(item) = self.message(line) {
                 return Some(item);
@@ -323,7 +328,7 @@ impl Iterator for Records {
 fn map_columns(
     headers: &[String],
     overrides: &[(String, String)],
-) -> Result<[Option<usize>; 7], String> {
+) -> Result<[Option<usize>; 7], Problem> {
     let found = || {
         let names: Vec<String> = headers.iter().map(|h| show(h)).collect();
         names.join(", ")
@@ -332,19 +337,18 @@ fn map_columns(
     let mut used = vec![false; headers.len()];
     for (field, header) in overrides {
         let Some(f) = FIELDS.iter().position(|n| n == field) else {
-            return Err(format!(
-                "--columns: unknown field {} (fields: {})",
-                show(field),
-                FIELDS.join(", ")
-            ));
+            return Err(Problem::UnknownField {
+                field: show(field),
+                fields: FIELDS.join(", "),
+            });
         };
         let want = header.trim().to_lowercase();
         let Some(col) = headers.iter().position(|h| h.to_lowercase() == want) else {
-            return Err(format!(
-                "--columns names column {} for \"{field}\", but the header has no such column (headers found: {})",
-                show(header),
-                found()
-            ));
+            return Err(Problem::NoSuchColumn {
+                field: field.clone(),
+                header: show(header),
+                found: found(),
+            });
         };
         map[f] = Some(col);
         used[col] = true;
@@ -361,7 +365,7 @@ fn map_columns(
             used[col] = true;
         }
     }
-    let missing: Vec<&str> = REQUIRED
+    let missing: Vec<&'static str> = REQUIRED
         .iter()
         .filter(|&&f| map[f].is_none())
         .map(|&f| FIELDS[f])
@@ -369,14 +373,10 @@ fn map_columns(
     if missing.is_empty() {
         return Ok(map);
     }
-    let plural = if missing.len() > 1 { "s" } else { "" };
-    let list: Vec<String> = missing.iter().map(|f| format!("\"{f}\"")).collect();
-    Err(format!(
-        "no column for required field{plural} {} (headers found: {}); name it with --columns, e.g. --columns {}=HEADER",
-        list.join(", "),
-        found(),
-        missing[0]
-    ))
+    Err(Problem::MissingColumns {
+        fields: missing,
+        found: found(),
+    })
 }
 
 /// Where the CSV parser is within a row; the same machine as the `csv` crate's with
@@ -558,6 +558,7 @@ mod tests {
     use super::super::tests::{opts, read_all};
     use super::super::{InputOptions, Item};
     use super::*;
+    use crate::lang::Lang;
     use crate::transcript::Role;
 
     fn summary(items: &[Item]) -> Vec<String> {
@@ -571,7 +572,7 @@ mod tests {
                     r.role,
                     r.text()
                 ),
-                Err(b) => b.to_string(),
+                Err(b) => b.message(Lang::En),
             })
             .collect()
     }
@@ -645,7 +646,7 @@ mod tests {
         let b = items[0].as_ref().expect_err("a bad header");
         assert_eq!(b.loc.line, 1);
         assert_eq!(
-            b.reason,
+            b.problem.describe(Lang::En),
             "no column for required fields \"conversation\", \"role\", \"text\" (headers found: \
              \"编号\", \"说话人\", \"话\", \"发送时间\", \"客服\"); name it with --columns, e.g. \
              --columns conversation=HEADER"
@@ -683,7 +684,11 @@ mod tests {
         };
         let items = read_all("x.csv", QIANNIU.as_bytes(), &opts);
         assert_eq!(items.len(), 1);
-        let reason = &items[0].as_ref().expect_err("a bad header").reason;
+        let reason = &items[0]
+            .as_ref()
+            .expect_err("a bad header")
+            .problem
+            .describe(Lang::En);
         assert!(
             reason.starts_with("--columns names column \"消息正文\" for \"text\", but the header has no such column"),
             "{reason}"
@@ -751,7 +756,11 @@ mod tests {
         let data = b"\xBB\xE1\xBB\xB0,time,role,text\nc1,2026-11-24 12:00:00,customer,x\n";
         let items = read_all("gbk.csv", data, &opts());
         assert_eq!(items.len(), 1);
-        let reason = &items[0].as_ref().expect_err("a bad header").reason;
+        let reason = &items[0]
+            .as_ref()
+            .expect_err("a bad header")
+            .problem
+            .describe(Lang::En);
         assert!(
             reason.starts_with("header column 1: not valid UTF-8 at byte 1"),
             "{reason}"

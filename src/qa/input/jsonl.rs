@@ -19,7 +19,8 @@ use std::sync::Arc;
 use serde::Deserializer;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
-use super::{Fields, Item, Line, LineReader, build, not_utf8, role_of, too_long, unknown_role};
+use super::{Fields, Item, Line, LineReader, build, not_utf8, role_of, unknown_role};
+use crate::qa::problem::{Found, JsonSyntax, Piece, Problem};
 use crate::qa::record::{BadLine, Record};
 
 /// The records of a JSONL input.
@@ -50,7 +51,7 @@ impl Iterator for Records {
                     return Some(Err(BadLine::new(
                         &self.file,
                         self.lines.number,
-                        too_long("line"),
+                        Problem::TooLong(Piece::Line),
                     )));
                 }
                 Ok(Line::Text) => {
@@ -63,8 +64,15 @@ impl Iterator for Records {
                 }
                 Err(e) => {
                     self.done = true;
-                    let reason = format!("cannot read further: {e}");
-                    return Some(Err(BadLine::new(&self.file, self.lines.number + 1, reason)));
+                    let problem = Problem::Unreadable {
+                        detail: e.to_string(),
+                        start: false,
+                    };
+                    return Some(Err(BadLine::new(
+                        &self.file,
+                        self.lines.number + 1,
+                        problem,
+                    )));
                 }
             }
         }
@@ -80,18 +88,28 @@ fn parse_line(file: &Arc<str>, line: u64, bytes: &[u8]) -> Result<Record, BadLin
         // The slower check says where the bad byte is.
         Err(_) => {
             return Err(match std::str::from_utf8(bytes) {
-                Err(e) => BadLine::new(file, line, not_utf8(e)),
-                Ok(_) => BadLine::new(file, line, "not valid UTF-8"),
+                Err(e) => BadLine::new(file, line, not_utf8(e, None)),
+                Ok(_) => BadLine::new(
+                    file,
+                    line,
+                    Problem::NotUtf8 {
+                        byte: None,
+                        place: None,
+                    },
+                ),
             });
         }
     };
     // A byte order mark inside the input: files joined with `cat`.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if !text.trim_start().starts_with('{') {
-        return Err(BadLine::new(file, line, "line is not a JSON object"));
+        return Err(BadLine::new(file, line, Problem::NotJsonObject(None)));
     }
     let mut raw = Raw::default();
-    read_into(text, &mut raw).map_err(|e| BadLine::new(file, line, json_reason(&e)))?;
+    if let Err(e) = read_into(text, &mut raw) {
+        let problem = raw.problem.take().unwrap_or_else(|| json_problem(&e));
+        return Err(BadLine::new(file, line, problem));
+    }
     let role = match raw.role.as_deref() {
         None => Err(missing("role")),
         Some(r) => role_of(r).ok_or_else(|| unknown_role(r)),
@@ -109,12 +127,12 @@ fn parse_line(file: &Arc<str>, line: u64, bytes: &[u8]) -> Result<Record, BadLin
     build(file, line, fields, missing)
 }
 
-fn missing(field: &str) -> String {
-    format!("missing field \"{field}\"")
+fn missing(field: &'static str) -> Problem {
+    Problem::MissingField(field)
 }
 
-/// A serde_json error in plain words, with the column but not the (always 1) line.
-fn json_reason(e: &serde_json::Error) -> String {
+/// A serde_json error as a problem, with the column but not the (always 1) line.
+fn json_problem(e: &serde_json::Error) -> Problem {
     let full = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     let msg = full
@@ -122,13 +140,12 @@ fn json_reason(e: &serde_json::Error) -> String {
         .unwrap_or(&full)
         .replace('`', "'");
     match e.classify() {
-        serde_json::error::Category::Eof => {
-            "line is not a JSON object: it ends before the object is closed".to_string()
-        }
-        serde_json::error::Category::Syntax => {
-            format!("line is not a JSON object: {msg} at column {}", e.column())
-        }
-        serde_json::error::Category::Data | serde_json::error::Category::Io => msg,
+        serde_json::error::Category::Eof => Problem::NotJsonObject(Some(JsonSyntax::EndsEarly)),
+        serde_json::error::Category::Syntax => Problem::NotJsonObject(Some(JsonSyntax::At {
+            detail: msg,
+            column: e.column(),
+        })),
+        serde_json::error::Category::Data | serde_json::error::Category::Io => Problem::Json(msg),
     }
 }
 
@@ -143,6 +160,9 @@ struct Raw<'a> {
     product: Option<Cow<'a, str>>,
     event: Option<Cow<'a, str>>,
     latency_ms: Option<u64>,
+    /// Set by a field's visitor that refuses its value, to say why in the user's language (a
+    /// serde error carries only English text).
+    problem: Option<Problem>,
 }
 
 /// Reads a line's object into `raw`, as `serde_json::from_str` would make one: the fields are
@@ -184,7 +204,7 @@ impl<'de> Visitor<'de> for RawSeed<'_, 'de> {
                 Key::Product => (&mut raw.product, "product", true),
                 Key::Event => (&mut raw.event, "event", false),
                 Key::LatencyMs => {
-                    raw.latency_ms = map.next_value_seed(Latency)?;
+                    raw.latency_ms = map.next_value_seed(Latency(&mut raw.problem))?;
                     continue;
                 }
                 Key::Other => {
@@ -192,7 +212,11 @@ impl<'de> Visitor<'de> for RawSeed<'_, 'de> {
                     continue;
                 }
             };
-            *slot = map.next_value_seed(Str { field, numbers })?;
+            *slot = map.next_value_seed(Str {
+                field,
+                numbers,
+                problem: &mut raw.problem,
+            })?;
         }
         Ok(())
     }
@@ -243,12 +267,14 @@ impl Visitor<'_> for KeyVisitor {
 
 /// A string field, borrowed when it has no escapes; `null` is absent. With `numbers`, a number
 /// is taken as its decimal text (numeric conversation and product ids).
-struct Str {
+struct Str<'p> {
     field: &'static str,
     numbers: bool,
+    /// Where a refusal is explained.
+    problem: &'p mut Option<Problem>,
 }
 
-impl<'de> DeserializeSeed<'de> for Str {
+impl<'de> DeserializeSeed<'de> for Str<'_> {
     type Value = Option<Cow<'de, str>>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -256,29 +282,28 @@ impl<'de> DeserializeSeed<'de> for Str {
     }
 }
 
-impl Str {
-    fn wrong<E: de::Error>(&self, found: fmt::Arguments<'_>) -> E {
-        let hint = if self.field == "ts" {
-            " like \"2026-11-24 10:15:03\""
-        } else {
-            ""
+impl Str<'_> {
+    /// Refuses the value: the problem is kept for the line, and the error only stops the parse.
+    fn wrong<E: de::Error>(self, found: Found) -> E {
+        let problem = Problem::NotAString {
+            field: self.field,
+            found,
         };
-        E::custom(format_args!(
-            "field \"{}\" should be a string{hint}, not {found}",
-            self.field
-        ))
+        let e = E::custom(problem.describe(crate::lang::Lang::En));
+        *self.problem = Some(problem);
+        e
     }
 
-    fn number<E: de::Error>(&self, n: impl fmt::Display) -> Result<Option<Cow<'static, str>>, E> {
+    fn number<E: de::Error>(self, n: impl fmt::Display) -> Result<Option<Cow<'static, str>>, E> {
         if self.numbers {
             Ok(Some(Cow::Owned(n.to_string())))
         } else {
-            Err(self.wrong(format_args!("the number {n}")))
+            Err(self.wrong(Found::Number(n.to_string())))
         }
     }
 }
 
-impl<'de> Visitor<'de> for Str {
+impl<'de> Visitor<'de> for Str<'_> {
     type Value = Option<Cow<'de, str>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -310,7 +335,7 @@ impl<'de> Visitor<'de> for Str {
     }
 
     fn visit_bool<E: de::Error>(self, b: bool) -> Result<Self::Value, E> {
-        Err(self.wrong(format_args!("{b}")))
+        Err(self.wrong(Found::Bool(b)))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -322,18 +347,28 @@ impl<'de> Visitor<'de> for Str {
     }
 
     fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
-        Err(self.wrong(format_args!("a list")))
+        Err(self.wrong(Found::List))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
-        Err(self.wrong(format_args!("an object")))
+        Err(self.wrong(Found::Object))
     }
 }
 
-/// `latency_ms`: a non-negative number of milliseconds, or `null`.
-struct Latency;
+/// `latency_ms`: a non-negative number of milliseconds, or `null`; a refusal is explained in
+/// the slot it holds.
+struct Latency<'p>(&'p mut Option<Problem>);
 
-impl<'de> DeserializeSeed<'de> for Latency {
+impl Latency<'_> {
+    fn wrong<E: de::Error>(self, value: String, negative: bool) -> E {
+        let problem = Problem::BadLatency { value, negative };
+        let e = E::custom(problem.describe(crate::lang::Lang::En));
+        *self.0 = Some(problem);
+        e
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Latency<'_> {
     type Value = Option<u64>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -341,7 +376,7 @@ impl<'de> DeserializeSeed<'de> for Latency {
     }
 }
 
-impl<'de> Visitor<'de> for Latency {
+impl<'de> Visitor<'de> for Latency<'_> {
     type Value = Option<u64>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -353,9 +388,10 @@ impl<'de> Visitor<'de> for Latency {
     }
 
     fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
-        u64::try_from(n)
-            .map(Some)
-            .map_err(|_| E::custom(format_args!("field \"latency_ms\" is negative: {n}")))
+        match u64::try_from(n) {
+            Ok(n) => Ok(Some(n)),
+            Err(_) => Err(self.wrong(n.to_string(), true)),
+        }
     }
 
     fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
@@ -363,9 +399,7 @@ impl<'de> Visitor<'de> for Latency {
             // In range, so the cast neither wraps nor saturates.
             Ok(Some(n.round() as u64))
         } else {
-            Err(E::custom(format_args!(
-                "field \"latency_ms\" is out of range: {n}"
-            )))
+            Err(self.wrong(n.to_string(), n < 0.0))
         }
     }
 
@@ -383,6 +417,7 @@ mod tests {
     use super::super::MAX_LINE_BYTES;
     use super::super::tests::{opts, read_all};
     use super::*;
+    use crate::lang::Lang;
     use crate::transcript::{Message, Role};
 
     fn one(line: &str) -> Item {
@@ -394,7 +429,7 @@ mod tests {
     fn reason(line: &str) -> String {
         match one(line) {
             Ok(r) => panic!("expected a bad line, got {r:?}"),
-            Err(b) => b.reason,
+            Err(b) => b.problem.describe(Lang::En),
         }
     }
 
@@ -585,7 +620,7 @@ mod tests {
             .iter()
             .map(|i| match i {
                 Ok(r) => format!("ok {}", r.line),
-                Err(b) => b.to_string(),
+                Err(b) => b.message(Lang::En),
             })
             .collect();
         assert_eq!(summary.len(), 5, "{summary:?}");
@@ -617,7 +652,7 @@ mod tests {
         let b = items[1].as_ref().expect_err("a bad line");
         assert_eq!(b.loc.line, 2);
         assert_eq!(
-            b.reason,
+            b.problem.describe(Lang::En),
             format!("line is longer than {MAX_LINE_BYTES} bytes (skipped)")
         );
         assert_eq!(items[2].as_ref().map(|r| r.line).ok(), Some(3));

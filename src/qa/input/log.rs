@@ -39,8 +39,8 @@ use std::sync::Arc;
 
 use super::{
     InputOptions, Item, Line, LineReader, MAX_LINE_BYTES, event_from_text, not_utf8, parse_ts,
-    too_long,
 };
+use crate::qa::problem::{Piece, Problem};
 use crate::qa::record::{BadLine, Parts, Record};
 use crate::transcript::Role;
 
@@ -102,16 +102,9 @@ impl Records {
     /// Ends the message being read, and any block of stray text.
     fn close(&mut self) {
         if let Some((first, last)) = self.orphans.take() {
-            let lines = if first == last {
-                format!("line {first}")
-            } else {
-                format!("lines {first}-{last}")
-            };
-            let reason = format!(
-                "text outside any message ({lines}): a message starts with a line like \"顾客小王 2026-11-24 10:15:03\""
-            );
+            let problem = Problem::StrayText { first, last };
             self.out
-                .push_back(Err(BadLine::new(&self.file, first, reason)));
+                .push_back(Err(BadLine::new(&self.file, first, problem)));
         }
         let Some(m) = self.message.take() else {
             return;
@@ -121,9 +114,9 @@ impl Records {
             return;
         }
         if m.role != Role::System && m.text.trim().is_empty() {
-            let reason = format!("message from {} has no text", m.speaker);
+            let problem = Problem::NoText { speaker: m.speaker };
             self.out
-                .push_back(Err(BadLine::new(&self.file, m.line, reason)));
+                .push_back(Err(BadLine::new(&self.file, m.line, problem)));
             return;
         }
         let event = if m.role == Role::System {
@@ -143,19 +136,22 @@ impl Records {
     }
 
     /// A line that cannot be read: it breaks the message it is in, or stands alone.
-    fn broken_line(&mut self, reason: String) {
+    fn broken_line(&mut self, problem: Problem) {
         let line = self.lines.number;
         match &mut self.message {
             Some(m) => {
                 if m.broken.is_none() {
-                    let reason = format!("{reason}; the message from line {} is dropped", m.line);
-                    m.broken = Some(BadLine::new(&self.file, line, reason));
+                    let problem = Problem::Dropped {
+                        cause: Box::new(problem),
+                        from: m.line,
+                    };
+                    m.broken = Some(BadLine::new(&self.file, line, problem));
                 }
             }
             None => {
                 self.close();
                 self.out
-                    .push_back(Err(BadLine::new(&self.file, line, reason)));
+                    .push_back(Err(BadLine::new(&self.file, line, problem)));
             }
         }
     }
@@ -167,10 +163,9 @@ impl Records {
         if let Some(id) = separator(s) {
             self.close();
             if id.is_empty() {
-                let reason =
-                    "separator without a conversation id (expected \"===== 会话 c1001 =====\")";
+                let problem = Problem::NoConversationId;
                 self.out
-                    .push_back(Err(BadLine::new(&self.file, line, reason)));
+                    .push_back(Err(BadLine::new(&self.file, line, problem)));
             } else {
                 self.conversation = id.to_string();
             }
@@ -204,12 +199,11 @@ impl Records {
                     return;
                 }
                 if m.text.len() + m.blanks + 1 + s.len() > MAX_LINE_BYTES {
-                    let reason = format!(
-                        "{}; the message from line {} is dropped",
-                        too_long("the message"),
-                        m.line
-                    );
-                    m.broken = Some(BadLine::new(&self.file, line, reason));
+                    let problem = Problem::Dropped {
+                        cause: Box::new(Problem::TooLong(Piece::Message)),
+                        from: m.line,
+                    };
+                    m.broken = Some(BadLine::new(&self.file, line, problem));
                     return;
                 }
                 if !m.text.is_empty() {
@@ -268,21 +262,24 @@ impl Iterator for Records {
                     self.close();
                     self.done = true;
                 }
-                Ok(Line::Long) => self.broken_line(too_long("line")),
+                Ok(Line::Long) => self.broken_line(Problem::TooLong(Piece::Line)),
                 Ok(Line::Text) => {
                     let buf = std::mem::take(&mut self.lines.buf);
                     match std::str::from_utf8(&buf) {
                         Ok(s) => self.text_line(s),
-                        Err(e) => self.broken_line(not_utf8(e)),
+                        Err(e) => self.broken_line(not_utf8(e, None)),
                     }
                     self.lines.buf = buf;
                 }
                 Err(e) => {
                     self.close();
-                    let reason = format!("cannot read further: {e}");
+                    let problem = Problem::Unreadable {
+                        detail: e.to_string(),
+                        start: false,
+                    };
                     let line = self.lines.number + 1;
                     self.out
-                        .push_back(Err(BadLine::new(&self.file, line, reason)));
+                        .push_back(Err(BadLine::new(&self.file, line, problem)));
                     self.done = true;
                 }
             }
@@ -321,6 +318,7 @@ fn header(s: &str) -> Option<(&str, i64)> {
 mod tests {
     use super::super::tests::{opts, read_all};
     use super::*;
+    use crate::lang::Lang;
 
     fn summary(items: &[Item]) -> Vec<String> {
         items
@@ -335,7 +333,7 @@ mod tests {
                     r.text(),
                     r.event().map(|e| format!(" {e}")).unwrap_or_default()
                 ),
-                Err(b) => b.to_string(),
+                Err(b) => b.message(Lang::En),
             })
             .collect()
     }

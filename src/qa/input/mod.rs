@@ -17,8 +17,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::Format;
+use super::problem::{Place, Problem};
 use super::record::{BadLine, Parts, Record};
 use crate::engine::text::trim as trim_space;
+use crate::lang::Lang;
+use crate::tr;
 use crate::transcript::Role;
 
 pub use time::parse_ts;
@@ -48,20 +51,37 @@ const HEAD_BYTES: usize = 64 * 1024;
 const READ_BUFFER: usize = 64 * 1024;
 
 /// Opens an input: a path, or `-` for stdin. An error is a usage error, with a plain message
-/// naming the path.
-pub fn open(path: &str) -> Result<Box<dyn BufRead + Send>, String> {
+/// in `lang` naming the path.
+pub fn open(path: &str, lang: Lang) -> Result<Box<dyn BufRead + Send>, String> {
     if path == "-" {
         return Ok(Box::new(BufReader::with_capacity(READ_BUFFER, io::stdin())));
     }
     let file = File::open(path).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => format!("{path}: no such file"),
-        io::ErrorKind::PermissionDenied => format!("{path}: permission denied"),
-        _ => format!("{path}: cannot open: {e}"),
+        io::ErrorKind::NotFound => tr!(lang, "{}：文件不存在", "{}: no such file", path),
+        io::ErrorKind::PermissionDenied => {
+            tr!(lang, "{}：没有读取权限", "{}: permission denied", path)
+        }
+        _ => tr!(lang, "{}：无法打开：{}", "{}: cannot open: {}", path, e),
     })?;
     match file.metadata() {
-        Ok(m) if m.is_dir() => return Err(format!("{path}: is a directory, not a file")),
+        Ok(m) if m.is_dir() => {
+            return Err(tr!(
+                lang,
+                "{}：这是文件夹，不是文件",
+                "{}: is a directory, not a file",
+                path
+            ));
+        }
         Ok(_) => {}
-        Err(e) => return Err(format!("{path}: cannot read: {e}")),
+        Err(e) => {
+            return Err(tr!(
+                lang,
+                "{}：无法读取：{}",
+                "{}: cannot read: {}",
+                path,
+                e
+            ));
+        }
     }
     Ok(Box::new(BufReader::with_capacity(READ_BUFFER, file)))
 }
@@ -128,7 +148,11 @@ pub fn records(
     let (mut head, at_eof) = match peek_head(&mut reader) {
         Ok(h) => h,
         Err(e) => {
-            let b = BadLine::new(&file, 1, format!("cannot read the file: {e}"));
+            let problem = Problem::Unreadable {
+                detail: e.to_string(),
+                start: true,
+            };
+            let b = BadLine::new(&file, 1, problem);
             return Box::new(std::iter::once(Err(b)));
         }
     };
@@ -136,12 +160,10 @@ pub fn records(
         head.drain(..BOM.len());
     }
     if at_eof && head.iter().all(u8::is_ascii_whitespace) {
-        let reason = if head.is_empty() {
-            "the file is empty"
-        } else {
-            "the file is empty (blank lines only)"
+        let problem = Problem::EmptyFile {
+            blank_lines: !head.is_empty(),
         };
-        return Box::new(std::iter::once(Err(BadLine::new(&file, 1, reason))));
+        return Box::new(std::iter::once(Err(BadLine::new(&file, 1, problem))));
     }
     let format = opts
         .format
@@ -222,20 +244,18 @@ fn show(s: &str) -> String {
     out
 }
 
-/// The reason for a line that is not UTF-8; bytes are counted from 1.
-fn not_utf8(e: std::str::Utf8Error) -> String {
-    format!(
-        "not valid UTF-8 at byte {} (is the file in GBK? convert it to UTF-8 first)",
-        e.valid_up_to() + 1
-    )
+/// The problem of text that is not UTF-8, in `place` when it is a CSV cell; bytes are
+/// counted from 1.
+fn not_utf8(e: std::str::Utf8Error, place: Option<Place>) -> Problem {
+    Problem::NotUtf8 {
+        byte: Some(e.valid_up_to() + 1),
+        place,
+    }
 }
 
-/// The reason for a role that is not known.
-fn unknown_role(s: &str) -> String {
-    format!(
-        "unknown role {} (expected customer/agent/system or 顾客/买家/客服/卖家)",
-        show(s)
-    )
+/// The problem of a role that is not known.
+fn unknown_role(s: &str) -> Problem {
+    Problem::UnknownRole(show(s))
 }
 
 /// Reads a role, with a fast path for the English names `kefu train` writes.
@@ -267,7 +287,7 @@ fn event_from_text(text: &str) -> Option<&'static str> {
 struct Fields<'a> {
     conversation: Option<&'a str>,
     ts: Option<&'a str>,
-    role: Result<Role, String>,
+    role: Result<Role, Problem>,
     text: Option<&'a str>,
     agent: Option<&'a str>,
     product: Option<&'a str>,
@@ -275,15 +295,15 @@ struct Fields<'a> {
     latency_ms: Option<u64>,
 }
 
-/// Checks `f`, read from `line` of `file`, and builds the record; `missing` words the reason
-/// for a missing field.
+/// Checks `f`, read from `line` of `file`, and builds the record; `missing` gives the problem
+/// of a missing field.
 fn build<'a>(
     file: &Arc<str>,
     line: u64,
     f: Fields<'a>,
-    missing: impl Fn(&str) -> String,
+    missing: impl Fn(&'static str) -> Problem,
 ) -> Result<Record, BadLine> {
-    let fail = |reason: String| Err(BadLine::new(file, line, reason));
+    let fail = |problem: Problem| Err(BadLine::new(file, line, problem));
     let conversation = match f.conversation.map(trim_space) {
         Some(c) if !c.is_empty() => c,
         _ => return fail(missing("conversation")),
@@ -293,25 +313,18 @@ fn build<'a>(
         Some(s) => match parse_ts(s) {
             Some(t) => t,
             None if s.trim().is_empty() => return fail(missing("ts")),
-            None => return fail(format!("unparsable timestamp {}", show(s))),
+            None => return fail(Problem::BadTimestamp(show(s))),
         },
     };
     let role = match f.role {
         Ok(r) => r,
-        Err(reason) => return fail(reason),
+        Err(problem) => return fail(problem),
     };
     let text = match f.text {
         Some(t) if role == Role::System || !trim_space(t).is_empty() => t,
         None if role == Role::System => "",
         None => return fail(missing("text")),
-        Some(_) => {
-            let who = if role == Role::Agent {
-                "an agent"
-            } else {
-                "a customer"
-            };
-            return fail(format!("empty text in a message from {who}"));
-        }
+        Some(_) => return fail(Problem::EmptyText(role)),
     };
     let opt = |s: Option<&'a str>| s.map(trim_space).filter(|s| !s.is_empty());
     let event = opt(f.event).or_else(|| {
@@ -433,14 +446,10 @@ impl LineReader {
     }
 }
 
-/// The reason for a line over [`MAX_LINE_BYTES`].
-fn too_long(what: &str) -> String {
-    format!("{what} is longer than {MAX_LINE_BYTES} bytes (skipped)")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::Lang;
 
     pub(super) fn reader(bytes: &[u8]) -> Box<dyn BufRead + Send> {
         Box::new(io::Cursor::new(bytes.to_vec()))
@@ -526,8 +535,9 @@ mod tests {
             let items = read_all(name, data, &opts());
             assert_eq!(items.len(), 1, "{name}");
             let b = items[0].as_ref().expect_err("a bad line");
-            assert_eq!(b.reason, "the file is empty");
-            assert_eq!(b.to_string(), format!("{name}:1: the file is empty"));
+            assert_eq!(b.problem, Problem::EmptyFile { blank_lines: false });
+            assert_eq!(b.message(Lang::En), format!("{name}:1: the file is empty"));
+            assert_eq!(b.message(Lang::Zh), format!("{name}:1: 文件是空的"));
         }
         let items = read_all("a.jsonl", b"\n \r\n\n", &opts());
         assert_eq!(items.len(), 1);
@@ -536,13 +546,17 @@ mod tests {
 
     #[test]
     fn open_reports_missing_files_and_directories() {
-        let e = open("/nonexistent/kefu/chats.jsonl")
+        let e = open("/nonexistent/kefu/chats.jsonl", Lang::En)
             .err()
             .expect("an error");
         assert_eq!(e, "/nonexistent/kefu/chats.jsonl: no such file");
-        let e = open("/").err().expect("an error");
+        let e = open("/nonexistent/kefu/chats.jsonl", Lang::Zh)
+            .err()
+            .expect("an error");
+        assert_eq!(e, "/nonexistent/kefu/chats.jsonl：文件不存在");
+        let e = open("/", Lang::En).err().expect("an error");
         assert!(e.starts_with("/: is a directory"), "{e}");
-        assert!(open("-").is_ok());
+        assert!(open("-", Lang::Zh).is_ok());
     }
 
     #[test]

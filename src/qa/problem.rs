@@ -1,0 +1,467 @@
+//! Why a line of an export was skipped: one value per kind of problem, worded in the interface
+//! language only when it is shown, so readers never format text for lines nobody reads.
+
+use crate::lang::Lang;
+use crate::tr;
+use crate::transcript::Role;
+
+use super::input::MAX_LINE_BYTES;
+
+/// What was too long: a JSONL or chat-log line, a CSV row or header row, a chat-log message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece {
+    Line,
+    Row,
+    HeaderRow,
+    Message,
+}
+
+/// Where in a CSV row bytes were not UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// The 1-based column of the header row.
+    HeaderColumn(usize),
+    /// A column of a message row, by its header (as shown, quoted).
+    Column(String),
+}
+
+/// What a JSONL field held instead of a string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    Number(String),
+    Bool(bool),
+    List,
+    Object,
+}
+
+/// Why a line that starts like a JSON object is not one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsonSyntax {
+    /// The line ends before the object is closed.
+    EndsEarly,
+    /// The parser's own words (in English) and the 1-based column.
+    At { detail: String, column: usize },
+}
+
+/// Why a line (or row, or message) was skipped. Quoted values are already shortened and
+/// escaped for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// Reading failed (an I/O error); `start` when nothing of the input could be read.
+    Unreadable { detail: String, start: bool },
+    /// Nothing in the file, or only blank lines.
+    EmptyFile { blank_lines: bool },
+    /// Longer than [`MAX_LINE_BYTES`].
+    TooLong(Piece),
+    /// Bytes that are not UTF-8, at a 1-based byte when known.
+    NotUtf8 {
+        byte: Option<usize>,
+        place: Option<Place>,
+    },
+    /// Does not start with `{`; or, with a syntax error, is not a well-formed object.
+    NotJsonObject(Option<JsonSyntax>),
+    /// Any other error of the JSON parser, in its words.
+    Json(String),
+    /// A required JSONL field is absent or blank.
+    MissingField(&'static str),
+    /// A required CSV cell is blank: the field and its column's header (quoted).
+    EmptyCell { field: &'static str, column: String },
+    /// A JSONL field that must be a string is something else.
+    NotAString { field: &'static str, found: Found },
+    /// `latency_ms` below zero, or too large (its text).
+    BadLatency { value: String, negative: bool },
+    /// A role that is not known (quoted).
+    UnknownRole(String),
+    /// A timestamp that cannot be read (quoted).
+    BadTimestamp(String),
+    /// A customer's or an agent's message with no text.
+    EmptyText(Role),
+    /// Earlier than the previous message of its conversation (quoted id).
+    OutOfOrder { conversation: String },
+    /// A CSV row with another number of fields than the header.
+    FieldCount { expected: usize, found: usize },
+    /// `--columns` names a field that does not exist (quoted), out of `fields`.
+    UnknownField { field: String, fields: String },
+    /// `--columns` names a header that the file lacks (quoted), with the headers found.
+    NoSuchColumn {
+        field: String,
+        header: String,
+        found: String,
+    },
+    /// Required fields with no column, with the headers found.
+    MissingColumns {
+        fields: Vec<&'static str>,
+        found: String,
+    },
+    /// Chat log: text before any message header, on lines `first` to `last`.
+    StrayText { first: u64, last: u64 },
+    /// Chat log: a header with nothing under it.
+    NoText { speaker: String },
+    /// Chat log: `===== 会话 =====` without an id.
+    NoConversationId,
+    /// Chat log: a broken line inside a message drops the message from line `from`.
+    Dropped { cause: Box<Problem>, from: u64 },
+}
+
+impl Problem {
+    /// The problem in plain words, in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        // Words that each language puts in its own place.
+        let pick = |zh: &'static str, en: &'static str| match lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        };
+        match self {
+            Problem::Unreadable { detail, start } => {
+                if *start {
+                    tr!(lang, "无法读取文件：{}", "cannot read the file: {}", detail)
+                } else {
+                    tr!(lang, "无法继续读取：{}", "cannot read further: {}", detail)
+                }
+            }
+            Problem::EmptyFile { blank_lines } => {
+                let blank = if *blank_lines {
+                    pick("（只有空行）", " (blank lines only)")
+                } else {
+                    ""
+                };
+                tr!(lang, "文件是空的{}", "the file is empty{}", blank)
+            }
+            Problem::TooLong(piece) => {
+                let what = match piece {
+                    Piece::Line => pick("这一行", "line"),
+                    Piece::Row => pick("这一条记录", "the row"),
+                    Piece::HeaderRow => pick("表头行", "the header row"),
+                    Piece::Message => pick("这条消息", "the message"),
+                };
+                tr!(
+                    lang,
+                    "{}超过 {} 字节（1 MB）",
+                    "{} is longer than {} bytes (skipped)",
+                    what,
+                    MAX_LINE_BYTES
+                )
+            }
+            Problem::NotUtf8 { byte, place } => {
+                let place = match place {
+                    Some(Place::HeaderColumn(i)) => {
+                        tr!(lang, "表头第{}列：", "header column {}: ", i)
+                    }
+                    Some(Place::Column(h)) => tr!(lang, "{}列：", "column {}: ", h),
+                    None => String::new(),
+                };
+                match byte {
+                    Some(b) => tr!(
+                        lang,
+                        "{}第{}个字节不是有效的 UTF-8（文件是不是 GBK 编码？请先转成 UTF-8）",
+                        "{}not valid UTF-8 at byte {} (is the file in GBK? convert it to UTF-8 \
+                         first)",
+                        place,
+                        b
+                    ),
+                    None => tr!(lang, "{}不是有效的 UTF-8", "{}not valid UTF-8", place),
+                }
+            }
+            Problem::NotJsonObject(None) => {
+                pick("这一行不是 JSON 对象", "line is not a JSON object").into()
+            }
+            Problem::NotJsonObject(Some(JsonSyntax::EndsEarly)) => pick(
+                "这一行不是完整的 JSON 对象：对象还没结束，行就结束了",
+                "line is not a JSON object: it ends before the object is closed",
+            )
+            .into(),
+            Problem::NotJsonObject(Some(JsonSyntax::At { detail, column })) => tr!(
+                lang,
+                "这一行不是有效的 JSON 对象：第{}列有格式错误（{}）",
+                "line is not a JSON object: {1} at column {0}",
+                column,
+                detail
+            ),
+            Problem::Json(detail) => tr!(lang, "JSON 内容有误：{}", "{}", detail),
+            Problem::MissingField(field) => {
+                tr!(lang, "缺少字段 \"{}\"", "missing field \"{}\"", field)
+            }
+            Problem::EmptyCell { field, column } => tr!(
+                lang,
+                "{1}列为空，缺少 \"{0}\" 的值",
+                "no value for \"{}\" in column {}",
+                field,
+                column
+            ),
+            Problem::NotAString { field, found } => {
+                let hint = if *field == "ts" {
+                    pick(
+                        "，例如 \"2026-11-24 10:15:03\"",
+                        " like \"2026-11-24 10:15:03\"",
+                    )
+                } else {
+                    ""
+                };
+                let found = match found {
+                    Found::Number(n) => tr!(lang, "数字 {}", "the number {}", n),
+                    Found::Bool(b) => tr!(lang, "布尔值 {}", "{}", b),
+                    Found::List => pick("列表", "a list").into(),
+                    Found::Object => pick("对象", "an object").into(),
+                };
+                tr!(
+                    lang,
+                    "字段 \"{}\" 应为字符串{}，实际是{}",
+                    "field \"{}\" should be a string{}, not {}",
+                    field,
+                    hint,
+                    found
+                )
+            }
+            Problem::BadLatency { value, negative } => {
+                if *negative {
+                    tr!(
+                        lang,
+                        "字段 \"latency_ms\" 不能是负数：{}",
+                        "field \"latency_ms\" is negative: {}",
+                        value
+                    )
+                } else {
+                    tr!(
+                        lang,
+                        "字段 \"latency_ms\" 超出范围：{}",
+                        "field \"latency_ms\" is out of range: {}",
+                        value
+                    )
+                }
+            }
+            Problem::UnknownRole(role) => tr!(
+                lang,
+                "未知的角色 {}（应为 customer/agent/system，或 顾客/买家/客服/卖家）",
+                "unknown role {} (expected customer/agent/system or 顾客/买家/客服/卖家)",
+                role
+            ),
+            Problem::BadTimestamp(ts) => tr!(
+                lang,
+                "无法识别的时间 {}（应为 \"2026-11-24 10:15:03\" 或 RFC 3339 格式）",
+                "unparsable timestamp {}",
+                ts
+            ),
+            Problem::EmptyText(role) => {
+                let who = if *role == Role::Agent {
+                    pick("客服", "an agent")
+                } else {
+                    pick("顾客", "a customer")
+                };
+                tr!(
+                    lang,
+                    "{}消息的内容为空",
+                    "empty text in a message from {}",
+                    who
+                )
+            }
+            Problem::OutOfOrder { conversation } => tr!(
+                lang,
+                "时间早于会话 {} 的上一条消息（时间顺序颠倒）",
+                "out-of-order timestamp: earlier than the previous message of conversation {}",
+                conversation
+            ),
+            Problem::FieldCount { expected, found } => tr!(
+                lang,
+                "表头有 {} 列，这一行却有 {} 列",
+                "expected {} fields as in the header, found {}",
+                expected,
+                found
+            ),
+            Problem::UnknownField { field, fields } => tr!(
+                lang,
+                "--columns：没有字段 {}（可用的字段：{}）",
+                "--columns: unknown field {} (fields: {})",
+                field,
+                fields
+            ),
+            Problem::NoSuchColumn {
+                field,
+                header,
+                found,
+            } => tr!(
+                lang,
+                "--columns 把 {1} 列指定为 \"{0}\"，但表头里没有这一列（表头：{2}）",
+                "--columns names column {1} for \"{0}\", but the header has no such column \
+                 (headers found: {2})",
+                field,
+                header,
+                found
+            ),
+            Problem::MissingColumns { fields, found } => {
+                let list: Vec<String> = fields.iter().map(|f| format!("\"{f}\"")).collect();
+                let first = fields.first().copied().unwrap_or("text");
+                match lang {
+                    Lang::Zh => format!(
+                        "找不到必需字段 {} 对应的列（表头：{found}）；请用 --columns 指定，例如 \
+                         --columns {first}=列名",
+                        list.join("、")
+                    ),
+                    Lang::En => format!(
+                        "no column for required field{} {} (headers found: {found}); name it \
+                         with --columns, e.g. --columns {first}=HEADER",
+                        if fields.len() > 1 { "s" } else { "" },
+                        list.join(", ")
+                    ),
+                }
+            }
+            Problem::StrayText { first, last } => {
+                let lines = match (first == last, lang) {
+                    (true, Lang::Zh) => format!("第{first}行"),
+                    (false, Lang::Zh) => format!("第{first}-{last}行"),
+                    (true, Lang::En) => format!("line {first}"),
+                    (false, Lang::En) => format!("lines {first}-{last}"),
+                };
+                tr!(
+                    lang,
+                    "{}不属于任何消息：每条消息应以 \"顾客小王 2026-11-24 10:15:03\" 这样的行开头",
+                    "text outside any message ({}): a message starts with a line like \
+                     \"顾客小王 2026-11-24 10:15:03\"",
+                    lines
+                )
+            }
+            Problem::NoText { speaker } => tr!(
+                lang,
+                "{} 的消息没有内容",
+                "message from {} has no text",
+                speaker
+            ),
+            Problem::NoConversationId => pick(
+                "分隔行缺少会话编号（应为 \"===== 会话 c1001 =====\"）",
+                "separator without a conversation id (expected \"===== 会话 c1001 =====\")",
+            )
+            .into(),
+            Problem::Dropped { cause, from } => tr!(
+                lang,
+                "{}；从第{}行开始的这条消息已丢弃",
+                "{}; the message from line {} is dropped",
+                cause.describe(lang),
+                from
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One of every kind, in both languages: each wording is whole, and the Chinese one is not
+    /// the English one.
+    #[test]
+    fn every_problem_reads_in_both_languages() {
+        let all = [
+            Problem::Unreadable {
+                detail: "Is a directory (os error 21)".into(),
+                start: true,
+            },
+            Problem::Unreadable {
+                detail: "Input/output error".into(),
+                start: false,
+            },
+            Problem::EmptyFile { blank_lines: false },
+            Problem::EmptyFile { blank_lines: true },
+            Problem::TooLong(Piece::Line),
+            Problem::TooLong(Piece::Row),
+            Problem::TooLong(Piece::HeaderRow),
+            Problem::TooLong(Piece::Message),
+            Problem::NotUtf8 {
+                byte: Some(4),
+                place: Some(Place::Column("\"发送方\"".into())),
+            },
+            Problem::NotUtf8 {
+                byte: Some(1),
+                place: Some(Place::HeaderColumn(2)),
+            },
+            Problem::NotUtf8 {
+                byte: None,
+                place: None,
+            },
+            Problem::NotJsonObject(None),
+            Problem::NotJsonObject(Some(JsonSyntax::EndsEarly)),
+            Problem::NotJsonObject(Some(JsonSyntax::At {
+                detail: "expected ':'".into(),
+                column: 7,
+            })),
+            Problem::Json("invalid value".into()),
+            Problem::MissingField("ts"),
+            Problem::EmptyCell {
+                field: "role",
+                column: "\"发送方\"".into(),
+            },
+            Problem::NotAString {
+                field: "ts",
+                found: Found::Number("1795521600".into()),
+            },
+            Problem::NotAString {
+                field: "text",
+                found: Found::Bool(true),
+            },
+            Problem::BadLatency {
+                value: "-5".into(),
+                negative: true,
+            },
+            Problem::BadLatency {
+                value: "1e300".into(),
+                negative: false,
+            },
+            Problem::UnknownRole("\"机器人\"".into()),
+            Problem::BadTimestamp("\"昨天\"".into()),
+            Problem::EmptyText(Role::Agent),
+            Problem::EmptyText(Role::Customer),
+            Problem::OutOfOrder {
+                conversation: "\"c1\"".into(),
+            },
+            Problem::FieldCount {
+                expected: 6,
+                found: 5,
+            },
+            Problem::UnknownField {
+                field: "\"txt\"".into(),
+                fields: "conversation, ts".into(),
+            },
+            Problem::NoSuchColumn {
+                field: "text".into(),
+                header: "\"消息正文\"".into(),
+                found: "\"会话ID\"".into(),
+            },
+            Problem::MissingColumns {
+                fields: vec!["conversation", "text"],
+                found: "\"时间\"".into(),
+            },
+            Problem::StrayText { first: 1, last: 3 },
+            Problem::StrayText { first: 9, last: 9 },
+            Problem::NoText {
+                speaker: "小美".into(),
+            },
+            Problem::NoConversationId,
+            Problem::Dropped {
+                cause: Box::new(Problem::TooLong(Piece::Line)),
+                from: 2,
+            },
+        ];
+        for p in &all {
+            let (zh, en) = (p.describe(Lang::Zh), p.describe(Lang::En));
+            assert!(!zh.is_empty() && !en.is_empty(), "{p:?}");
+            assert_ne!(zh, en, "{p:?}");
+            // The Chinese wording is Chinese: it has characters beyond the quoted values and
+            // the fixed examples both languages show.
+            let chinese = zh
+                .chars()
+                .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+                .count();
+            let in_en = en
+                .chars()
+                .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+                .count();
+            assert!(chinese > in_en, "{p:?}: {zh}");
+        }
+        assert_eq!(
+            all.last().map(|p| p.describe(Lang::Zh)).unwrap_or_default(),
+            "这一行超过 1048576 字节（1 MB）；从第2行开始的这条消息已丢弃"
+        );
+        assert_eq!(
+            all[8].describe(Lang::Zh),
+            "\"发送方\"列：第4个字节不是有效的 UTF-8（文件是不是 GBK 编码？请先转成 UTF-8）"
+        );
+    }
+}
