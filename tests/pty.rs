@@ -2,6 +2,7 @@
 //! slash commands, Ctrl-C and Ctrl-D, and a whole scenario played with the reference answers.
 #![cfg(unix)]
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -19,9 +20,17 @@ const HINT: &str = "参考话术（使用提示扣5分）：";
 
 /// Spawns `kefu train` on a pseudo-terminal, with HOME and the XDG folders in `home`.
 fn spawn(home: &Path, save: &Path) -> OsSession {
+    let mut args = ["train", "--scenario", SCENARIO, "--seed", "1", "--save"]
+        .map(OsStr::new)
+        .to_vec();
+    args.push(save.as_os_str());
+    spawn_kefu(home, &args)
+}
+
+/// Spawns `kefu ARGS…` on a pseudo-terminal, with HOME and the XDG folders in `home`.
+fn spawn_kefu(home: &Path, args: &[&OsStr]) -> OsSession {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kefu"));
-    cmd.args(["train", "--scenario", SCENARIO, "--seed", "1", "--save"])
-        .arg(save)
+    cmd.args(args)
         .current_dir(home)
         .env_clear()
         .env("HOME", home)
@@ -201,4 +210,41 @@ fn reference_answers_play_a_scenario_to_a_sale() {
         end["outcome"]["order_value"].as_f64().unwrap() > 0.0,
         "{end}"
     );
+}
+
+/// `kefu score` on a terminal shows a bar of the bytes read with the messages scored, clears it,
+/// and ends with its summary.
+#[test]
+fn score_shows_a_progress_bar_on_a_terminal() {
+    let home = TempDir::new().expect("tempdir");
+    let corpus = home.path().join("chats.jsonl");
+    let made = Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args([
+            "gen",
+            "transcripts",
+            "--conversations",
+            "3000",
+            "--seed",
+            "4",
+            "--out",
+        ])
+        .arg(&corpus)
+        .status()
+        .expect("kefu gen runs");
+    assert!(made.success());
+    let out = home.path().join("scores.jsonl");
+    let args = [
+        OsStr::new("score"),
+        corpus.as_os_str(),
+        OsStr::new("--out"),
+        out.as_os_str(),
+    ];
+    let mut p = spawn_kefu(home.path(), &args);
+    let bar = expect(&mut p, "条消息");
+    assert!(bar.contains("% "), "no bar: {bar:?}");
+    assert!(bar.contains("MiB"), "no byte counts: {bar:?}");
+    expect(&mut p, "完成：");
+    assert_eq!(finish(p), 0);
+    let lines = std::fs::read_to_string(&out).expect("scores written");
+    assert_eq!(lines.lines().count(), 3000);
 }

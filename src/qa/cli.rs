@@ -167,8 +167,8 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
     if let Err(e) = check_outputs(&opts) {
         return usage(e);
     }
-    let sources = match run::open_inputs(&opts.inputs, lang) {
-        Ok(s) => s,
+    let inputs = match run::open_inputs(&opts.inputs, lang) {
+        Ok(i) => i,
         Err(e) => return usage(e),
     };
     let mut out: Box<dyn Write> = match &opts.out {
@@ -178,7 +178,7 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
         },
         None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
     };
-    let (summary, state) = match run::run(&scorer, &opts, sources, &mut out) {
+    let (summary, state) = match run::run(&scorer, &opts, inputs, &mut out) {
         Ok(r) => r,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
         Err(e) => {

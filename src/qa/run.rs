@@ -10,11 +10,12 @@ use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::aggregate::ReportState;
 use super::group::{Conversation, Grouper};
@@ -242,17 +243,25 @@ fn worker(scoring: &Scoring<'_>, batches: &Mutex<Receiver<Batch>>, results: Sync
     }
 }
 
-fn progress_bar(lang: Lang) -> ProgressBar {
+/// The progress bar on stderr, when it is a terminal: with the inputs' total size known, a bar
+/// of the bytes read with the time left; otherwise (stdin) a spinner. Either way its message
+/// says how many messages are scored, and how fast.
+fn progress_bar(total_bytes: Option<u64>, lang: Lang) -> ProgressBar {
     if !io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    let template = match lang {
-        Lang::Zh => "{spinner} {elapsed} 已评分 {human_pos} 条消息 {msg}",
-        Lang::En => "{spinner} {elapsed} scored {human_pos} messages {msg}",
+    let bar = ProgressBar::with_draw_target(total_bytes, ProgressDrawTarget::stderr());
+    let template = match (total_bytes.is_some(), lang) {
+        (true, Lang::Zh) => {
+            "{bar:30} {percent:>3}% {binary_bytes}/{binary_total_bytes} · {msg} · 还需 {eta}"
+        }
+        (true, Lang::En) => {
+            "{bar:30} {percent:>3}% {binary_bytes}/{binary_total_bytes} · {msg} · {eta} left"
+        }
+        (false, _) => "{spinner} {elapsed} {msg}",
     };
     if let Ok(style) = ProgressStyle::with_template(template) {
-        bar.set_style(style);
+        bar.set_style(style.progress_chars("█▉▊▋▌▍▎▏ "));
     }
     bar
 }
@@ -260,22 +269,44 @@ fn progress_bar(lang: Lang) -> ProgressBar {
 /// An input's name and its reader.
 pub type Source = (String, Box<dyn io::BufRead + Send>);
 
+/// The opened inputs, and how far the reader is through them.
+pub struct Inputs {
+    pub sources: Vec<Source>,
+    /// The inputs' total size in bytes, when every one is a regular file.
+    pub total_bytes: Option<u64>,
+    /// Bytes read so far, all inputs together.
+    pub read_bytes: Arc<AtomicU64>,
+}
+
 /// Opens every input; an input that cannot be opened is a usage error.
-pub fn open_inputs(paths: &[String], lang: Lang) -> Result<Vec<Source>, String> {
+pub fn open_inputs(paths: &[String], lang: Lang) -> Result<Inputs, String> {
+    let read_bytes = Arc::new(AtomicU64::new(0));
     let mut sources = Vec::new();
+    let mut total_bytes = Some(0u64);
     for p in paths {
-        sources.push((p.clone(), input::open(p, lang)?));
+        let (reader, size) = input::open(p, lang, &read_bytes)?;
+        total_bytes = total_bytes.zip(size).map(|(t, s)| t + s);
+        sources.push((p.clone(), reader));
     }
-    Ok(sources)
+    Ok(Inputs {
+        sources,
+        total_bytes,
+        read_bytes,
+    })
 }
 
 /// Runs the whole job; `out` receives the JSON lines.
 pub fn run(
     scorer: &Scorer,
     opts: &ScoreOptions,
-    sources: Vec<Source>,
+    inputs: Inputs,
     out: &mut dyn Write,
 ) -> io::Result<(RunSummary, ReportState)> {
+    let Inputs {
+        sources,
+        total_bytes,
+        read_bytes,
+    } = inputs;
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map_or(2, |n| n.get())
     } else {
@@ -283,7 +314,8 @@ pub fn run(
     };
     let want_state = opts.report.is_some() || opts.partial.is_some();
     let mut state = ReportState::new(&scorer.dimensions);
-    let bar = progress_bar(opts.lang);
+    let bar = progress_bar(total_bytes, opts.lang);
+    let mut scored_messages = 0u64;
     let started = Instant::now();
     let mut summary = RunSummary::default();
     // The reader scores too, so one thread fewer is spawned for the work.
@@ -334,14 +366,10 @@ pub fn run(
                     state.merge(part);
                 }
                 summary.conversations += s.conversations;
-                bar.inc(s.messages);
-                let secs = started.elapsed().as_secs_f64().max(1e-3);
-                bar.set_message(tr!(
-                    opts.lang,
-                    "（{:.0} 条/秒）",
-                    "({:.0} messages/s)",
-                    bar.position() as f64 / secs
-                ));
+                scored_messages += s.messages;
+                if !bar.is_hidden() {
+                    show_progress(&bar, scored_messages, &read_bytes, started, opts.lang);
+                }
             }
         }
         match reader.join() {
@@ -385,6 +413,31 @@ pub fn run(
         )
     );
     Ok((summary, state))
+}
+
+/// Moves the bar to the bytes read (or, with no total, the spinner on) and says how many
+/// messages are scored, and how fast.
+fn show_progress(
+    bar: &ProgressBar,
+    messages: u64,
+    read_bytes: &AtomicU64,
+    started: Instant,
+    lang: Lang,
+) {
+    if bar.length().is_some() {
+        bar.set_position(read_bytes.load(Ordering::Relaxed));
+    } else {
+        bar.tick();
+    }
+    let secs = started.elapsed().as_secs_f64().max(1e-3);
+    let rate = HumanCount((messages as f64 / secs) as u64);
+    bar.set_message(tr!(
+        lang,
+        "已评分 {} 条消息（{} 条/秒）",
+        "{} messages scored ({}/s)",
+        HumanCount(messages),
+        rate
+    ));
 }
 
 /// The process's peak resident memory in MB, where the system tells it (Linux).

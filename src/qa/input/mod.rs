@@ -15,6 +15,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Format;
 use super::problem::{Place, Problem};
@@ -50,11 +51,23 @@ const HEAD_BYTES: usize = 64 * 1024;
 /// Read buffer for files.
 const READ_BUFFER: usize = 64 * 1024;
 
-/// Opens an input: a path, or `-` for stdin. An error is a usage error, with a plain message
-/// in `lang` naming the path.
-pub fn open(path: &str, lang: Lang) -> Result<Box<dyn BufRead + Send>, String> {
+/// Opens an input: a path, or `-` for stdin. Every byte read from it is added to `read`, for
+/// the progress bar. Returns the reader and, for a regular file, its size. An error is a usage
+/// error, with a plain message in `lang` naming the path.
+pub fn open(
+    path: &str,
+    lang: Lang,
+    read: &Arc<AtomicU64>,
+) -> Result<(Box<dyn BufRead + Send>, Option<u64>), String> {
+    let counted = |inner: Box<dyn Read + Send>| -> Box<dyn BufRead + Send> {
+        let counted = Counted {
+            inner,
+            read: Arc::clone(read),
+        };
+        Box::new(BufReader::with_capacity(READ_BUFFER, counted))
+    };
     if path == "-" {
-        return Ok(Box::new(BufReader::with_capacity(READ_BUFFER, io::stdin())));
+        return Ok((counted(Box::new(io::stdin())), None));
     }
     let file = File::open(path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => tr!(lang, "{}：文件不存在", "{}: no such file", path),
@@ -63,7 +76,7 @@ pub fn open(path: &str, lang: Lang) -> Result<Box<dyn BufRead + Send>, String> {
         }
         _ => tr!(lang, "{}：无法打开：{}", "{}: cannot open: {}", path, e),
     })?;
-    match file.metadata() {
+    let size = match file.metadata() {
         Ok(m) if m.is_dir() => {
             return Err(tr!(
                 lang,
@@ -72,7 +85,7 @@ pub fn open(path: &str, lang: Lang) -> Result<Box<dyn BufRead + Send>, String> {
                 path
             ));
         }
-        Ok(_) => {}
+        Ok(m) => m.is_file().then_some(m.len()),
         Err(e) => {
             return Err(tr!(
                 lang,
@@ -82,8 +95,23 @@ pub fn open(path: &str, lang: Lang) -> Result<Box<dyn BufRead + Send>, String> {
                 e
             ));
         }
+    };
+    Ok((counted(Box::new(file)), size))
+}
+
+/// A reader that adds the bytes it reads to a shared count. It is read a buffer (64 KiB) at a
+/// time, so the count costs one atomic addition per buffer.
+struct Counted {
+    inner: Box<dyn Read + Send>,
+    read: Arc<AtomicU64>,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
     }
-    Ok(Box::new(BufReader::with_capacity(READ_BUFFER, file)))
 }
 
 /// Detects the format of an input from its file name (`.jsonl`/`.json`/`.ndjson`, `.csv`/`.tsv`,
@@ -546,17 +574,34 @@ mod tests {
 
     #[test]
     fn open_reports_missing_files_and_directories() {
-        let e = open("/nonexistent/kefu/chats.jsonl", Lang::En)
+        let read = Arc::new(AtomicU64::new(0));
+        let e = open("/nonexistent/kefu/chats.jsonl", Lang::En, &read)
             .err()
             .expect("an error");
         assert_eq!(e, "/nonexistent/kefu/chats.jsonl: no such file");
-        let e = open("/nonexistent/kefu/chats.jsonl", Lang::Zh)
+        let e = open("/nonexistent/kefu/chats.jsonl", Lang::Zh, &read)
             .err()
             .expect("an error");
         assert_eq!(e, "/nonexistent/kefu/chats.jsonl：文件不存在");
-        let e = open("/", Lang::En).err().expect("an error");
+        let e = open("/", Lang::En, &read).err().expect("an error");
         assert!(e.starts_with("/: is a directory"), "{e}");
-        assert!(open("-", Lang::Zh).is_ok());
+        let (_, size) = open("-", Lang::Zh, &read).expect("stdin opens");
+        assert_eq!(size, None);
+    }
+
+    #[test]
+    fn open_counts_the_bytes_read_and_tells_a_file_size() {
+        let dir = tempfile::tempdir().expect("a tempdir");
+        let path = dir.path().join("a.jsonl");
+        let bytes = vec![b'x'; 200_000];
+        std::fs::write(&path, &bytes).expect("write");
+        let read = Arc::new(AtomicU64::new(7));
+        let (mut reader, size) = open(&path.display().to_string(), Lang::Zh, &read).expect("opens");
+        assert_eq!(size, Some(200_000));
+        let mut all = Vec::new();
+        reader.read_to_end(&mut all).expect("reads");
+        assert_eq!(all, bytes);
+        assert_eq!(read.load(Ordering::Relaxed), 7 + 200_000);
     }
 
     #[test]
