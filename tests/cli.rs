@@ -222,6 +222,45 @@ fn check_passes_on_the_minimal_fixture() {
     );
 }
 
+/// A message's topics are a 64-bit set: a rubric with more topics is refused, not cut short.
+#[test]
+fn check_refuses_a_rubric_with_more_than_64_topics() {
+    let env = Env::new();
+    let dir = env.path("content");
+    for sub in ["rubrics", "scenarios", "scenarios/personas"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+        let from = Path::new(MINIMAL).join(sub);
+        for entry in std::fs::read_dir(&from).expect("read the fixture") {
+            let path = entry.expect("an entry").path();
+            if path.is_file() {
+                let to = dir.join(sub).join(path.file_name().expect("a name"));
+                std::fs::copy(&path, to).expect("copy");
+            }
+        }
+    }
+    // The minimal rubric has 3 topics; 62 more make 65.
+    let mut extra = String::from("[topics]\n");
+    for i in 0..62 {
+        extra.push_str(&format!("topic-{i:02} = [\"词{i}\"]\n"));
+    }
+    std::fs::write(dir.join("rubrics/extra.toml"), extra).expect("write");
+    let run = Run::of(env.kefu().arg("check").arg(&dir));
+    run.expect_code(1);
+    assert!(
+        run.stdout
+            .contains("error: the rubric defines 65 topics, more than the 64 a rubric may have"),
+        "{}",
+        run.stdout
+    );
+    // 64 in all is fine.
+    let mut extra = String::from("[topics]\n");
+    for i in 0..61 {
+        extra.push_str(&format!("topic-{i:02} = [\"词{i}\"]\n"));
+    }
+    std::fs::write(dir.join("rubrics/extra.toml"), extra).expect("write");
+    Run::of(env.kefu().arg("check").arg(&dir)).expect_code(0);
+}
+
 /// Cross-file problems: all reported together, each at its place.
 #[test]
 fn check_reports_every_broken_reference_at_its_place() {

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use toml::Spanned;
 
 use super::{Content, Diagnostic, suggest};
+use crate::engine::lexicon::MAX_TOPICS;
 use crate::signal::Signal;
 
 /// Placeholders a scenario line may use.
@@ -41,6 +42,15 @@ fn catalog_file(content: &Content) -> usize {
         .files
         .iter()
         .position(|f| f.rel == "scenarios/catalog.toml")
+        .unwrap_or(0)
+}
+
+/// The first rubric file, where a problem of the rubric as a whole is reported.
+fn rubric_file(content: &Content) -> usize {
+    content
+        .files
+        .iter()
+        .position(|f| f.rel.starts_with("rubrics/"))
         .unwrap_or(0)
 }
 
@@ -174,17 +184,23 @@ fn validate_rubric(content: &Content, problems: &mut Vec<Diagnostic>) {
     }
     for required in REQUIRED_DIMENSIONS {
         if !dims.contains(required) {
-            let file = content
-                .files
-                .iter()
-                .position(|f| f.rel.starts_with("rubrics/"))
-                .unwrap_or(0);
             problems.push(content.diagnostic(
-                file,
+                rubric_file(content),
                 None,
                 format!("the rubric has no `{required}` dimension (speed, clarity, sizing and upsell are required)"),
             ));
         }
+    }
+    if rubric.topics.len() > MAX_TOPICS {
+        problems.push(content.diagnostic(
+            rubric_file(content),
+            None,
+            format!(
+                "the rubric defines {} topics, more than the {MAX_TOPICS} a rubric may have \
+                 (merge some: a topic may list many words)",
+                rubric.topics.len()
+            ),
+        ));
     }
     let mut ids = HashSet::new();
     for check in &rubric.checks {

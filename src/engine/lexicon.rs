@@ -777,11 +777,15 @@ pub fn register_lexicon(
     Ok(())
 }
 
+/// Most topics a rubric may define: a message's topics are one 64-bit set. `kefu check` refuses
+/// a rubric with more.
+pub const MAX_TOPICS: usize = 64;
+
 /// Topic keywords: what a customer message raises, as sets of the customer's phrasebook.
 #[derive(Debug)]
 pub struct Topics {
     pub names: Vec<String>,
-    /// The set of the first topic; the others (at most 64 in all) follow it.
+    /// The set of the first topic; the others (at most [`MAX_TOPICS`] in all) follow it.
     first: Option<SetId>,
     count: usize,
 }
@@ -790,7 +794,7 @@ impl Topics {
     pub fn compile(raw: &BTreeMap<String, Vec<String>>, book: &mut PhrasebookBuilder) -> Topics {
         let mut first = None;
         let mut count = 0;
-        for words in raw.values().take(64) {
+        for words in raw.values().take(MAX_TOPICS) {
             let set = book.add_set(
                 words
                     .iter()
