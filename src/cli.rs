@@ -69,6 +69,11 @@ pub struct ScoreArgs {
     /// Idle gap that closes a conversation: `30m` (default), `90s`, `2h`.
     #[arg(long, default_value = "30m", value_parser = parse_duration)]
     pub gap: i64,
+    /// The input has each conversation's messages together (an export sorted by conversation,
+    /// or the reduce side of a shuffle by conversation id), conversations in any order: one is
+    /// scored as soon as the next begins, with its messages put in time order.
+    #[arg(long)]
+    pub grouped: bool,
     /// Catalog to score against (default: the bundled one).
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,

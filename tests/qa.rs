@@ -152,6 +152,14 @@ impl Run {
             .collect()
     }
 
+    /// The notices about the input's layout on stderr, whole.
+    fn notices(&self) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with("注意 "))
+            .collect()
+    }
+
     /// The closing summary line (the last line of stderr): messages, conversations, skipped.
     fn summary(&self) -> Summary {
         let last = self.stderr.lines().last().unwrap_or("");
@@ -1714,6 +1722,93 @@ fn shards_merged_give_the_report_of_one_run_byte_for_byte() {
         serde_json::from_slice(&std::fs::read(env.path("merged0.json")).unwrap()).unwrap();
     assert_eq!(json["conversations"], 300);
     assert_eq!(json["messages"], text.lines().count() as u64);
+}
+
+/// The reduce side of a shuffle by conversation id: each shard holds whole conversations, in an
+/// order unrelated to time, each one's messages in any order. With --grouped the shards' lines
+/// are the whole run's, and their partials merge to its report byte for byte. Without it, kefu
+/// says that the input is not in time order and points to --grouped; given time-ordered input,
+/// --grouped says that the input is not grouped.
+#[test]
+fn shuffled_shards_scored_grouped_merge_to_the_report_of_one_run() {
+    let env = Env::new();
+    let whole = env.path("whole.jsonl");
+    env.generate(300, 6, &whole);
+    let text = std::fs::read_to_string(&whole).unwrap();
+    let mut by_id: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for line in text.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        by_id.entry(id(&v).to_string()).or_default().push(line);
+    }
+    let mut ids: Vec<&String> = by_id.keys().collect();
+    ids.sort_by_key(|id| id.chars().rev().collect::<String>());
+    let mut shards = vec![String::new(); 2];
+    for id in ids {
+        let shard = &mut shards[(digits(id) % 2) as usize];
+        for line in by_id[id].iter().rev() {
+            shard.push_str(line);
+            shard.push('\n');
+        }
+    }
+    let mut partials = Vec::new();
+    let mut shard_lines = Vec::new();
+    for (i, shard) in shards.iter().enumerate() {
+        let file = env.write(&format!("shard{i}.jsonl"), shard);
+        let partial = env.path(&format!("p{i}.json"));
+        let run = env.score([
+            OsStr::new(&file),
+            OsStr::new("--grouped"),
+            OsStr::new("--partial"),
+            partial.as_os_str(),
+        ]);
+        assert_eq!(run.summary().skipped, 0, "{}", run.stderr);
+        assert!(!run.stderr.contains("注意"), "{}", run.stderr);
+        shard_lines.extend(run.stdout.lines().map(String::from));
+        partials.push(partial);
+
+        // Without --grouped: a notice, once, pointing to --grouped.
+        let run = env.score([&file]);
+        let notices = run.notices();
+        assert_eq!(notices.len(), 1, "{}", run.stderr);
+        assert!(
+            notices[0].starts_with(&format!("注意 {file}:"))
+                && notices[0].contains("不是按时间排列")
+                && notices[0].contains("--grouped"),
+            "{}",
+            notices[0]
+        );
+    }
+    let one_report = env.path("one.md");
+    let one = env.score([
+        whole.as_os_str(),
+        OsStr::new("--report"),
+        one_report.as_os_str(),
+    ]);
+    assert!(!one.stderr.contains("注意"), "{}", one.stderr);
+    let mut whole_lines: Vec<String> = one.stdout.lines().map(String::from).collect();
+    whole_lines.sort();
+    shard_lines.sort();
+    assert_eq!(shard_lines, whole_lines);
+
+    let merged = env.path("merged.md");
+    let mut args = vec![OsStr::new("report"), OsStr::new("merge")];
+    args.extend(partials.iter().map(|p| p.as_os_str()));
+    args.extend([OsStr::new("--report"), merged.as_os_str()]);
+    env.run(&args).expect_code(0);
+    assert_eq!(
+        std::fs::read_to_string(&merged).unwrap(),
+        std::fs::read_to_string(&one_report).unwrap()
+    );
+
+    // Time-ordered input told to be grouped: a notice naming the conversation that came back.
+    let run = env.score([whole.as_os_str(), OsStr::new("--grouped")]);
+    let notices = run.notices();
+    assert_eq!(notices.len(), 1, "{}", run.stderr);
+    assert!(
+        notices[0].contains("又出现了") && notices[0].contains("去掉 --grouped"),
+        "{}",
+        notices[0]
+    );
 }
 
 // -------------------------------------------------------- a training transcript, re-scored

@@ -5,6 +5,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
+use super::group::Layout;
 use super::input::InputOptions;
 use super::run::{self, ScoreOptions};
 use crate::cli::{ScoreArgs, report_diagnostics};
@@ -156,6 +157,11 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
             agent_prefixes: args.agent_prefix.clone(),
         },
         gap_s: args.gap,
+        layout: if args.grouped {
+            Layout::Grouped
+        } else {
+            Layout::Interleaved
+        },
         out: args.out.clone(),
         report: args.report.clone(),
         partial: args.partial.clone(),

@@ -1,7 +1,9 @@
-//! Groups a time-ordered, interleaved stream of messages into conversations. A conversation is
-//! closed by an idle gap (a message more than `gap` seconds after the previous one starts a new
-//! conversation with the same id) or at the end of input. Memory is bounded by the number of
-//! conversations open at once.
+//! Groups a stream of messages into conversations, in either of two layouts (see [`Layout`]):
+//! time-ordered and interleaved, where a conversation is closed by an idle gap (a message more
+//! than `gap` seconds after the previous one starts a new conversation with the same id) or at
+//! the end of input; or grouped by conversation, where a conversation is closed when the next
+//! one begins. Memory is bounded by the number of conversations open at once: in the grouped
+//! layout, one.
 
 use std::collections::HashMap;
 
@@ -91,6 +93,9 @@ struct Open {
     last_ts: i64,
     /// How many conversations with this id were closed before.
     part: u32,
+    /// No message came earlier than the one before it (always so in the interleaved layout,
+    /// which refuses such a message).
+    in_order: bool,
 }
 
 impl Open {
@@ -100,7 +105,44 @@ impl Open {
             messages: Vec::with_capacity(OPEN_CAPACITY),
             last_ts,
             part,
+            in_order: true,
         }
+    }
+
+    /// Puts the messages in time order (a stable sort: messages of the same second keep their
+    /// order) and splits them where more than `gap` seconds pass between two: the parts, in
+    /// order, numbered on from this one's part.
+    fn into_parts(mut self, gap: i64) -> Vec<Open> {
+        if !self.in_order {
+            self.messages.sort_by_key(|m| m.ts);
+            self.in_order = true;
+        }
+        let cuts: Vec<usize> = (1..self.messages.len())
+            .filter(|&i| self.messages[i].ts - self.messages[i - 1].ts > gap)
+            .collect();
+        if cuts.is_empty() {
+            return vec![self];
+        }
+        let mut parts = Vec::with_capacity(cuts.len() + 1);
+        let bounds = std::iter::once(0).chain(cuts.iter().copied()).zip(
+            cuts.iter()
+                .copied()
+                .chain(std::iter::once(self.messages.len())),
+        );
+        for (n, (from, to)) in bounds.enumerate() {
+            let mut part = Open::new(0, self.part + n as u32);
+            for m in &self.messages[from..to] {
+                let own = self.strings.get(m.start..m.start + m.ends[3]).unwrap_or("");
+                part.messages.push(Message {
+                    start: part.strings.len(),
+                    ..m.clone()
+                });
+                part.strings.push_str(own);
+                part.last_ts = m.ts;
+            }
+            parts.push(part);
+        }
+        parts
     }
 
     /// Keeps the record's message; the record itself is dropped here, on the reader's thread.
@@ -119,9 +161,42 @@ impl Open {
     }
 }
 
+/// How the input's messages are laid out, which decides when a conversation is complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// In time order, conversations interleaved, as chat tools export a day: a conversation is
+    /// complete once it has been idle for the gap. A message earlier than the previous one of
+    /// its conversation is refused.
+    #[default]
+    Interleaved,
+    /// Each conversation's messages together, the conversations in any order (an export sorted
+    /// by conversation, or the reduce side of a shuffle by conversation id): a conversation is
+    /// complete when another begins. Its messages are put in time order, then split at idle
+    /// gaps.
+    Grouped,
+}
+
+/// Something about the input worth telling once: it does not look laid out as the grouper was
+/// told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// Interleaved: at `line`, time went back by more than the gap. From there on no
+    /// conversation is closed before the end of input, and memory grows with the input.
+    Unordered { line: u64 },
+    /// Grouped: at `line`, `conversation` came back after another one had begun; it is taken
+    /// as a new conversation.
+    NotGrouped { conversation: String, line: u64 },
+}
+
 #[derive(Debug)]
 pub struct Grouper {
     gap: i64,
+    layout: Layout,
+    /// Grouped: the conversation being read.
+    current: Option<(String, Open)>,
+    /// Told once, to be taken by [`Grouper::take_notice`].
+    notice: Option<Notice>,
+    noticed: bool,
     /// Looked up once per message. foldhash is several times cheaper than the standard
     /// SipHash and still seeded per process; both maps are only ever read in sorted order.
     open: HashMap<String, Open, RandomState>,
@@ -144,9 +219,13 @@ const OPEN_STRINGS: usize = 512;
 const SWEEP_EVERY: usize = 4096;
 
 impl Grouper {
-    pub fn new(gap_s: i64) -> Self {
+    pub fn new(gap_s: i64, layout: Layout) -> Self {
         Grouper {
             gap: gap_s.max(0),
+            layout,
+            current: None,
+            notice: None,
+            noticed: false,
             open: HashMap::default(),
             parts: HashMap::default(),
             now: i64::MIN,
@@ -156,7 +235,19 @@ impl Grouper {
     }
 
     pub fn open_count(&self) -> usize {
-        self.open.len()
+        self.open.len() + usize::from(self.current.is_some())
+    }
+
+    /// What the input's layout gave to tell, once per run.
+    pub fn take_notice(&mut self) -> Option<Notice> {
+        self.notice.take()
+    }
+
+    fn tell(&mut self, notice: Notice) {
+        if !self.noticed {
+            self.noticed = true;
+            self.notice = Some(notice);
+        }
     }
 
     fn close(&mut self, id: String, open: Open, out: &mut Vec<Conversation>) {
@@ -176,6 +267,10 @@ impl Grouper {
     /// Adds a message; conversations it closes are appended to `closed`. A message earlier than
     /// the previous one of its conversation is refused, with the reason.
     pub fn push(&mut self, record: Record, closed: &mut Vec<Conversation>) -> Result<(), Problem> {
+        if self.layout == Layout::Grouped {
+            self.push_grouped(record, closed);
+            return Ok(());
+        }
         let ts = record.ts;
         let behind = self.now != i64::MIN && ts < self.now.saturating_sub(self.gap);
         // A training transcript's closing line ends its conversation.
@@ -209,6 +304,9 @@ impl Grouper {
                 self.close(id, open, closed);
             }
         }
+        if behind && !self.unordered {
+            self.tell(Notice::Unordered { line: record.line });
+        }
         self.unordered |= behind;
         self.now = self.now.max(ts);
         let part = self.parts.remove(record.conversation()).unwrap_or(0);
@@ -223,6 +321,50 @@ impl Grouper {
             self.open.insert(id, open);
         }
         self.after_push(closed)
+    }
+
+    /// Adds a message of input grouped by conversation: another conversation's message closes
+    /// the one being read.
+    fn push_grouped(&mut self, record: Record, closed: &mut Vec<Conversation>) {
+        let ts = record.ts;
+        let same = matches!(&self.current, Some((id, _)) if id == record.conversation());
+        if !same {
+            self.close_current(closed);
+            let part = match self.parts.remove(record.conversation()) {
+                Some(part) => {
+                    self.tell(Notice::NotGrouped {
+                        conversation: record.conversation().to_string(),
+                        line: record.line,
+                    });
+                    part
+                }
+                None => 0,
+            };
+            let open = Open::new(ts, part);
+            self.current = Some((record.conversation().to_string(), open));
+        }
+        let ends = record.event() == Some("session_end");
+        if let Some((_, open)) = &mut self.current {
+            open.in_order &= ts >= open.last_ts;
+            open.last_ts = ts;
+            open.add(record);
+        }
+        if ends {
+            self.close_current(closed);
+        }
+    }
+
+    /// Grouped: closes the conversation being read, in time order and split at idle gaps.
+    fn close_current(&mut self, closed: &mut Vec<Conversation>) {
+        let Some((id, open)) = self.current.take() else {
+            return;
+        };
+        for part in open.into_parts(self.gap) {
+            self.close(id.clone(), part, closed);
+        }
+        if self.parts.len() > 4 * SWEEP_EVERY {
+            self.parts.clear();
+        }
     }
 
     /// Counts a message in and now and then closes the conversations gone idle.
@@ -258,6 +400,7 @@ impl Grouper {
 
     /// Closes everything still open (end of input), oldest first.
     pub fn finish(&mut self, closed: &mut Vec<Conversation>) {
+        self.close_current(closed);
         let mut rest: Vec<(i64, String)> = self
             .open
             .iter()
@@ -294,7 +437,7 @@ mod tests {
 
     #[test]
     fn interleaved_conversations_are_grouped() {
-        let mut g = Grouper::new(1800);
+        let mut g = Grouper::new(1800, Layout::Interleaved);
         let mut closed = Vec::new();
         for (i, (c, ts)) in [("a", 0), ("b", 5), ("a", 10), ("b", 20), ("a", 30)]
             .into_iter()
@@ -310,7 +453,7 @@ mod tests {
 
     #[test]
     fn a_conversation_gives_back_each_message_and_its_strings() {
-        let mut g = Grouper::new(1800);
+        let mut g = Grouper::new(1800, Layout::Interleaved);
         let mut closed = Vec::new();
         let agent = Parts {
             conversation: "a",
@@ -358,7 +501,7 @@ mod tests {
 
     #[test]
     fn an_idle_gap_splits_a_conversation() {
-        let mut g = Grouper::new(60);
+        let mut g = Grouper::new(60, Layout::Interleaved);
         let mut closed = Vec::new();
         g.push(rec("a", 0, 1), &mut closed).unwrap();
         g.push(rec("a", 50, 2), &mut closed).unwrap();
@@ -372,7 +515,7 @@ mod tests {
 
     #[test]
     fn out_of_order_messages_are_refused() {
-        let mut g = Grouper::new(60);
+        let mut g = Grouper::new(60, Layout::Interleaved);
         let mut closed = Vec::new();
         g.push(rec("a", 100, 1), &mut closed).unwrap();
         let err = g.push(rec("a", 90, 2), &mut closed).unwrap_err();
@@ -384,7 +527,7 @@ mod tests {
 
     #[test]
     fn unsorted_input_is_not_split_by_sweeps() {
-        let mut g = Grouper::new(10);
+        let mut g = Grouper::new(10, Layout::Interleaved);
         let mut closed = Vec::new();
         g.push(rec("old", 0, 1), &mut closed).unwrap();
         g.push(rec("new", 100_000, 2), &mut closed).unwrap();
@@ -400,25 +543,117 @@ mod tests {
 
     #[test]
     fn a_training_session_end_closes_its_conversation() {
-        let mut g = Grouper::new(1800);
-        let mut closed = Vec::new();
-        g.push(rec("t", 0, 1), &mut closed).unwrap();
-        let end = message("t", 5, 2, Role::System, Some("session_end"));
-        g.push(end, &mut closed).unwrap();
-        assert_eq!(closed.len(), 1);
-        g.push(rec("t", 6, 3), &mut closed).unwrap();
-        g.finish(&mut closed);
-        assert_eq!(closed[1].id, "t#2");
+        for layout in [Layout::Interleaved, Layout::Grouped] {
+            let mut g = Grouper::new(1800, layout);
+            let mut closed = Vec::new();
+            g.push(rec("t", 0, 1), &mut closed).unwrap();
+            let end = message("t", 5, 2, Role::System, Some("session_end"));
+            g.push(end, &mut closed).unwrap();
+            assert_eq!((closed.len(), g.open_count()), (1, 0), "{layout:?}");
+            g.push(rec("t", 6, 3), &mut closed).unwrap();
+            g.finish(&mut closed);
+            assert_eq!(closed[1].id, "t#2", "{layout:?}");
+        }
     }
 
     #[test]
     fn idle_conversations_are_swept_to_bound_memory() {
-        let mut g = Grouper::new(10);
+        let mut g = Grouper::new(10, Layout::Interleaved);
         let mut closed = Vec::new();
         for i in 0..(SWEEP_EVERY as i64 * 2) {
             g.push(rec(&format!("c{i}"), i * 20, i as u64), &mut closed)
                 .unwrap();
         }
         assert!(g.open_count() < SWEEP_EVERY, "{}", g.open_count());
+    }
+
+    #[test]
+    fn going_back_in_time_is_noticed_once_with_its_line() {
+        let mut g = Grouper::new(60, Layout::Interleaved);
+        let mut closed = Vec::new();
+        g.push(rec("a", 1000, 1), &mut closed).unwrap();
+        g.push(rec("b", 990, 2), &mut closed).unwrap();
+        assert_eq!(
+            g.take_notice(),
+            None,
+            "within the gap is loose interleaving"
+        );
+        g.push(rec("c", 100, 3), &mut closed).unwrap();
+        assert_eq!(g.take_notice(), Some(Notice::Unordered { line: 3 }));
+        g.push(rec("d", 50, 4), &mut closed).unwrap();
+        assert_eq!(g.take_notice(), None);
+    }
+
+    /// Conversations in no time order, each one's messages together: one is open at a time,
+    /// closed when the next begins, its messages put in time order and split at idle gaps.
+    #[test]
+    fn grouped_input_closes_a_conversation_when_the_next_begins() {
+        let mut g = Grouper::new(60, Layout::Grouped);
+        let mut closed = Vec::new();
+        let input = [
+            ("b", 5000, 1),
+            ("b", 4990, 2),
+            ("b", 5010, 3),
+            ("a", 100, 4),
+            ("a", 400, 5),
+            ("a", 90, 6),
+            ("c", 7000, 7),
+        ];
+        for (c, ts, line) in input {
+            let text = format!("第{line}行");
+            let parts = Parts {
+                conversation: c,
+                text: &text,
+                ..Parts::default()
+            };
+            g.push(
+                Record::new(parts, ts, Role::Customer, None, line),
+                &mut closed,
+            )
+            .unwrap();
+            assert!(g.open_count() <= 1);
+        }
+        let summary = |closed: &[Conversation]| -> Vec<(String, Vec<(i64, u64)>)> {
+            closed
+                .iter()
+                .map(|c| (c.id.clone(), c.messages().map(|m| (m.ts, m.line)).collect()))
+                .collect()
+        };
+        assert_eq!(
+            summary(&closed),
+            [
+                ("b".to_string(), vec![(4990, 2), (5000, 1), (5010, 3)]),
+                ("a".to_string(), vec![(90, 6), (100, 4)]),
+                ("a#2".to_string(), vec![(400, 5)]),
+            ]
+        );
+        assert_eq!(g.take_notice(), None);
+        g.finish(&mut closed);
+        assert_eq!(closed.last().map(|c| c.id.as_str()), Some("c"));
+        assert_eq!(g.open_count(), 0);
+        // The strings follow their messages through the sort and the split.
+        for c in &closed {
+            assert!(c.messages().all(|m| m.text == format!("第{}行", m.line)));
+        }
+    }
+
+    #[test]
+    fn a_conversation_back_after_others_is_noticed_when_grouped() {
+        let mut g = Grouper::new(1800, Layout::Grouped);
+        let mut closed = Vec::new();
+        for (i, c) in ["a", "b", "a", "b"].into_iter().enumerate() {
+            g.push(rec(c, i as i64, i as u64 + 1), &mut closed).unwrap();
+        }
+        assert_eq!(
+            g.take_notice(),
+            Some(Notice::NotGrouped {
+                conversation: "a".into(),
+                line: 3
+            })
+        );
+        g.finish(&mut closed);
+        let ids: Vec<&str> = closed.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "a#2", "b#2"]);
+        assert_eq!(g.take_notice(), None, "told once");
     }
 }

@@ -18,7 +18,7 @@ use std::time::Instant;
 use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::aggregate::ReportState;
-use super::group::{Conversation, Grouper};
+use super::group::{Conversation, Grouper, Layout, Notice};
 use super::input::{self, InputOptions};
 use super::record::BadLine;
 use super::score::{score_conversation, to_json_line};
@@ -40,6 +40,8 @@ pub struct ScoreOptions {
     pub input: InputOptions,
     /// Idle gap in seconds that closes a conversation.
     pub gap_s: i64,
+    /// How the input is laid out: interleaved in time, or grouped by conversation.
+    pub layout: Layout,
     pub out: Option<PathBuf>,
     pub report: Option<PathBuf>,
     pub partial: Option<PathBuf>,
@@ -93,7 +95,7 @@ fn report_bad(bad: &BadLine, count: u64, lang: Lang) {
 /// The reader: parses every input in turn, groups, and sends batches. Returns the number of
 /// messages read and the bad lines met.
 fn read_all(opts: &ScoreOptions, sources: Vec<Source>, batches: Outlet<'_>) -> (u64, u64, bool) {
-    let mut grouper = Grouper::new(opts.gap_s);
+    let mut grouper = Grouper::new(opts.gap_s, opts.layout);
     let mut closed = Vec::new();
     let mut pending: Vec<Conversation> = Vec::with_capacity(BATCH);
     let mut seq = 0u64;
@@ -108,6 +110,9 @@ fn read_all(opts: &ScoreOptions, sources: Vec<Source>, batches: Outlet<'_>) -> (
                     match grouper.push(record, &mut closed) {
                         Ok(()) => {
                             messages += 1;
+                            if let Some(notice) = grouper.take_notice() {
+                                eprintln!("{}", describe_notice(&notice, &file, opts));
+                            }
                             None
                         }
                         Err(problem) => Some(BadLine::new(&file, line, problem)),
@@ -137,6 +142,49 @@ fn read_all(opts: &ScoreOptions, sources: Vec<Source>, batches: Outlet<'_>) -> (
     pending.append(&mut closed);
     send_batches(&batches, &mut pending, &mut seq, true);
     (messages, bad, false)
+}
+
+/// A notice about the input's layout, in the interface language.
+fn describe_notice(notice: &Notice, file: &str, opts: &ScoreOptions) -> String {
+    let lang = opts.lang;
+    match notice {
+        Notice::Unordered { line } => tr!(
+            lang,
+            "注意 {}:{}：这条消息比之前的消息早了超过 {}，输入不是按时间排列的。为了不把会话拆错，\
+             之后的会话都要等到输入结束才评分，内存会随输入增长。如果同一会话的消息都排在一起\
+             （按会话排序的导出），请加 --grouped。",
+            "note {}:{}: this message is more than {} earlier than earlier ones, so the input is \
+             not in time order. Not to split conversations wrongly, every conversation from here \
+             on is held until the end of input, and memory grows with the input. If each \
+             conversation's messages are together (an export sorted by conversation), add \
+             --grouped.",
+            file,
+            line,
+            human_gap(opts.gap_s, lang)
+        ),
+        Notice::NotGrouped { conversation, line } => tr!(
+            lang,
+            "注意 {}:{}：会话 \"{}\" 在其他会话之后又出现了，输入并不是按会话分组的，这部分被当作\
+             另一个会话评分。按时间排列的导出请去掉 --grouped。",
+            "note {}:{}: conversation \"{}\" comes back after others, so the input is not \
+             grouped by conversation, and this part is scored as another conversation. For an \
+             export in time order, leave out --grouped.",
+            file,
+            line,
+            conversation
+        ),
+    }
+}
+
+/// A gap in seconds as a person says it: 30 分钟, 2 hours.
+fn human_gap(secs: i64, lang: Lang) -> String {
+    if secs > 0 && secs % 3600 == 0 {
+        tr!(lang, "{} 小时", "{} h", secs / 3600)
+    } else if secs > 0 && secs % 60 == 0 {
+        tr!(lang, "{} 分钟", "{} min", secs / 60)
+    } else {
+        tr!(lang, "{} 秒", "{} s", secs)
+    }
 }
 
 /// Where the reader hands its batches on: to the workers' queue or, when that is full, to its own
@@ -558,7 +606,7 @@ mod tests {
 
     /// `n` one-message conversations, `c0000` on.
     fn conversations(n: usize) -> Vec<Conversation> {
-        let mut grouper = Grouper::new(1800);
+        let mut grouper = Grouper::new(1800, Layout::Interleaved);
         let mut closed = Vec::new();
         for i in 0..n {
             let id = format!("c{i:04}");
