@@ -60,10 +60,10 @@ pub struct ScoreArgs {
     /// Map CSV columns: `text=消息内容,conversation=会话` (fields: conversation, ts, role, agent, text, product, event).
     #[arg(long, value_name = "MAP")]
     pub columns: Option<String>,
-    /// Chat-log speakers who are agents, comma-separated: `小美,小禾`.
+    /// Speakers who are agents, comma-separated: `小美,小禾` (chat logs, and CSV role columns that hold names).
     #[arg(long, value_name = "NAMES")]
     pub agents: Option<String>,
-    /// Chat-log speakers whose name starts with this are agents (repeatable).
+    /// Speakers whose name starts with this are agents (repeatable; chat logs and CSV as for --agents).
     #[arg(long, value_name = "PREFIX")]
     pub agent_prefix: Vec<String>,
     /// Idle gap that closes a conversation: `30m` (default), `90s`, `2h`.

@@ -72,6 +72,8 @@ pub enum Problem {
     BadLatency { value: String, negative: bool },
     /// A role that is not known (quoted).
     UnknownRole(String),
+    /// CSV: a role cell that is neither a role nor a name known to be an agent's (quoted).
+    UnknownSpeaker(String),
     /// A timestamp that cannot be read (quoted).
     BadTimestamp(String),
     /// A customer's or an agent's message with no text.
@@ -233,6 +235,15 @@ impl Problem {
                 lang,
                 "未知的角色 {}（应为 customer/agent/system，或 顾客/买家/客服/卖家）",
                 "unknown role {} (expected customer/agent/system or 顾客/买家/客服/卖家)",
+                role
+            ),
+            Problem::UnknownSpeaker(role) => tr!(
+                lang,
+                "未知的角色 {}（应为 customer/agent/system，或 顾客/买家/客服/卖家；如果这一列是发送人的\
+                 昵称，请用 --agents 或 --agent-prefix 指明哪些是客服，子账号“店铺:客服”会自动识别）",
+                "unknown role {} (expected customer/agent/system or 顾客/买家/客服/卖家; if the \
+                 column holds the senders' names, name the agents with --agents or \
+                 --agent-prefix: sub-accounts like 店铺:客服 are agents already)",
                 role
             ),
             Problem::BadTimestamp(ts) => tr!(
@@ -405,6 +416,7 @@ mod tests {
                 negative: false,
             },
             Problem::UnknownRole("\"机器人\"".into()),
+            Problem::UnknownSpeaker("\"tb_小王\"".into()),
             Problem::BadTimestamp("\"昨天\"".into()),
             Problem::EmptyText(Role::Agent),
             Problem::EmptyText(Role::Customer),

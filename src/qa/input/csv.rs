@@ -17,7 +17,8 @@ use std::collections::VecDeque;
 use std::io::{self, BufRead, Read};
 use std::sync::Arc;
 
-use super::{Fields, Item, MAX_LINE_BYTES, build, not_utf8, role_of, show, unknown_role};
+use super::{Fields, InputOptions, Item, MAX_LINE_BYTES, Speakers, build, not_utf8, role_of, show};
+use crate::engine::text::trim as trim_space;
 use crate::qa::problem::{Piece, Place, Problem};
 use crate::qa::record::BadLine;
 use crate::transcript::Role;
@@ -62,7 +63,15 @@ const ALIASES: [&[&str]; 7] = [
         "消息时间",
         "日期时间",
     ],
-    &["role", "角色", "发送方", "发送者", "身份", "发送者身份"],
+    &[
+        "role",
+        "角色",
+        "发送方",
+        "发送者",
+        "身份",
+        "发送者身份",
+        "发送人",
+    ],
     &[
         "agent",
         "客服",
@@ -114,6 +123,8 @@ pub(super) struct Records {
     rdr: ::csv::Reader<Guard>,
     row: ::csv::ByteRecord,
     overrides: Vec<(String, String)>,
+    /// For a role column that holds the senders' names.
+    speakers: Speakers,
     /// Column of each field, once the header is read.
     map: [Option<usize>; 7],
     headers: Vec<String>,
@@ -126,7 +137,7 @@ impl Records {
         file: Arc<str>,
         reader: Box<dyn BufRead + Send>,
         delimiter: u8,
-        overrides: &[(String, String)],
+        opts: &InputOptions,
     ) -> Records {
         let guard = Guard {
             inner: reader,
@@ -148,7 +159,8 @@ impl Records {
             file,
             rdr,
             row: ::csv::ByteRecord::new(),
-            overrides: overrides.to_vec(),
+            overrides: opts.columns.clone(),
+            speakers: Speakers::new(opts),
             map: [None; 7],
             headers: Vec::new(),
             header_done: false,
@@ -248,8 +260,22 @@ impl Records {
                 Err(problem) => return fail(problem),
             }
         }
+        let mut agent = cells[AGENT];
         let role = match (cells[ROLE], cells[AGENT]) {
-            (Some(r), _) => role_of(r).ok_or_else(|| unknown_role(r)),
+            (Some(r), _) => match role_of(r) {
+                Some(role) => Ok(role),
+                // A column of names rather than roles: a sub-account (店铺:客服) or an agent
+                // named by --agents or --agent-prefix is an agent, anyone else a customer once
+                // agents are named.
+                None => match self.speakers.agent_or_system(trim_space(r)) {
+                    Some((role, name)) => {
+                        agent = agent.or(name);
+                        Ok(role)
+                    }
+                    None if self.speakers.named() => Ok(Role::Customer),
+                    None => Err(Problem::UnknownSpeaker(show(r))),
+                },
+            },
             (None, Some(_)) => Ok(Role::Agent),
             (None, None) => Err(Problem::EmptyCell {
                 field: FIELDS[ROLE],
@@ -263,7 +289,7 @@ impl Records {
             text: self.map[TEXT]
                 .and_then(|c| self.row.get(c))
                 .and_then(|b| std::str::from_utf8(b).ok()),
-            agent: cells[AGENT],
+            agent,
             product: cells[PRODUCT],
             event: cells[EVENT],
             latency_ms: None,
@@ -600,7 +626,8 @@ mod tests {
         assert_eq!(recs[0].product(), Some("605512345678"));
         assert_eq!(recs[0].line, 2);
         assert_eq!(recs[1].role, Role::Agent);
-        assert_eq!(recs[1].agent(), Some("布言服饰:小美"));
+        // A sub-account is the agent's own name, as the next row writes it.
+        assert_eq!(recs[1].agent(), Some("小美"));
         assert_eq!(recs[1].text(), "亲，在的～\r\n请问有什么可以帮您？");
         assert_eq!(recs[1].product(), None);
         assert_eq!(recs[1].line, 3);
@@ -612,6 +639,49 @@ mod tests {
         assert_eq!(recs[4].role, Role::System);
         assert_eq!(recs[4].event(), Some("order_paid"));
         assert_eq!(recs[4].line, 8);
+    }
+
+    /// Some exports name the sender instead of the role: sub-accounts are agents, and once the
+    /// agents are named (`--agent-prefix`, `--agents`), everyone else is a customer.
+    #[test]
+    fn a_column_of_sender_names_is_read_with_the_agents_named() {
+        let export = "会话ID,时间,发送人,内容\n\
+            c1,2026-11-24 10:00:00,tb_小王,在吗\n\
+            c1,2026-11-24 10:00:05,布言服饰：小美,亲，在的\n\
+            c1,2026-11-24 10:00:09,阿杰,亲，我来帮您看看\n\
+            c1,2026-11-24 10:00:30,系统,买家已下单\n";
+        let items = read_all("export.csv", export.as_bytes(), &opts());
+        let got = summary(&items);
+        assert!(
+            got[0].starts_with("export.csv:2: unknown role \"tb_小王\"")
+                && got[0].contains("--agent-prefix"),
+            "{got:?}"
+        );
+        assert_eq!(got[1], "3 c1 Agent \"亲，在的\"");
+        assert!(
+            got[2].starts_with("export.csv:4: unknown role \"阿杰\""),
+            "{got:?}"
+        );
+        assert_eq!(got[3], "5 c1 System \"买家已下单\"");
+
+        let named = InputOptions {
+            agents: vec!["阿杰".into()],
+            ..opts()
+        };
+        let items = read_all("export.csv", export.as_bytes(), &named);
+        let recs: Vec<(Role, Option<&str>)> = items
+            .iter()
+            .map(|i| i.as_ref().map(|r| (r.role, r.agent())).expect("a record"))
+            .collect();
+        assert_eq!(
+            recs,
+            [
+                (Role::Customer, None),
+                (Role::Agent, Some("小美")),
+                (Role::Agent, Some("阿杰")),
+                (Role::System, None),
+            ]
+        );
     }
 
     #[test]
@@ -713,7 +783,9 @@ mod tests {
             [
                 "bad.csv:2: expected 6 fields as in the header, found 5",
                 "bad.csv:3: unparsable timestamp \"24/11/2026\"",
-                "bad.csv:4: unknown role \"机器人\" (expected customer/agent/system or 顾客/买家/客服/卖家)",
+                "bad.csv:4: unknown role \"机器人\" (expected customer/agent/system or 顾客/买家/客服/卖家; \
+                 if the column holds the senders' names, name the agents with --agents or \
+                 --agent-prefix: sub-accounts like 店铺:客服 are agents already)",
                 "bad.csv:5: no value for \"conversation\" in column \"会话ID\"",
                 "bad.csv:6: no value for \"role\" in column \"发送方\"",
                 "bad.csv:7: empty text in a message from a customer",

@@ -38,7 +38,8 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 use super::{
-    InputOptions, Item, Line, LineReader, MAX_LINE_BYTES, event_from_text, not_utf8, parse_ts,
+    InputOptions, Item, Line, LineReader, MAX_LINE_BYTES, Speakers, event_from_text, not_utf8,
+    parse_ts,
 };
 use crate::qa::problem::{Piece, Problem};
 use crate::qa::record::{BadLine, Parts, Record};
@@ -49,8 +50,7 @@ pub(super) struct Records {
     file: Arc<str>,
     lines: LineReader,
     conversation: String,
-    agents: Vec<String>,
-    prefixes: Vec<String>,
+    speakers: Speakers,
     /// The message being read.
     message: Option<Message>,
     /// Lines of text outside any message: (first, last).
@@ -80,18 +80,11 @@ impl Records {
         conversation: String,
         opts: &InputOptions,
     ) -> Records {
-        let clean = |v: &[String]| -> Vec<String> {
-            v.iter()
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        };
         Records {
             file,
             lines: LineReader::new(reader),
             conversation,
-            agents: clean(&opts.agents),
-            prefixes: clean(&opts.agent_prefixes),
+            speakers: Speakers::new(opts),
             message: None,
             orphans: None,
             out: VecDeque::new(),
@@ -223,25 +216,12 @@ impl Records {
         }
     }
 
-    /// The role of a speaker, and the agent's name.
+    /// The role of a speaker, and the agent's name: anyone the name does not make an agent or
+    /// the system is a customer.
     fn speaker_role(&self, name: &str) -> (Role, Option<String>) {
-        let short = name
-            .rsplit([':', '：'])
-            .next()
-            .filter(|s| !s.is_empty())
-            .unwrap_or(name);
-        let role = crate::qa::record::parse_role(name);
-        if role == Some(Role::System) {
-            return (Role::System, None);
-        }
-        let agent = role == Some(Role::Agent)
-            || name.contains([':', '：'])
-            || self.agents.iter().any(|a| a == name || a == short)
-            || self.prefixes.iter().any(|p| name.starts_with(p.as_str()));
-        if agent {
-            (Role::Agent, Some(short.to_string()))
-        } else {
-            (Role::Customer, None)
+        match self.speakers.agent_or_system(name) {
+            Some((role, agent)) => (role, agent.map(str::to_string)),
+            None => (Role::Customer, None),
         }
     }
 }

@@ -35,7 +35,7 @@ pub struct InputOptions {
     /// `--columns "text=消息内容,conversation=会话"`: (field, CSV header) pairs that override the
     /// usual header names.
     pub columns: Vec<(String, String)>,
-    /// `--agents 小美,小禾`: chat-log speakers who are agents.
+    /// `--agents 小美,小禾`: speakers who are agents (chat logs, CSV role columns of names).
     pub agents: Vec<String>,
     /// `--agent-prefix 布言`: a chat-log speaker whose name starts with one of these is an agent.
     pub agent_prefixes: Vec<String>,
@@ -200,7 +200,7 @@ pub fn records(
     let reader: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(head).chain(reader));
     match format {
         Format::Jsonl => Box::new(jsonl::Records::new(file, reader)),
-        Format::Csv => Box::new(csv::Records::new(file, reader, delimiter, &opts.columns)),
+        Format::Csv => Box::new(csv::Records::new(file, reader, delimiter, opts)),
         Format::Log => {
             let conversation = if name == "-" {
                 "stdin".to_string()
@@ -286,6 +286,68 @@ fn unknown_role(s: &str) -> Problem {
     Problem::UnknownRole(show(s))
 }
 
+/// Who is an agent, by name, for inputs that name the speaker rather than the role: chat logs,
+/// and CSV exports whose role column holds names. From `--agents` and `--agent-prefix`.
+#[derive(Debug, Clone, Default)]
+struct Speakers {
+    agents: Vec<String>,
+    prefixes: Vec<String>,
+}
+
+impl Speakers {
+    fn new(opts: &InputOptions) -> Speakers {
+        let clean = |v: &[String]| -> Vec<String> {
+            v.iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        Speakers {
+            agents: clean(&opts.agents),
+            prefixes: clean(&opts.agent_prefixes),
+        }
+    }
+
+    /// Whether agents were named at all, so that any other speaker is a customer.
+    fn named(&self) -> bool {
+        !self.agents.is_empty() || !self.prefixes.is_empty()
+    }
+
+    /// The role of a speaker called `name`, and the agent's name (after a shop's `店铺:`), when
+    /// the name tells: a role word (客服, 系统…), a sub-account `店铺:客服`, or an agent named by
+    /// `--agents` or `--agent-prefix`. `None` for anyone else.
+    fn agent_or_system<'n>(&self, name: &'n str) -> Option<(Role, Option<&'n str>)> {
+        let short = short_name(name);
+        match super::record::parse_role(name) {
+            Some(Role::System) => return Some((Role::System, None)),
+            Some(Role::Customer) => return Some((Role::Customer, None)),
+            Some(Role::Agent) => return Some((Role::Agent, Some(short))),
+            None => {}
+        }
+        let agent = name.contains([':', '：'])
+            || self.agents.iter().any(|a| a == name || a == short)
+            || self.prefixes.iter().any(|p| name.starts_with(p.as_str()));
+        agent.then_some((Role::Agent, Some(short)))
+    }
+}
+
+/// An agent's name without its shop: a Taobao sub-account `布言服饰:小美` is 小美, whichever
+/// way an export writes it, so that the report counts one agent once.
+fn short_name(name: &str) -> &str {
+    match name.rfind([':', '：']) {
+        Some(at) => {
+            let colon = if name[at..].starts_with(':') {
+                1
+            } else {
+                '：'.len_utf8()
+            };
+            let short = trim_space(&name[at + colon..]);
+            if short.is_empty() { name } else { short }
+        }
+        None => name,
+    }
+}
+
 /// Reads a role, with a fast path for the English names `kefu train` writes.
 fn role_of(s: &str) -> Option<Role> {
     match s {
@@ -363,7 +425,7 @@ fn build<'a>(
     let parts = Parts {
         conversation,
         text,
-        agent: opt(f.agent),
+        agent: opt(f.agent).map(short_name),
         product: opt(f.product),
         event,
     };
