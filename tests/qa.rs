@@ -475,6 +475,43 @@ fn several_files_at_once() {
     );
 }
 
+/// Two shops' exports of the same day, the later one first and with the same conversation ids:
+/// each file is a stream of its own, so nothing is merged or refused, no disorder is reported,
+/// and the second file's conversations are told apart by `#2`.
+#[test]
+fn files_that_go_back_in_time_are_streams_of_their_own() {
+    let env = Env::new();
+    let a = env.path("a.jsonl");
+    env.generate(300, 1, &a);
+    let text = std::fs::read_to_string(&a).unwrap();
+    // The same chats three hours later: the second shop's export.
+    let later: String = text
+        .lines()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).unwrap();
+            let ts = v["ts"].as_str().unwrap();
+            let hour: u32 = ts[11..13].parse().unwrap();
+            assert!(hour < 20, "{ts}");
+            v["ts"] = Value::String(format!("{}{:02}{}", &ts[..11], hour + 3, &ts[13..]));
+            v.to_string() + "\n"
+        })
+        .collect();
+    let b = env.write("b.jsonl", later);
+    let alone = env.score([&a]);
+    let run = env.score([b.as_str(), a.to_str().unwrap()]);
+    assert!(run.notices().is_empty(), "{}", run.stderr);
+    assert_eq!(run.summary().skipped, 0, "{}", run.stderr);
+    assert_eq!(run.summary().conversations, 600);
+    let ids = run.by_id();
+    assert_eq!(ids.keys().filter(|k| k.ends_with("#2")).count(), 300);
+    // The earlier file's conversations score as they do alone.
+    for (id, line) in alone.by_id() {
+        let mut again = ids[&format!("{id}#2")].clone();
+        again["conversation"] = Value::String(id.clone());
+        assert_eq!(again, line, "{id}");
+    }
+}
+
 #[test]
 fn a_record_refused_when_grouping_is_named_by_its_own_file() {
     // The readers name the file of a line they cannot read; a record the grouper refuses (out of

@@ -204,9 +204,11 @@ pub struct Grouper {
     parts: HashMap<String, u32, RandomState>,
     now: i64,
     since_sweep: usize,
-    /// The stream has gone back in time by more than the gap (files in the wrong order, or an
-    /// unsorted export): idle conversations can no longer be told apart, so none is swept.
+    /// The stream has gone back in time by more than the gap (an unsorted export): idle
+    /// conversations can no longer be told apart, so none is swept.
     unordered: bool,
+    /// The next message is the first of another input.
+    input_starts: bool,
 }
 
 /// Messages a newly opened conversation has room for (most chats have fewer).
@@ -226,6 +228,7 @@ impl Grouper {
             current: None,
             notice: None,
             noticed: false,
+            input_starts: false,
             open: HashMap::default(),
             parts: HashMap::default(),
             now: i64::MIN,
@@ -236,6 +239,13 @@ impl Grouper {
 
     pub fn open_count(&self) -> usize {
         self.open.len() + usize::from(self.current.is_some())
+    }
+
+    /// The messages that follow come from another input (file). In time order, an input that
+    /// begins more than the gap before the previous one's latest message is a stream of its
+    /// own (another day, another shop): everything open is closed first, and time starts over.
+    pub fn next_input(&mut self) {
+        self.input_starts = true;
     }
 
     /// What the input's layout gave to tell, once per run.
@@ -272,6 +282,14 @@ impl Grouper {
             return Ok(());
         }
         let ts = record.ts;
+        if std::mem::take(&mut self.input_starts)
+            && self.now != i64::MIN
+            && ts < self.now.saturating_sub(self.gap)
+        {
+            self.finish(closed);
+            self.now = i64::MIN;
+            self.unordered = false;
+        }
         let behind = self.now != i64::MIN && ts < self.now.saturating_sub(self.gap);
         // A training transcript's closing line ends its conversation.
         let ends = record.event() == Some("session_end");
@@ -655,5 +673,37 @@ mod tests {
         let ids: Vec<&str> = closed.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "a#2", "b#2"]);
         assert_eq!(g.take_notice(), None, "told once");
+    }
+
+    /// Files in any order: one that starts earlier than the previous one ends is scored on its
+    /// own, and going back in time at its start is no disorder.
+    #[test]
+    fn an_input_that_starts_earlier_is_a_stream_of_its_own() {
+        let mut g = Grouper::new(60, Layout::Interleaved);
+        let mut closed = Vec::new();
+        g.push(rec("a", 10_000, 1), &mut closed).unwrap();
+        g.push(rec("b", 10_010, 2), &mut closed).unwrap();
+        g.next_input();
+        g.push(rec("a", 100, 1), &mut closed).unwrap();
+        let ids: Vec<&str> = closed.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"], "the first input is closed");
+        assert_eq!(g.take_notice(), None);
+        g.push(rec("c", 120, 2), &mut closed).unwrap();
+        // Within the second input, going back is disorder again.
+        g.push(rec("d", 0, 3), &mut closed).unwrap();
+        assert_eq!(g.take_notice(), Some(Notice::Unordered { line: 3 }));
+        g.finish(&mut closed);
+        let ids: Vec<&str> = closed.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "d", "a#2", "c"]);
+
+        // An input that goes on in time is the same stream: its conversations go on.
+        let mut g = Grouper::new(60, Layout::Interleaved);
+        let mut closed = Vec::new();
+        g.push(rec("a", 100, 1), &mut closed).unwrap();
+        g.next_input();
+        g.push(rec("a", 130, 1), &mut closed).unwrap();
+        g.finish(&mut closed);
+        assert_eq!(closed.len(), 1);
+        assert_eq!(closed[0].len(), 2);
     }
 }

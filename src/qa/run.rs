@@ -102,6 +102,7 @@ fn read_all(opts: &ScoreOptions, sources: Vec<Source>, batches: Outlet<'_>) -> (
     let mut messages = 0u64;
     let mut bad = 0u64;
     for (name, reader) in sources {
+        grouper.next_input();
         let file: Arc<str> = Arc::from(name.as_str());
         for item in input::records(Arc::clone(&file), reader, &opts.input) {
             let problem = match item {
