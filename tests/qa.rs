@@ -1761,6 +1761,37 @@ fn shards_merged_give_the_report_of_one_run_byte_for_byte() {
     assert_eq!(json["messages"], text.lines().count() as u64);
 }
 
+/// A reader that stops early (`kefu score … | head`) gets no more lines, but the run goes on:
+/// the report is written and the summary printed.
+#[test]
+fn a_closed_stdout_still_gives_the_report() {
+    use std::io::Read;
+    let env = Env::new();
+    let corpus = env.path("chats.jsonl");
+    env.generate(2000, 3, &corpus);
+    let report = env.path("r.md");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .current_dir(env.dir.path())
+        .arg("score")
+        .arg(&corpus)
+        .arg("--report")
+        .arg(&report)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kefu runs");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 100];
+    stdout.read_exact(&mut first).expect("some output");
+    drop(stdout);
+    let out = child.wait_with_output().expect("kefu ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("完成："), "{stderr}");
+    let text = std::fs::read_to_string(&report).expect("the report is written");
+    assert!(text.contains("共 2000 个会话"), "{text}");
+}
+
 /// The reduce side of a shuffle by conversation id: each shard holds whole conversations, in an
 /// order unrelated to time, each one's messages in any order. With --grouped the shards' lines
 /// are the whole run's, and their partials merge to its report byte for byte. Without it, kefu

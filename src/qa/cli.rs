@@ -186,7 +186,6 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
     };
     let (summary, state) = match run::run(&scorer, &opts, inputs, &mut out) {
         Ok(r) => r,
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
         Err(e) => {
             eprintln!(
                 "kefu: {}",

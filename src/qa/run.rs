@@ -431,10 +431,17 @@ pub fn run(
         }
     });
     bar.finish_and_clear();
-    if let Some(e) = write_error {
-        return Err(e);
+    // A reader that stopped reading (`kefu score … | head`) wants no more lines, but the run
+    // goes on to its summary, report and partial state.
+    let closed = |e: &io::Error| e.kind() == io::ErrorKind::BrokenPipe;
+    match write_error {
+        Some(e) if !closed(&e) => return Err(e),
+        Some(_) => {}
+        None => match out.flush() {
+            Err(e) if !closed(&e) => return Err(e),
+            _ => {}
+        },
     }
-    out.flush()?;
     state.bad_lines = summary.bad_lines;
     let secs = started.elapsed().as_secs_f64().max(1e-9);
     let memory = peak_memory_mb()
