@@ -877,7 +877,7 @@ fn bad_csv_rows_are_reported_at_the_line_where_they_start() {
             // 11: too few fields.
             "tb-6001,2026-11-24 11:00:11,客服,小禾\r\n",
             // 12: unparsable time.
-            "tb-6001,2024年11月24日 11:00,客服,小禾,亲,\r\n",
+            "tb-6001,24/11/2024 11:00,客服,小禾,亲,\r\n",
             // 13: an agent with nothing to say.
             "tb-6001,2026-11-24 11:00:13,客服,小禾,,\r\n",
             // 14: no role, but an agent: the agent.
@@ -894,7 +894,7 @@ fn bad_csv_rows_are_reported_at_the_line_where_they_start() {
         (7, "这一条记录超过 1048576 字节"),
         (8, "未知的角色 \"机器人\""),
         (11, "表头有 6 列，这一行却有 4 列"),
-        (12, "无法识别的时间 \"2024年11月24日 11:00\""),
+        (12, "无法识别的时间 \"24/11/2024 11:00\""),
         (13, "客服消息的内容为空"),
     ];
     assert_eq!(skipped.len(), wanted.len(), "{}", run.stderr);

@@ -2,9 +2,9 @@
 //! no allocation and no regex.
 //!
 //! Accepted forms (surrounding whitespace ignored):
-//! - a date `YYYY-MM-DD` or `YYYY/MM/DD` (month and day may have one digit, as spreadsheets
-//!   write them),
-//! - a space or `T`,
+//! - a date `YYYY-MM-DD`, `YYYY/MM/DD` or `YYYY.MM.DD` (month and day may have one digit, as
+//!   spreadsheets write them), then a space or `T`; or a Chinese date `YYYY年M月D日`, then a
+//!   space or nothing,
 //! - a time `HH:MM:SS` (one-digit hours allowed; seconds may be left out, as in `10:15`), with
 //!   optional fractional seconds after `.` or `,` (dropped),
 //! - an optional zone: `Z`, or `+HH:MM` / `-HH:MM` / `+HHMM` / `+HH`, optionally after one space.
@@ -118,11 +118,21 @@ fn general(s: &str) -> Option<Stamp> {
         i: 0,
     };
     let year = p.digits(4, 4)?;
-    let sep = p.one_of(b"-/")?;
-    let month = p.digits(1, 2)?;
-    p.expect(sep)?;
-    let day = p.digits(1, 2)?;
-    p.one_of(b" Tt")?;
+    let (month, day) = if p.eat_all("年".as_bytes()) {
+        let month = p.digits(1, 2)?;
+        p.eat_all("月".as_bytes()).then_some(())?;
+        let day = p.digits(1, 2)?;
+        p.eat_all("日".as_bytes()).then_some(())?;
+        p.eat(b' ');
+        (month, day)
+    } else {
+        let sep = p.one_of(b"-/.")?;
+        let month = p.digits(1, 2)?;
+        p.expect(sep)?;
+        let day = p.digits(1, 2)?;
+        p.one_of(b" Tt")?;
+        (month, day)
+    };
     let hour = p.digits(1, 2)?;
     p.expect(b':')?;
     let minute = p.digits(2, 2)?;
@@ -182,6 +192,16 @@ impl Scanner<'_> {
     fn eat(&mut self, c: u8) -> bool {
         if self.peek() == Some(c) {
             self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Takes `word` if it comes next.
+    fn eat_all(&mut self, word: &[u8]) -> bool {
+        if self.b[self.i..].starts_with(word) {
+            self.i += word.len();
             true
         } else {
             false
@@ -279,6 +299,19 @@ mod tests {
             parse_ts("2026-1-5 12:00:00"),
             parse_ts("2026-01-05 12:00:00")
         );
+        assert_eq!(parse_ts("2026.11.24 12:00:00"), Some(NOON));
+    }
+
+    #[test]
+    fn chinese_dates() {
+        assert_eq!(parse_ts("2026年11月24日 12:00:00"), Some(NOON));
+        assert_eq!(parse_ts("2026年11月24日12:00:00"), Some(NOON));
+        assert_eq!(parse_ts("2026年11月24日 12:00"), Some(NOON));
+        assert_eq!(
+            parse_ts("2026年1月5日 9:05:01"),
+            parse_ts("2026-01-05 09:05:01")
+        );
+        assert_eq!(parse_ts("2026年11月24日 20:00:00+08:00"), Some(NOON));
     }
 
     #[test]
@@ -342,6 +375,11 @@ mod tests {
             "24/11/2026 12:00:00",
             "2026-11-24",
             "2026-11/24 12:00:00",
+            "2026.11/24 12:00:00",
+            "2026年11月24日",
+            "2026年11月24 12:00:00",
+            "2026年11-24日 12:00:00",
+            "2026年11月24日  12:00:00",
             "2026-13-01 00:00:00",
             "2026-02-29 00:00:00",
             "2026-04-31 00:00:00",
