@@ -302,11 +302,12 @@ impl Grouper {
                 });
             }
             Some(open) if ts - open.last_ts <= self.gap => {
-                self.unordered |= behind;
-                self.now = self.now.max(ts);
-                open.last_ts = ts;
+                let line = record.line;
                 let id = ends.then(|| record.conversation().to_string());
+                open.last_ts = ts;
                 open.add(record);
+                self.went_back(behind, line);
+                self.now = self.now.max(ts);
                 if let Some(id) = id {
                     if let Some((id, open)) = self.open.remove_entry(&id) {
                         self.close(id, open, closed);
@@ -322,10 +323,7 @@ impl Grouper {
                 self.close(id, open, closed);
             }
         }
-        if behind && !self.unordered {
-            self.tell(Notice::Unordered { line: record.line });
-        }
-        self.unordered |= behind;
+        self.went_back(behind, record.line);
         self.now = self.now.max(ts);
         let part = self.parts.remove(record.conversation()).unwrap_or(0);
         let id = record.conversation().to_string();
@@ -339,6 +337,15 @@ impl Grouper {
             self.open.insert(id, open);
         }
         self.after_push(closed)
+    }
+
+    /// Marks the stream unordered when the message at `line` is `behind` (more than the gap
+    /// before the latest), telling so the first time.
+    fn went_back(&mut self, behind: bool, line: u64) {
+        if behind && !self.unordered {
+            self.unordered = true;
+            self.tell(Notice::Unordered { line });
+        }
     }
 
     /// Adds a message of input grouped by conversation: another conversation's message closes
@@ -600,6 +607,12 @@ mod tests {
         assert_eq!(g.take_notice(), Some(Notice::Unordered { line: 3 }));
         g.push(rec("d", 50, 4), &mut closed).unwrap();
         assert_eq!(g.take_notice(), None);
+        // A conversation that goes on after the stream has moved past it tells too.
+        let mut g = Grouper::new(60, Layout::Interleaved);
+        g.push(rec("a", 0, 1), &mut closed).unwrap();
+        g.push(rec("b", 10_000, 2), &mut closed).unwrap();
+        g.push(rec("a", 5, 3), &mut closed).unwrap();
+        assert_eq!(g.take_notice(), Some(Notice::Unordered { line: 3 }));
     }
 
     /// Conversations in no time order, each one's messages together: one is open at a time,
