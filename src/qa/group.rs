@@ -201,7 +201,9 @@ pub struct Grouper {
     /// SipHash and still seeded per process; both maps are only ever read in sorted order.
     open: HashMap<String, Open, RandomState>,
     /// Parts already used per id, for ids whose conversation was closed.
-    parts: HashMap<String, u32, RandomState>,
+    parts: HashMap<String, Parted, RandomState>,
+    /// The number of the input being read, from 1.
+    input: u32,
     now: i64,
     since_sweep: usize,
     /// The stream has gone back in time by more than the gap (an unsorted export): idle
@@ -209,6 +211,14 @@ pub struct Grouper {
     unordered: bool,
     /// The next message is the first of another input.
     input_starts: bool,
+}
+
+/// What is kept of an id whose conversation was closed: the number of its next part, and the
+/// input it was closed in.
+#[derive(Debug, Clone, Copy)]
+struct Parted {
+    next: u32,
+    input: u32,
 }
 
 /// Messages a newly opened conversation has room for (most chats have fewer).
@@ -231,6 +241,7 @@ impl Grouper {
             input_starts: false,
             open: HashMap::default(),
             parts: HashMap::default(),
+            input: 0,
             now: i64::MIN,
             since_sweep: 0,
             unordered: false,
@@ -241,11 +252,20 @@ impl Grouper {
         self.open.len() + usize::from(self.current.is_some())
     }
 
-    /// The messages that follow come from another input (file). In time order, an input that
-    /// begins more than the gap before the previous one's latest message is a stream of its
-    /// own (another day, another shop): everything open is closed first, and time starts over.
-    pub fn next_input(&mut self) {
+    /// The messages that follow come from another input (file), laid out as `layout`. In time
+    /// order, an input that begins more than the gap before the previous one's latest message
+    /// is a stream of its own (another day, another shop): everything open is closed first,
+    /// and time starts over. An input in another layout than the one before is a stream of its
+    /// own too; what it closes goes to `closed`.
+    pub fn next_input(&mut self, layout: Layout, closed: &mut Vec<Conversation>) {
+        if layout != self.layout {
+            self.finish(closed);
+            self.now = i64::MIN;
+            self.unordered = false;
+            self.layout = layout;
+        }
         self.input_starts = true;
+        self.input += 1;
     }
 
     /// What the input's layout gave to tell, once per run.
@@ -266,7 +286,11 @@ impl Grouper {
         } else {
             format!("{id}#{}", open.part + 1)
         };
-        self.parts.insert(id, open.part + 1);
+        let parted = Parted {
+            next: open.part + 1,
+            input: self.input,
+        };
+        self.parts.insert(id, parted);
         out.push(Conversation {
             id: shown,
             strings: open.strings,
@@ -325,7 +349,10 @@ impl Grouper {
         }
         self.went_back(behind, record.line);
         self.now = self.now.max(ts);
-        let part = self.parts.remove(record.conversation()).unwrap_or(0);
+        let part = self
+            .parts
+            .remove(record.conversation())
+            .map_or(0, |p| p.next);
         let id = record.conversation().to_string();
         // Room for a typical chat, so that its messages are not moved as it grows.
         let mut open = Open::new(ts, part);
@@ -356,12 +383,16 @@ impl Grouper {
         if !same {
             self.close_current(closed);
             let part = match self.parts.remove(record.conversation()) {
-                Some(part) => {
-                    self.tell(Notice::NotGrouped {
-                        conversation: record.conversation().to_string(),
-                        line: record.line,
-                    });
-                    part
+                Some(parted) => {
+                    // Back within its input: not grouped. From an input before, it is only
+                    // an id used again.
+                    if parted.input == self.input {
+                        self.tell(Notice::NotGrouped {
+                            conversation: record.conversation().to_string(),
+                            line: record.line,
+                        });
+                    }
+                    parted.next
                 }
                 None => 0,
             };
@@ -668,6 +699,13 @@ mod tests {
         }
     }
 
+    fn came_back(conversation: &str, line: u64) -> Option<Notice> {
+        Some(Notice::NotGrouped {
+            conversation: conversation.into(),
+            line,
+        })
+    }
+
     #[test]
     fn a_conversation_back_after_others_is_noticed_when_grouped() {
         let mut g = Grouper::new(1800, Layout::Grouped);
@@ -675,13 +713,7 @@ mod tests {
         for (i, c) in ["a", "b", "a", "b"].into_iter().enumerate() {
             g.push(rec(c, i as i64, i as u64 + 1), &mut closed).unwrap();
         }
-        assert_eq!(
-            g.take_notice(),
-            Some(Notice::NotGrouped {
-                conversation: "a".into(),
-                line: 3
-            })
-        );
+        assert_eq!(g.take_notice(), came_back("a", 3));
         g.finish(&mut closed);
         let ids: Vec<&str> = closed.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "a#2", "b#2"]);
@@ -696,7 +728,7 @@ mod tests {
         let mut closed = Vec::new();
         g.push(rec("a", 10_000, 1), &mut closed).unwrap();
         g.push(rec("b", 10_010, 2), &mut closed).unwrap();
-        g.next_input();
+        g.next_input(Layout::Interleaved, &mut closed);
         g.push(rec("a", 100, 1), &mut closed).unwrap();
         let ids: Vec<&str> = closed.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["a", "b"], "the first input is closed");
@@ -713,10 +745,31 @@ mod tests {
         let mut g = Grouper::new(60, Layout::Interleaved);
         let mut closed = Vec::new();
         g.push(rec("a", 100, 1), &mut closed).unwrap();
-        g.next_input();
+        g.next_input(Layout::Interleaved, &mut closed);
         g.push(rec("a", 130, 1), &mut closed).unwrap();
         g.finish(&mut closed);
         assert_eq!(closed.len(), 1);
         assert_eq!(closed[0].len(), 2);
+    }
+
+    /// A grouped input after another with the same ids: the ids are used again, which is no
+    /// disorder; within the input, an id that comes back is.
+    #[test]
+    fn ids_used_again_by_another_input_are_no_disorder() {
+        let mut g = Grouper::new(1800, Layout::Interleaved);
+        let mut closed = Vec::new();
+        g.next_input(Layout::Interleaved, &mut closed);
+        g.push(rec("a", 0, 1), &mut closed).unwrap();
+        g.push(rec("b", 5, 2), &mut closed).unwrap();
+        g.next_input(Layout::Grouped, &mut closed);
+        assert_eq!(closed.len(), 2, "the first input is closed at the switch");
+        g.push(rec("a", 0, 1), &mut closed).unwrap();
+        g.push(rec("b", 3, 2), &mut closed).unwrap();
+        assert_eq!(g.take_notice(), None);
+        g.push(rec("a", 9, 3), &mut closed).unwrap();
+        assert_eq!(g.take_notice(), came_back("a", 3));
+        g.finish(&mut closed);
+        let ids: Vec<&str> = closed.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "a#2", "b#2", "a#3"]);
     }
 }

@@ -17,6 +17,7 @@ use std::time::Instant;
 
 use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::Format;
 use super::aggregate::ReportState;
 use super::group::{Conversation, Grouper, Layout, Notice};
 use super::input::{self, InputOptions};
@@ -102,9 +103,15 @@ fn read_all(opts: &ScoreOptions, sources: Vec<Source>, batches: Outlet<'_>) -> (
     let mut messages = 0u64;
     let mut bad = 0u64;
     for (name, reader) in sources {
-        grouper.next_input();
         let file: Arc<str> = Arc::from(name.as_str());
-        for item in input::records(Arc::clone(&file), reader, &opts.input) {
+        let input = input::read(Arc::clone(&file), reader, &opts.input);
+        // A chat log is written a conversation at a time, whatever is asked.
+        let layout = match input.format {
+            Some(Format::Log) => Layout::Grouped,
+            _ => opts.layout,
+        };
+        grouper.next_input(layout, &mut closed);
+        for item in input.items {
             let problem = match item {
                 Ok(record) => {
                     let line = record.line;
@@ -163,17 +170,25 @@ fn describe_notice(notice: &Notice, file: &str, opts: &ScoreOptions) -> String {
             line,
             human_gap(opts.gap_s, lang)
         ),
-        Notice::NotGrouped { conversation, line } => tr!(
-            lang,
-            "注意 {}:{}：会话 \"{}\" 在其他会话之后又出现了，输入并不是按会话分组的，这部分被当作\
-             另一个会话评分。按时间排列的导出请去掉 --grouped。",
-            "note {}:{}: conversation \"{}\" comes back after others, so the input is not \
-             grouped by conversation, and this part is scored as another conversation. For an \
-             export in time order, leave out --grouped.",
-            file,
-            line,
-            conversation
-        ),
+        Notice::NotGrouped { conversation, line } => {
+            // A chat log is read grouped without being asked; only --grouped can be left out.
+            let hint = match (opts.layout, lang) {
+                (Layout::Grouped, Lang::Zh) => "按时间排列的导出请去掉 --grouped。",
+                (Layout::Grouped, Lang::En) => " For an export in time order, leave out --grouped.",
+                (Layout::Interleaved, _) => "",
+            };
+            tr!(
+                lang,
+                "注意 {}:{}：会话 \"{}\" 在其他会话之后又出现了，同一会话的消息没有排在一起，这部分\
+                 被当作另一个会话评分。{}",
+                "note {}:{}: conversation \"{}\" comes back after others, so its messages are not \
+                 together, and this part is scored as another conversation.{}",
+                file,
+                line,
+                conversation,
+                hint
+            )
+        }
     }
 }
 

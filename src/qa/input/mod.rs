@@ -163,16 +163,32 @@ fn detect_with(name: &str, head: &[u8], columns: &[(String, String)]) -> Format 
 /// One item of an input: a message, or a line that could not be read.
 pub type Item = Result<Record, BadLine>;
 
+/// The records of one input, and its format.
+pub struct Input {
+    /// The format read, or none when the input is empty or could not be read.
+    pub format: Option<Format>,
+    pub items: Box<dyn Iterator<Item = Item> + Send>,
+}
+
 /// All records of one input, in file order, each a [`Record`] or a [`BadLine`]; `file` (the path
 /// as given, `-` for stdin) is the file of every [`BadLine`]'s [`Loc`](super::record::Loc). When
 /// `opts.format` is `None` the format is detected from the name and the first bytes. A UTF-8 byte
 /// order mark is skipped.
 pub fn records(
     file: Arc<str>,
-    mut reader: Box<dyn BufRead + Send>,
+    reader: Box<dyn BufRead + Send>,
     opts: &InputOptions,
 ) -> Box<dyn Iterator<Item = Item> + Send> {
+    read(file, reader, opts).items
+}
+
+/// [`records`], with the format they are read in.
+pub fn read(file: Arc<str>, mut reader: Box<dyn BufRead + Send>, opts: &InputOptions) -> Input {
     let name: &str = &file;
+    let failed = |b: BadLine| Input {
+        format: None,
+        items: Box::new(std::iter::once(Err(b))),
+    };
     let (mut head, at_eof) = match peek_head(&mut reader) {
         Ok(h) => h,
         Err(e) => {
@@ -180,8 +196,7 @@ pub fn records(
                 detail: e.to_string(),
                 start: true,
             };
-            let b = BadLine::new(&file, 1, problem);
-            return Box::new(std::iter::once(Err(b)));
+            return failed(BadLine::new(&file, 1, problem));
         }
     };
     if head.starts_with(BOM) {
@@ -191,14 +206,14 @@ pub fn records(
         let problem = Problem::EmptyFile {
             blank_lines: !head.is_empty(),
         };
-        return Box::new(std::iter::once(Err(BadLine::new(&file, 1, problem))));
+        return failed(BadLine::new(&file, 1, problem));
     }
     let format = opts
         .format
         .unwrap_or_else(|| detect_with(name, &head, &opts.columns));
     let delimiter = csv::sniff_delimiter(&head);
     let reader: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(head).chain(reader));
-    match format {
+    let items: Box<dyn Iterator<Item = Item> + Send> = match format {
         Format::Jsonl => Box::new(jsonl::Records::new(file, reader)),
         Format::Csv => Box::new(csv::Records::new(file, reader, delimiter, opts)),
         Format::Log => {
@@ -213,6 +228,10 @@ pub fn records(
             };
             Box::new(log::Records::new(file, reader, conversation, opts))
         }
+    };
+    Input {
+        format: Some(format),
+        items,
     }
 }
 
