@@ -78,24 +78,33 @@ struct Scored {
 }
 
 /// Prints the `count`-th bad line, or from some point on only says that more are counted.
-fn report_bad(bad: &BadLine, count: u64, lang: Lang) {
+fn report_bad(bad: &BadLine, count: u64, lang: Lang, bar: &ProgressBar) {
     if count <= SHOWN_BAD_LINES {
-        eprintln!("{}", tr!(lang, "跳过 {}", "skipped {}", bad.message(lang)));
+        say(bar, tr!(lang, "跳过 {}", "skipped {}", bad.message(lang)));
     } else if count == SHOWN_BAD_LINES + 1 {
-        eprintln!(
-            "{}",
-            tr!(
-                lang,
-                "……更多无法读取的行不再逐条显示，结束时统一计数",
-                "… further bad lines are counted, not shown"
-            )
+        let more = tr!(
+            lang,
+            "……更多无法读取的行不再逐条显示，结束时统一计数",
+            "… further bad lines are counted, not shown"
         );
+        say(bar, more);
     }
+}
+
+/// A line on stderr, above the progress bar (which is taken away while it is printed, so that
+/// no stale copy of it stays behind).
+fn say(bar: &ProgressBar, line: String) {
+    bar.suspend(|| eprintln!("{line}"));
 }
 
 /// The reader: parses every input in turn, groups, and sends batches. Returns the number of
 /// messages read and the bad lines met.
-fn read_all(opts: &ScoreOptions, sources: Vec<Source>, batches: Outlet<'_>) -> (u64, u64, bool) {
+fn read_all(
+    opts: &ScoreOptions,
+    sources: Vec<Source>,
+    batches: Outlet<'_>,
+    bar: &ProgressBar,
+) -> (u64, u64, bool) {
     let mut grouper = Grouper::new(opts.gap_s, opts.layout);
     let mut closed = Vec::new();
     let mut pending: Vec<Conversation> = Vec::with_capacity(BATCH);
@@ -119,7 +128,7 @@ fn read_all(opts: &ScoreOptions, sources: Vec<Source>, batches: Outlet<'_>) -> (
                         Ok(()) => {
                             messages += 1;
                             if let Some(notice) = grouper.take_notice() {
-                                eprintln!("{}", describe_notice(&notice, &file, opts));
+                                say(bar, describe_notice(&notice, &file, opts));
                             }
                             None
                         }
@@ -130,7 +139,7 @@ fn read_all(opts: &ScoreOptions, sources: Vec<Source>, batches: Outlet<'_>) -> (
             };
             if let Some(b) = problem {
                 bad += 1;
-                report_bad(&b, bad, opts.lang);
+                report_bad(&b, bad, opts.lang, bar);
                 if opts.strict {
                     grouper.finish(&mut closed);
                     pending.append(&mut closed);
@@ -404,8 +413,9 @@ pub fn run(
             results: result_tx.clone(),
         };
         let drain = result_tx.clone();
+        let reader_bar = bar.clone();
         let reader = scope.spawn(move || {
-            let read = read_all(opts, sources, outlet);
+            let read = read_all(opts, sources, outlet, &reader_bar);
             // All is read: help the workers empty their queue.
             worker(scoring, batch_rx, drain);
             read
