@@ -484,7 +484,7 @@ pub fn run(
         tr!(
             opts.lang,
             "完成：{} 条消息、{} 个会话，跳过 {} 行；用时 {:.2} 秒（{:.0} 条/秒）{}",
-            "done: {} messages, {} conversations, {} lines skipped; {:.2} s ({:.0} messages/s){}",
+            "done: messages {}, conversations {}, lines skipped {}; {:.2} s ({:.0} messages/s){}",
             summary.messages,
             summary.conversations,
             summary.bad_lines,
