@@ -1580,6 +1580,12 @@ fn report_figures_match_a_hand_count() {
         he_row.contains("| 240.0 / 240.0 / 240.0 | 240.0 / 240.0 / 240.0 | 0.0% | 0.0% | 0.0% |"),
         "{he_row}"
     );
+    // c3's agent is unnamed: its row says so in the reader's language.
+    assert!(
+        md.lines().any(|l| l.starts_with("| （未注明客服） | 1 |")),
+        "{md}"
+    );
+    assert!(!md.contains("(unknown)"), "{md}");
     let sections: Vec<&str> = md.split("### 未成交分析\n").skip(1).collect();
     assert_eq!(sections.len(), 2, "小禾's and the team's:\n{md}");
     for s in sections {
@@ -1619,7 +1625,7 @@ fn report_figures_match_a_hand_count() {
         .map(|r| r.unwrap().iter().map(String::from).collect())
         .collect();
     let names: Vec<&str> = rows.iter().map(|r| r[col("客服")].as_str()).collect();
-    assert_eq!(names, ["(unknown)", "小禾", "小美", "团队"]);
+    assert_eq!(names, ["（未注明客服）", "小禾", "小美", "团队"]);
     let team = &rows[3];
     let cells = |row: &Vec<String>, names: &[&str]| -> Vec<String> {
         names.iter().map(|n| row[col(n)].clone()).collect()

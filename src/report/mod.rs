@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use crate::lang::Lang;
-use crate::qa::aggregate::{ReportState, Stats, mean, percentile};
+use crate::qa::aggregate::{ReportState, Stats, UNKNOWN_AGENT, mean, percentile};
 use crate::tr;
 
 /// Report file formats, chosen by the file's extension.
@@ -102,12 +102,22 @@ pub fn render(state: &ReportState, format: ReportFormat, lang: Lang) -> Vec<u8> 
     }
 }
 
+/// An agent's name as the report shows it: conversations whose export names no agent are kept
+/// under [`UNKNOWN_AGENT`], shown in the reader's language.
+fn agent_label(name: &str, lang: Lang) -> String {
+    if name == UNKNOWN_AGENT {
+        tr!(lang, "（未注明客服）", "(no agent named)")
+    } else {
+        name.to_string()
+    }
+}
+
 /// One row per agent, then the team; the flag marks the team row.
 fn rows(state: &ReportState, lang: Lang) -> Vec<(String, &Stats, bool)> {
     let mut rows: Vec<(String, &Stats, bool)> = state
         .agents
         .iter()
-        .map(|(name, s)| (name.clone(), s, false))
+        .map(|(name, s)| (agent_label(name, lang), s, false))
         .collect();
     rows.push((tr!(lang, "团队", "Team"), &state.team, true));
     rows
