@@ -190,17 +190,19 @@ fn markdown(state: &ReportState, lang: Lang) -> String {
                 tr!(lang, "### 高频扣分项", "### Most frequent failed checks")
             );
             for (check, f) in failed.iter().take(5) {
-                let _ = writeln!(
-                    s,
-                    "- `{check}`（{}）× {}：{}  \n  {}：{} 第{}条回复「{}」",
+                let line = tr!(
+                    lang,
+                    "- `{}`（{}）× {}：{}  \n  例：{} 第{}条回复「{}」",
+                    "- `{}` ({}) × {}: {}  \n  e.g. {}, reply {}: 「{}」",
+                    check,
                     f.dimension,
                     f.count,
                     f.example_message,
-                    tr!(lang, "例", "e.g."),
                     f.example_conversation,
                     f.example_turn,
                     f.example_excerpt
                 );
+                let _ = writeln!(s, "{line}");
             }
             let _ = writeln!(s);
         }
@@ -219,16 +221,18 @@ fn markdown(state: &ReportState, lang: Lang) -> String {
                 let checks = if n.failed_checks.is_empty() {
                     tr!(lang, "无扣分项", "no failed check")
                 } else {
-                    n.failed_checks.join("、")
+                    n.failed_checks
+                        .join(if lang == Lang::Zh { "、" } else { ", " })
                 };
-                let _ = writeln!(
-                    s,
-                    "- {}（{} {}）：{}",
+                let line = tr!(
+                    lang,
+                    "- {}（得分 {}）：{}",
+                    "- {} (score {}): {}",
                     n.conversation,
-                    tr!(lang, "得分", "score"),
                     overall,
                     checks
                 );
+                let _ = writeln!(s, "{line}");
             }
             let _ = writeln!(s);
         }
