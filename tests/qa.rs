@@ -1296,8 +1296,18 @@ fn every_line_has_the_documented_fields() {
             let keys: BTreeSet<&str> = f.keys().map(String::as_str).collect();
             assert_eq!(
                 keys,
-                BTreeSet::from(["check", "dimension", "excerpt", "message", "passed", "turn"])
+                BTreeSet::from([
+                    "better",
+                    "check",
+                    "dimension",
+                    "excerpt",
+                    "message",
+                    "passed",
+                    "turn"
+                ])
             );
+            // A failed check says what a better reply would have said.
+            assert!(!f["better"].as_str().unwrap().is_empty(), "{raw}");
             let turn = f["turn"].as_u64().unwrap();
             assert!(turn >= 1 && turn <= messages, "{raw}");
             assert!(order.iter().any(|d| f["dimension"] == **d), "{raw}");
@@ -1425,6 +1435,12 @@ fn all_findings_lists_passed_checks_too() {
     }
     assert!(all["c1"]["findings"].as_array().unwrap().len() > 2);
     assert_eq!(all["c3"]["findings"], Value::Array(vec![]));
+    // Only a failed check says what would have been better.
+    for line in all.values() {
+        for f in line["findings"].as_array().unwrap() {
+            assert_eq!(f.get("better").is_some(), f["passed"] == false, "{f}");
+        }
+    }
 }
 
 #[test]
@@ -1586,6 +1602,10 @@ fn report_figures_match_a_hand_count() {
         "{md}"
     );
     assert!(!md.contains("(unknown)"), "{md}");
+    // Each frequent failed check says what a better reply would have said.
+    let checks = md.lines().filter(|l| l.starts_with("- `")).count();
+    let advice = md.lines().filter(|l| l.starts_with("  建议：")).count();
+    assert!(checks > 0 && advice == checks, "{md}");
     let sections: Vec<&str> = md.split("### 未成交分析\n").skip(1).collect();
     assert_eq!(sections.len(), 2, "小禾's and the team's:\n{md}");
     for s in sections {

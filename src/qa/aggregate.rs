@@ -25,6 +25,8 @@ pub struct FailedCheck {
     pub example_turn: usize,
     pub example_message: String,
     pub example_excerpt: String,
+    /// What a better reply would have said (the check's advice).
+    pub better: String,
 }
 
 /// A conversation that did not convert, and what went wrong in it.
@@ -115,6 +117,7 @@ impl Stats {
                 turn: f.turn,
                 message: &f.message,
                 excerpt: &f.excerpt,
+                better: f.better.as_deref().unwrap_or(""),
             };
             merge_failed(&mut self.failed_checks, &f.check, &failure);
         }
@@ -170,6 +173,7 @@ struct Failure<'a> {
     turn: usize,
     message: &'a str,
     excerpt: &'a str,
+    better: &'a str,
 }
 
 impl<'a> Failure<'a> {
@@ -181,6 +185,7 @@ impl<'a> Failure<'a> {
             turn: f.example_turn,
             message: &f.example_message,
             excerpt: &f.example_excerpt,
+            better: &f.better,
         }
     }
 }
@@ -198,6 +203,7 @@ fn merge_failed(map: &mut BTreeMap<String, FailedCheck>, check: &str, new: &Fail
         old.example_turn = new.turn;
         copy(&mut old.example_message, new.message);
         copy(&mut old.example_excerpt, new.excerpt);
+        copy(&mut old.better, new.better);
     };
     match map.get_mut(check) {
         Some(old) => {
@@ -241,7 +247,7 @@ pub struct ReportState {
     pub bad_lines: u64,
 }
 
-pub const STATE_VERSION: u32 = 1;
+pub const STATE_VERSION: u32 = 2;
 
 impl ReportState {
     pub fn new(dimensions: &[crate::engine::DimensionInfo]) -> Self {
@@ -351,6 +357,7 @@ mod tests {
                     passed: false,
                     message: format!("{conversation} turn {turn}"),
                     excerpt: String::new(),
+                    better: Some("faster".into()),
                 })
                 .collect(),
             response_times: Vec::new(),

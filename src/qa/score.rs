@@ -31,6 +31,9 @@ pub struct Finding {
     pub passed: bool,
     pub message: String,
     pub excerpt: String,
+    /// On a failed check, what a better reply would have said (the rubric's advice).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub better: Option<Arc<str>>,
 }
 
 /// A scored conversation.
@@ -166,6 +169,7 @@ pub fn score_conversation(
                         passed: c.passed,
                         message: c.message,
                         excerpt: c.excerpt,
+                        better: (!c.passed).then_some(c.better),
                     });
                 }
             }
@@ -265,6 +269,10 @@ pub fn to_json_line(result: &ConversationResult, out: &mut Vec<u8>) {
         push_json_str(out, &f.message);
         out.extend_from_slice(b",\"excerpt\":");
         push_json_str(out, &f.excerpt);
+        if let Some(better) = &f.better {
+            out.extend_from_slice(b",\"better\":");
+            push_json_str(out, better);
+        }
         out.push(b'}');
     }
     out.extend_from_slice(b"]}\n");
@@ -438,6 +446,8 @@ mod tests {
                     passed: i % 2 == 0,
                     message: format!("{t}，{t}"),
                     excerpt: t.to_string(),
+                    // As scoring gives it: on failed checks only.
+                    better: (i % 2 != 0).then(|| Arc::from(format!("\"{t}\"\n"))),
                 })
                 .collect(),
             response_times: vec![12, 69],

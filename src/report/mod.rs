@@ -202,7 +202,13 @@ fn markdown(state: &ReportState, lang: Lang) -> String {
                     f.example_turn,
                     f.example_excerpt
                 );
-                let _ = writeln!(s, "{line}");
+                if f.better.is_empty() {
+                    let _ = writeln!(s, "{line}");
+                } else {
+                    // Two spaces end a Markdown line without ending the item.
+                    let better = tr!(lang, "建议：", "Better: ");
+                    let _ = writeln!(s, "{line}  \n  {better}{}", f.better);
+                }
             }
             let _ = writeln!(s);
         }
@@ -261,7 +267,7 @@ fn stats_json(stats: &Stats, order: &[String]) -> Value {
         "conversion_rate": f.conversion,
         "red_lines": f.red_lines,
         "failed_checks": failed.iter().map(|(c, f)| json!({
-            "check": c, "dimension": f.dimension, "count": f.count,
+            "check": c, "dimension": f.dimension, "count": f.count, "better": f.better,
             "example": {"conversation": f.example_conversation, "turn": f.example_turn,
                         "message": f.example_message, "excerpt": f.example_excerpt},
         })).collect::<Vec<_>>(),
