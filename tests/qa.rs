@@ -1175,6 +1175,29 @@ fn usage_errors_exit_2() {
     );
     env.run(["report", "merge", "--report", merged.as_str()])
         .expect_code(2);
+    // A partial report or a catalog that is not there.
+    let run = env.run([
+        "report",
+        "merge",
+        "/nonexistent/kefu/p1.json",
+        "--report",
+        merged.as_str(),
+    ]);
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .starts_with("kefu: /nonexistent/kefu/p1.json：无法读取："),
+        "{}",
+        run.stderr
+    );
+    let run = env.run(["score", HAND, "--catalog", "/nonexistent/kefu/catalog.toml"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .starts_with("kefu: /nonexistent/kefu/catalog.toml：无法读取："),
+        "{}",
+        run.stderr
+    );
 
     // The same errors in English with --lang en.
     let run = env.run(["score", "--lang", "en", "/nonexistent/kefu/chats.jsonl"]);

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use super::group::Layout;
 use super::input::InputOptions;
+use super::problem::{cannot_read, cannot_write};
 use super::run::{self, ScoreOptions};
 use crate::cli::{ScoreArgs, report_diagnostics};
 use crate::content::{Content, SourceFile};
@@ -20,19 +21,8 @@ fn usage(message: String) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(2))
 }
 
-/// The error of a content file or folder that cannot be read.
-fn cannot_read(path: &Path, e: &io::Error, lang: Lang) -> String {
-    tr!(
-        lang,
-        "{}：无法读取：{}",
-        "{}: cannot read: {}",
-        path.display(),
-        e
-    )
-}
-
 fn read_source(path: &Path, rel: String, lang: Lang) -> Result<SourceFile, String> {
-    let text = fs::read_to_string(path).map_err(|e| cannot_read(path, &e, lang))?;
+    let text = fs::read_to_string(path).map_err(|e| cannot_read(&path.display(), &e, lang))?;
     let mut file = SourceFile::new(path.display().to_string(), text);
     file.rel = rel;
     Ok(file)
@@ -59,7 +49,7 @@ fn qa_content(
         files.retain(|f| !f.rel.starts_with("rubrics/"));
         if path.is_dir() {
             let mut entries: Vec<_> = fs::read_dir(path)
-                .map_err(|e| cannot_read(path, &e, lang))?
+                .map_err(|e| cannot_read(&path.display(), &e, lang))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "toml"))
                 .collect();
@@ -180,7 +170,7 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
     let mut out: Box<dyn Write> = match &opts.out {
         Some(path) => match fs::File::create(path) {
             Ok(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
-            Err(e) => return usage(run::cannot_write(path, &e, lang)),
+            Err(e) => return usage(cannot_write(&path.display(), &e, lang)),
         },
         None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
     };
@@ -231,7 +221,7 @@ fn check_outputs(opts: &ScoreOptions) -> Result<(), String> {
             .create(true)
             .append(true)
             .open(out)
-            .map_err(|e| run::cannot_write(out, &e, opts.lang))?;
+            .map_err(|e| cannot_write(&out.display(), &e, opts.lang))?;
     }
     Ok(())
 }
@@ -280,7 +270,7 @@ pub fn generate(
     let mut writer: Box<dyn Write> = match out {
         Some(path) => match fs::File::create(path) {
             Ok(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
-            Err(e) => return usage(run::cannot_write(path, &e, lang)),
+            Err(e) => return usage(cannot_write(&path.display(), &e, lang)),
         },
         None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
     };

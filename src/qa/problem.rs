@@ -1,6 +1,8 @@
 //! Why a line of an export was skipped: one value per kind of problem, worded in the interface
 //! language only when it is shown, so readers never format text for lines nobody reads.
 
+use std::{fmt, io};
+
 use crate::lang::Lang;
 use crate::tr;
 use crate::transcript::Role;
@@ -103,6 +105,16 @@ pub enum Problem {
     NoConversationId,
     /// Chat log: a broken line inside a message drops the message from line `from`.
     Dropped { cause: Box<Problem>, from: u64 },
+}
+
+/// A file that cannot be read, as a usage error: an input, a content file, a partial report.
+pub fn cannot_read(path: &dyn fmt::Display, e: &io::Error, lang: Lang) -> String {
+    tr!(lang, "{}：无法读取：{}", "{}: cannot read: {}", path, e)
+}
+
+/// A file that cannot be written: the JSON lines, a report, a partial state.
+pub fn cannot_write(path: &dyn fmt::Display, e: &io::Error, lang: Lang) -> String {
+    tr!(lang, "{}：无法写入：{}", "{}: cannot write: {}", path, e)
 }
 
 impl Problem {

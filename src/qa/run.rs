@@ -21,6 +21,7 @@ use super::Format;
 use super::aggregate::ReportState;
 use super::group::{Conversation, Grouper, Layout, Notice};
 use super::input::{self, InputOptions};
+use super::problem::{cannot_read, cannot_write};
 use super::record::BadLine;
 use super::score::{score_conversation, to_json_line};
 use crate::engine::Scorer;
@@ -535,7 +536,7 @@ pub fn write_outputs(state: &ReportState, opts: &ScoreOptions) -> Result<(), Str
         let mut settled = state.clone();
         settled.settle();
         let text = serde_json::to_string(&settled).map_err(|e| e.to_string())?;
-        std::fs::write(path, text).map_err(|e| cannot_write(path, &e, opts.lang))?;
+        std::fs::write(path, text).map_err(|e| cannot_write(&path.display(), &e, opts.lang))?;
     }
     if let Some(path) = &opts.report {
         write_report(state, path, opts.lang)?;
@@ -546,7 +547,8 @@ pub fn write_outputs(state: &ReportState, opts: &ScoreOptions) -> Result<(), Str
 /// Writes a report whose format follows the file's extension.
 pub fn write_report(state: &ReportState, path: &std::path::Path, lang: Lang) -> Result<(), String> {
     let format = ReportFormat::from_path(path).ok_or_else(|| report_name(path, lang))?;
-    std::fs::write(path, render(state, format, lang)).map_err(|e| cannot_write(path, &e, lang))
+    std::fs::write(path, render(state, format, lang))
+        .map_err(|e| cannot_write(&path.display(), &e, lang))
 }
 
 /// The usage error of a report file whose name gives no format.
@@ -559,30 +561,12 @@ pub fn report_name(path: &std::path::Path, lang: Lang) -> String {
     )
 }
 
-/// The error of a file that cannot be written.
-pub fn cannot_write(path: &std::path::Path, e: &io::Error, lang: Lang) -> String {
-    tr!(
-        lang,
-        "{}：无法写入：{}",
-        "{}: cannot write: {}",
-        path.display(),
-        e
-    )
-}
-
 /// Reads partial states written by `--partial` and merges them.
 pub fn merge_partials(paths: &[PathBuf], lang: Lang) -> Result<ReportState, String> {
     let mut merged: Option<ReportState> = None;
     for path in paths {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            tr!(
-                lang,
-                "{}：无法读取：{}",
-                "{}: cannot read: {}",
-                path.display(),
-                e
-            )
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| cannot_read(&path.display(), &e, lang))?;
         let part: ReportState = serde_json::from_str(&text).map_err(|e| {
             tr!(
                 lang,

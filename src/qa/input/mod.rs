@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Format;
-use super::problem::{Place, Problem};
+use super::problem::{Place, Problem, cannot_read};
 use super::record::{BadLine, Parts, Record};
 use crate::engine::text::trim as trim_space;
 use crate::lang::Lang;
@@ -86,15 +86,7 @@ pub fn open(
             ));
         }
         Ok(m) => m.is_file().then_some(m.len()),
-        Err(e) => {
-            return Err(tr!(
-                lang,
-                "{}：无法读取：{}",
-                "{}: cannot read: {}",
-                path,
-                e
-            ));
-        }
+        Err(e) => return Err(cannot_read(&path, &e, lang)),
     };
     Ok((counted(Box::new(file)), size))
 }
