@@ -670,7 +670,8 @@ mod tests {
         let read = |capacity: usize| -> Vec<String> {
             let src =
                 std::io::BufReader::with_capacity(capacity, std::io::Cursor::new(data.clone()));
-            super::super::records("x.jsonl".into(), Box::new(src), &opts())
+            super::super::read("x.jsonl".into(), Box::new(src), &opts())
+                .items
                 .map(|i| format!("{i:?}"))
                 .collect()
         };

@@ -162,19 +162,10 @@ pub struct Input {
     pub items: Box<dyn Iterator<Item = Item> + Send>,
 }
 
-/// All records of one input, in file order, each a [`Record`] or a [`BadLine`]; `file` (the path
-/// as given, `-` for stdin) is the file of every [`BadLine`]'s [`Loc`](super::record::Loc). When
-/// `opts.format` is `None` the format is detected from the name and the first bytes. A UTF-8 byte
-/// order mark is skipped.
-pub fn records(
-    file: Arc<str>,
-    reader: Box<dyn BufRead + Send>,
-    opts: &InputOptions,
-) -> Box<dyn Iterator<Item = Item> + Send> {
-    read(file, reader, opts).items
-}
-
-/// [`records`], with the format they are read in.
+/// Reads one input: all its records, in file order, each a [`Record`] or a [`BadLine`], and
+/// its format. `file` (the path as given, `-` for stdin) is the file of every [`BadLine`]'s
+/// [`Loc`](super::record::Loc). When `opts.format` is `None` the format is detected from the
+/// name and the first bytes. A UTF-8 byte order mark is skipped.
 pub fn read(file: Arc<str>, mut reader: Box<dyn BufRead + Send>, opts: &InputOptions) -> Input {
     let name: &str = &file;
     let failed = |b: BadLine| Input {
@@ -561,7 +552,7 @@ mod tests {
     }
 
     pub(super) fn read_all(name: &str, bytes: &[u8], opts: &InputOptions) -> Vec<Item> {
-        records(name.into(), reader(bytes), opts).collect()
+        read(name.into(), reader(bytes), opts).items.collect()
     }
 
     /// A reader that hands out at most `n` bytes per read, like a pipe.
@@ -617,7 +608,7 @@ mod tests {
             n: 3,
         };
         let r: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(4, src));
-        let items: Vec<Item> = records("-".into(), r, &opts()).collect();
+        let items: Vec<Item> = read("-".into(), r, &opts()).items.collect();
         assert_eq!(items.len(), 1);
         let rec = items[0].as_ref().expect("a record");
         assert_eq!(rec.text(), "在吗");
