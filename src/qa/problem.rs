@@ -49,8 +49,10 @@ pub enum JsonSyntax {
 /// escaped for display.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
-    /// Reading failed (an I/O error); `start` when nothing of the input could be read.
-    Unreadable { detail: String, start: bool },
+    /// Nothing of the input could be read (the I/O error).
+    Unreadable(String),
+    /// Reading stopped partway (the I/O error).
+    ReadingStopped(String),
     /// Nothing in the file, or only blank lines.
     EmptyFile { blank_lines: bool },
     /// Longer than [`MAX_LINE_BYTES`].
@@ -126,12 +128,9 @@ impl Problem {
             Lang::En => en,
         };
         match self {
-            Problem::Unreadable { detail, start } => {
-                if *start {
-                    tr!(lang, "无法读取文件：{}", "cannot read the file: {}", detail)
-                } else {
-                    tr!(lang, "无法继续读取：{}", "cannot read further: {}", detail)
-                }
+            Problem::Unreadable(e) => tr!(lang, "无法读取文件：{}", "cannot read the file: {}", e),
+            Problem::ReadingStopped(e) => {
+                tr!(lang, "无法继续读取：{}", "cannot read further: {}", e)
             }
             Problem::EmptyFile { blank_lines } => {
                 let blank = if *blank_lines {
@@ -373,14 +372,8 @@ mod tests {
     #[test]
     fn every_problem_reads_in_both_languages() {
         let all = [
-            Problem::Unreadable {
-                detail: "Is a directory (os error 21)".into(),
-                start: true,
-            },
-            Problem::Unreadable {
-                detail: "Input/output error".into(),
-                start: false,
-            },
+            Problem::Unreadable("Is a directory (os error 21)".into()),
+            Problem::ReadingStopped("Input/output error".into()),
             Problem::EmptyFile { blank_lines: false },
             Problem::EmptyFile { blank_lines: true },
             Problem::TooLong(Piece::Line),

@@ -182,10 +182,7 @@ impl Records {
             Ok(false) => None,
             Err(e) => {
                 let line = self.rdr.get_ref().line;
-                let problem = Problem::Unreadable {
-                    detail: e.to_string(),
-                    start: false,
-                };
+                let problem = Problem::ReadingStopped(e.to_string());
                 Some(Err(BadLine::new(&self.file, line, problem)))
             }
         }
@@ -267,7 +264,7 @@ impl Records {
                 // A column of names rather than roles: a sub-account (店铺:客服) or an agent
                 // named by --agents or --agent-prefix is an agent, anyone else a customer once
                 // agents are named.
-                None => match self.speakers.agent_or_system(trim_space(r)) {
+                None => match self.speakers.role_by_name(trim_space(r)) {
                     Some((role, name)) => {
                         agent = agent.or(name);
                         Ok(role)

@@ -64,10 +64,7 @@ impl Iterator for Records {
                 }
                 Err(e) => {
                     self.done = true;
-                    let problem = Problem::Unreadable {
-                        detail: e.to_string(),
-                        start: false,
-                    };
+                    let problem = Problem::ReadingStopped(e.to_string());
                     return Some(Err(BadLine::new(
                         &self.file,
                         self.lines.number + 1,

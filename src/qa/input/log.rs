@@ -219,7 +219,7 @@ impl Records {
     /// The role of a speaker, and the agent's name: anyone the name does not make an agent or
     /// the system is a customer.
     fn speaker_role(&self, name: &str) -> (Role, Option<String>) {
-        match self.speakers.agent_or_system(name) {
+        match self.speakers.role_by_name(name) {
             Some((role, agent)) => (role, agent.map(str::to_string)),
             None => (Role::Customer, None),
         }
@@ -253,10 +253,7 @@ impl Iterator for Records {
                 }
                 Err(e) => {
                     self.close();
-                    let problem = Problem::Unreadable {
-                        detail: e.to_string(),
-                        start: false,
-                    };
+                    let problem = Problem::ReadingStopped(e.to_string());
                     let line = self.lines.number + 1;
                     self.out
                         .push_back(Err(BadLine::new(&self.file, line, problem)));

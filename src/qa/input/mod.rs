@@ -37,7 +37,8 @@ pub struct InputOptions {
     pub columns: Vec<(String, String)>,
     /// `--agents 小美,小禾`: speakers who are agents (chat logs, CSV role columns of names).
     pub agents: Vec<String>,
-    /// `--agent-prefix 布言`: a chat-log speaker whose name starts with one of these is an agent.
+    /// `--agent-prefix 布言`: a speaker whose name starts with one of these is an agent (chat
+    /// logs, CSV role columns of names).
     pub agent_prefixes: Vec<String>,
 }
 
@@ -175,10 +176,7 @@ pub fn read(file: Arc<str>, mut reader: Box<dyn BufRead + Send>, opts: &InputOpt
     let (mut head, at_eof) = match peek_head(&mut reader) {
         Ok(h) => h,
         Err(e) => {
-            let problem = Problem::Unreadable {
-                detail: e.to_string(),
-                start: true,
-            };
+            let problem = Problem::Unreadable(e.to_string());
             return failed(BadLine::new(&file, 1, problem));
         }
     };
@@ -315,16 +313,13 @@ impl Speakers {
         !self.agents.is_empty() || !self.prefixes.is_empty()
     }
 
-    /// The role of a speaker called `name`, and the agent's name (after a shop's `店铺:`), when
-    /// the name tells: a role word (客服, 系统…), a sub-account `店铺:客服`, or an agent named by
-    /// `--agents` or `--agent-prefix`. `None` for anyone else.
-    fn agent_or_system<'n>(&self, name: &'n str) -> Option<(Role, Option<&'n str>)> {
+    /// The role of a speaker called `name`, and an agent's name (after a shop's `店铺:`), when
+    /// the name tells: a role word (顾客, 客服, 系统…), a sub-account `店铺:客服`, or an agent
+    /// named by `--agents` or `--agent-prefix`. `None` for any other name.
+    fn role_by_name<'n>(&self, name: &'n str) -> Option<(Role, Option<&'n str>)> {
         let short = short_name(name);
-        match super::record::parse_role(name) {
-            Some(Role::System) => return Some((Role::System, None)),
-            Some(Role::Customer) => return Some((Role::Customer, None)),
-            Some(Role::Agent) => return Some((Role::Agent, Some(short))),
-            None => {}
+        if let Some(role) = super::record::parse_role(name) {
+            return Some((role, (role == Role::Agent).then_some(short)));
         }
         let agent = name.contains([':', '：'])
             || self.agents.iter().any(|a| a == name || a == short)
@@ -613,6 +608,58 @@ mod tests {
         let rec = items[0].as_ref().expect("a record");
         assert_eq!(rec.text(), "在吗");
         assert_eq!(rec.line, 3);
+    }
+
+    /// A source that gives `data`, then fails, as a dropped connection or a failing disk does.
+    struct Dropped {
+        data: io::Cursor<Vec<u8>>,
+    }
+
+    impl Read for Dropped {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.data.read(buf)? {
+                0 => Err(io::Error::other("connection reset")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    /// Every format keeps what it read before the failure and ends with one bad line after it;
+    /// a source that fails at once is one bad line.
+    #[test]
+    fn a_source_that_fails_keeps_what_came_before() {
+        let jsonl = "{\"conversation\":\"c1\",\"ts\":\"2026-11-24 10:00:00\",\"role\":\"customer\",\"text\":\"在吗\"}\n";
+        let csv = "会话ID,时间,角色,内容\nc1,2026-11-24 10:00:00,顾客,在吗\n";
+        let log = "顾客小王 2026-11-24 10:00:00\n在吗\n";
+        for (name, data, next_line) in [("a.jsonl", jsonl, 2), ("a.csv", csv, 3), ("a.log", log, 3)]
+        {
+            let src = Dropped {
+                data: io::Cursor::new(data.as_bytes().to_vec()),
+            };
+            let r: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(16, src));
+            let items: Vec<Item> = read(name.into(), r, &opts()).items.collect();
+            assert_eq!(items.len(), 2, "{name}: {items:?}");
+            assert_eq!(
+                items[0].as_ref().map(Record::text).ok(),
+                Some("在吗"),
+                "{name}"
+            );
+            let b = items[1].as_ref().expect_err("a bad line");
+            assert_eq!(
+                b.message(Lang::Zh),
+                format!("{name}:{next_line}: 无法继续读取：connection reset"),
+                "{name}"
+            );
+        }
+        let src = Dropped {
+            data: io::Cursor::new(Vec::new()),
+        };
+        let items: Vec<Item> = read("a.jsonl".into(), Box::new(BufReader::new(src)), &opts())
+            .items
+            .collect();
+        assert_eq!(items.len(), 1);
+        let b = items[0].as_ref().expect_err("a bad line");
+        assert_eq!(b.problem, Problem::Unreadable("connection reset".into()));
     }
 
     #[test]
