@@ -86,8 +86,6 @@ pub enum Problem {
     OutOfOrder { conversation: String },
     /// A CSV row with another number of fields than the header.
     FieldCount { expected: usize, found: usize },
-    /// `--columns` names a field that does not exist (quoted), out of `fields`.
-    UnknownField { field: String, fields: String },
     /// `--columns` names a header that the file lacks (quoted), with the headers found.
     NoSuchColumn {
         field: String,
@@ -289,13 +287,6 @@ impl Problem {
                 expected,
                 found
             ),
-            Problem::UnknownField { field, fields } => tr!(
-                lang,
-                "--columns：没有字段 {}（可用的字段：{}）",
-                "--columns: unknown field {} (fields: {})",
-                field,
-                fields
-            ),
             Problem::NoSuchColumn {
                 field,
                 header,
@@ -431,10 +422,6 @@ mod tests {
             Problem::FieldCount {
                 expected: 6,
                 found: 5,
-            },
-            Problem::UnknownField {
-                field: "\"txt\"".into(),
-                fields: "conversation, ts".into(),
             },
             Problem::NoSuchColumn {
                 field: "text".into(),
