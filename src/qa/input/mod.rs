@@ -33,8 +33,8 @@ pub struct InputOptions {
     /// Forced by `--format`; otherwise detected per input.
     pub format: Option<Format>,
     /// `--columns "text=消息内容,conversation=会话"`: (field, CSV header) pairs that override the
-    /// usual header names. The fields are among the CSV reader's `FIELDS`: `kefu score` checks them when it
-    /// reads the flag, and the reader passes over any other.
+    /// usual header names. The fields are among the CSV reader's `FIELDS`: `kefu score` checks
+    /// them when it reads the flag, and the reader passes over any other.
     pub columns: Vec<(String, String)>,
     /// `--agents 小美,小禾`: speakers who are agents (chat logs, CSV role columns of names).
     pub agents: Vec<String>,
