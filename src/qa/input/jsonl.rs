@@ -279,16 +279,20 @@ impl<'de> DeserializeSeed<'de> for Str<'_> {
     }
 }
 
+/// Refuses a field's value: `problem` says why, in the slot its line reads it from; the error
+/// only stops the parse (a serde error carries text, not a [`Problem`]).
+fn refuse<E: de::Error>(slot: &mut Option<Problem>, problem: Problem) -> E {
+    *slot = Some(problem);
+    E::custom("refused")
+}
+
 impl Str<'_> {
-    /// Refuses the value: the problem is kept for the line, and the error only stops the parse.
     fn wrong<E: de::Error>(self, found: Found) -> E {
         let problem = Problem::NotAString {
             field: self.field,
             found,
         };
-        let e = E::custom(problem.describe(crate::lang::Lang::En));
-        *self.problem = Some(problem);
-        e
+        refuse(self.problem, problem)
     }
 
     fn number<E: de::Error>(self, n: impl fmt::Display) -> Result<Option<Cow<'static, str>>, E> {
@@ -358,10 +362,7 @@ struct Latency<'p>(&'p mut Option<Problem>);
 
 impl Latency<'_> {
     fn wrong<E: de::Error>(self, value: String, negative: bool) -> E {
-        let problem = Problem::BadLatency { value, negative };
-        let e = E::custom(problem.describe(crate::lang::Lang::En));
-        *self.0 = Some(problem);
-        e
+        refuse(self.0, Problem::BadLatency { value, negative })
     }
 }
 
@@ -396,7 +397,8 @@ impl<'de> Visitor<'de> for Latency<'_> {
             // In range, so the cast neither wraps nor saturates.
             Ok(Some(n.round() as u64))
         } else {
-            Err(self.wrong(n.to_string(), n < 0.0))
+            // Debug, not Display: 1e300 stays short rather than 301 digits.
+            Err(self.wrong(format!("{n:?}"), n < 0.0))
         }
     }
 
@@ -599,6 +601,54 @@ mod tests {
             "field \"latency_ms\" is negative: -5"
         );
         assert!(reason(&format!(r#"{{{ok},"latency_ms":"5"}}"#)).contains("latency_ms"));
+    }
+
+    /// A value a field's visitor refuses is told by its own problem, in either language; the
+    /// parser's error text is not used.
+    #[test]
+    fn refused_values_are_typed_problems() {
+        let ok =
+            r#""conversation":"c1","ts":"2026-11-24 12:00:00","role":"customer","text":"在吗""#;
+        let problem = |line: &str| match one(line) {
+            Ok(r) => panic!("expected a bad line, got {r:?}"),
+            Err(b) => b.problem,
+        };
+        assert_eq!(
+            problem(&format!(r#"{{{ok},"latency_ms":1e300}}"#)),
+            Problem::BadLatency {
+                value: "1e300".into(),
+                negative: false
+            }
+        );
+        assert_eq!(
+            problem(&format!(r#"{{{ok},"latency_ms":-5}}"#)),
+            Problem::BadLatency {
+                value: "-5".into(),
+                negative: true
+            }
+        );
+        let p = problem(r#"{"conversation":"c1","ts":true,"role":"customer","text":"在吗"}"#);
+        assert_eq!(
+            p,
+            Problem::NotAString {
+                field: "ts",
+                found: Found::Bool(true)
+            }
+        );
+        assert_eq!(
+            p.describe(Lang::Zh),
+            "字段 \"ts\" 应为字符串，例如 \"2026-11-24 10:15:03\"，实际是布尔值 true"
+        );
+        let p = problem(
+            r#"{"conversation":{"id":1},"ts":"2026-11-24 12:00:00","role":"customer","text":"在吗"}"#,
+        );
+        assert_eq!(
+            p,
+            Problem::NotAString {
+                field: "conversation",
+                found: Found::Object
+            }
+        );
     }
 
     #[test]
