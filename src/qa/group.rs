@@ -259,13 +259,18 @@ impl Grouper {
     /// own too; what it closes goes to `closed`.
     pub fn next_input(&mut self, layout: Layout, closed: &mut Vec<Conversation>) {
         if layout != self.layout {
-            self.finish(closed);
-            self.now = i64::MIN;
-            self.unordered = false;
+            self.start_over(closed);
             self.layout = layout;
         }
         self.input_starts = true;
         self.input += 1;
+    }
+
+    /// Closes everything open and forgets the stream's time, for a stream of its own.
+    fn start_over(&mut self, closed: &mut Vec<Conversation>) {
+        self.finish(closed);
+        self.now = i64::MIN;
+        self.unordered = false;
     }
 
     /// What the input's layout gave to tell, once per run.
@@ -286,6 +291,10 @@ impl Grouper {
         } else {
             format!("{id}#{}", open.part + 1)
         };
+        // Forget the split counters of ids long gone, so that memory stays bounded too.
+        if self.parts.len() >= 4 * SWEEP_EVERY {
+            self.parts.clear();
+        }
         let parted = Parted {
             next: open.part + 1,
             input: self.input,
@@ -310,9 +319,7 @@ impl Grouper {
             && self.now != i64::MIN
             && ts < self.now.saturating_sub(self.gap)
         {
-            self.finish(closed);
-            self.now = i64::MIN;
-            self.unordered = false;
+            self.start_over(closed);
         }
         let behind = self.now != i64::MIN && ts < self.now.saturating_sub(self.gap);
         // A training transcript's closing line ends its conversation.
@@ -418,9 +425,6 @@ impl Grouper {
         for part in open.into_parts(self.gap) {
             self.close(id.clone(), part, closed);
         }
-        if self.parts.len() > 4 * SWEEP_EVERY {
-            self.parts.clear();
-        }
     }
 
     /// Counts a message in and now and then closes the conversations gone idle.
@@ -447,10 +451,6 @@ impl Grouper {
             if let Some((id, open)) = self.open.remove_entry(&id) {
                 self.close(id, open, closed);
             }
-        }
-        // Forget split counters of ids long gone, so that memory stays bounded too.
-        if self.parts.len() > 4 * SWEEP_EVERY {
-            self.parts.clear();
         }
     }
 
@@ -621,6 +621,21 @@ mod tests {
                 .unwrap();
         }
         assert!(g.open_count() < SWEEP_EVERY, "{}", g.open_count());
+    }
+
+    /// What is kept of closed conversations is bounded too, in either layout.
+    #[test]
+    fn closed_ids_are_forgotten_in_time() {
+        for layout in [Layout::Interleaved, Layout::Grouped] {
+            let mut g = Grouper::new(10, layout);
+            let mut closed = Vec::new();
+            for i in 0..(SWEEP_EVERY as i64 * 10) {
+                g.push(rec(&format!("c{i}"), i * 20, i as u64), &mut closed)
+                    .unwrap();
+                assert!(g.parts.len() <= 4 * SWEEP_EVERY, "{layout:?}");
+            }
+            assert!(closed.len() > 8 * SWEEP_EVERY, "{layout:?}");
+        }
     }
 
     #[test]
