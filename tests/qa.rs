@@ -103,6 +103,15 @@ impl Env {
         .expect_code(0);
     }
 
+    /// A generated corpus in the file `name` of the tempdir: its path and its text.
+    fn corpus(&self, name: &str, conversations: usize, seed: u64) -> (PathBuf, String) {
+        let path = self.path(name);
+        self.generate(conversations, seed, &path);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        (path, text)
+    }
+
     /// `kefu score ARGS…`, expected to exit 0.
     fn score<I, S>(&self, args: I) -> Run
     where
@@ -481,9 +490,7 @@ fn several_files_at_once() {
 #[test]
 fn files_that_go_back_in_time_are_streams_of_their_own() {
     let env = Env::new();
-    let a = env.path("a.jsonl");
-    env.generate(300, 1, &a);
-    let text = std::fs::read_to_string(&a).unwrap();
+    let (a, text) = env.corpus("a.jsonl", 300, 1);
     // The same chats three hours later: the second shop's export.
     let later: String = text
         .lines()
@@ -1727,9 +1734,7 @@ fn digits(id: &str) -> u64 {
 #[test]
 fn shards_merged_give_the_report_of_one_run_byte_for_byte() {
     let env = Env::new();
-    let whole = env.path("whole.jsonl");
-    env.generate(300, 5, &whole);
-    let text = std::fs::read_to_string(&whole).unwrap();
+    let (whole, text) = env.corpus("whole.jsonl", 300, 5);
     let mut shards = vec![String::new(); 3];
     for line in text.lines() {
         let v: Value = serde_json::from_str(line).unwrap();
@@ -1847,9 +1852,7 @@ fn a_closed_stdout_still_gives_the_report() {
 #[test]
 fn shuffled_shards_scored_grouped_merge_to_the_report_of_one_run() {
     let env = Env::new();
-    let whole = env.path("whole.jsonl");
-    env.generate(300, 6, &whole);
-    let text = std::fs::read_to_string(&whole).unwrap();
+    let (whole, text) = env.corpus("whole.jsonl", 300, 6);
     let mut by_id: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for line in text.lines() {
         let v: Value = serde_json::from_str(line).unwrap();
