@@ -732,3 +732,42 @@ fn compile_when(when: &When, topics: &Topics) -> CompiledWhen {
         until_passed: when.until_passed,
     }
 }
+
+/// One earlier message of a conversation, for [`Scorer::judge`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Turn<'a> {
+    Customer(&'a str),
+    Agent(&'a str),
+}
+
+impl Scorer {
+    /// Every check's verdict on `reply`, given the conversation before it (oldest first; the
+    /// customer's latest messages are the last customer turns). Checks that applied are listed,
+    /// passed or not; a check that is absent did not apply. Conversation-level checks are judged
+    /// as if the conversation ended after `reply`.
+    ///
+    /// This is what the labelled corpus (`kefu eval`) and the rubric's examples are run through.
+    pub fn judge(
+        &self,
+        product: Option<&str>,
+        context: &[Turn<'_>],
+        reply: &str,
+        latency_ms: u64,
+    ) -> Vec<CheckResult> {
+        let mut state = self.new_conversation();
+        let situation = Situation {
+            product,
+            ..Situation::default()
+        };
+        for turn in context {
+            match turn {
+                Turn::Customer(text) => self.customer_message(&mut state, text),
+                Turn::Agent(text) => {
+                    self.score_reply(&mut state, &situation, text, 5000, None);
+                }
+            }
+        }
+        self.score_reply(&mut state, &situation, reply, latency_ms, None)
+            .checks
+    }
+}
