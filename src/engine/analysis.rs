@@ -9,8 +9,8 @@ use std::ops::Range;
 
 use super::extract::{self, SizeMention};
 use super::lexicon::{Hits, Key, PhrasebookBuilder, SetId};
-use super::text;
 use super::{Measuring, Scorer, Situation};
+use super::{read, text};
 use crate::content::{Fit, Product};
 use crate::signal::{Signal, Signals};
 
@@ -195,8 +195,14 @@ impl FitSets {
 pub struct Sizing {
     /// Sizes the chart gives for the customer (empty when measurements are unknown).
     pub right: Vec<String>,
-    /// Sizes the reply names that exist in the chart, in order.
+    /// Sizes the reply names that exist in the chart and does not advise against, in order.
     pub named: Vec<SizeMention>,
+    /// The size the reply advises (see [`read::advised_size`]).
+    pub advised: Option<SizeMention>,
+    /// The reply lists sizes without advising one ("S码M码L码都有").
+    pub listed_only: bool,
+    /// The reply offers a size for a fit preference ("喜欢宽松可以选XL").
+    pub alternative: bool,
     pub measurements_known: bool,
     pub reason: Option<Range<usize>>,
     pub fit_words: Option<Range<usize>>,
@@ -207,8 +213,8 @@ pub struct Sizing {
 impl Sizing {
     /// The primary recommended size and whether it is right.
     pub fn primary(&self) -> Option<(&str, bool)> {
-        let first = self.named.first()?;
-        Some((first.size.as_str(), self.right.contains(&first.size)))
+        let advised = self.advised.as_ref()?;
+        Some((advised.size.as_str(), self.right.contains(&advised.size)))
     }
 }
 
@@ -293,36 +299,48 @@ impl<'a> Analysis<'a> {
             .count();
         let emoticon = hits.first(Key::Emoticon).or_else(|| first_emoji(&norm));
 
-        // Money: a concession is an amount right after a money-off word; compensation likewise.
-        // Without either word the amounts are not read.
+        // Money: each amount gets its role in its clause (see `read::money_facts`); only money
+        // the agent knocks off is a concession, and only when it is not refused.
+        let negation = Key::Negation.set();
+        let clauses = read::Clauses::of(&norm);
         let money_words = hits.any(Key::Compensation) || hits.any(Key::Concession);
-        let amounts = if money_words {
-            extract::money_amounts(&norm)
+        let money = if money_words || norm.contains('折') {
+            read::money_facts(&norm, &hits, negation, &clauses)
         } else {
             Vec::new()
         };
         let mut concession: Option<(f64, Range<usize>)> = None;
         let mut compensation: Option<(f64, Range<usize>)> = None;
-        for a in &amounts {
-            if hits.before(Key::Compensation, a.range.start, 15) {
-                if compensation.as_ref().is_none_or(|(y, _)| a.yuan > *y) {
-                    compensation = Some((a.yuan, a.range.clone()));
-                }
-            } else if hits.before(Key::Concession, a.range.start, 15)
-                && concession.as_ref().is_none_or(|(y, _)| a.yuan > *y)
-            {
-                concession = Some((a.yuan, a.range.clone()));
+        for m in money.iter().filter(|m| !m.negated) {
+            let slot = match m.role {
+                read::AmountRole::Concession => &mut concession,
+                read::AmountRole::Compensation => &mut compensation,
+                _ => continue,
+            };
+            if slot.as_ref().is_none_or(|(y, _)| m.yuan > *y) {
+                *slot = Some((m.yuan, m.range.clone()));
             }
         }
+        if let Some(price) = reading.product.map(|p| f64::from(p.price)) {
+            if let Some((off, span)) =
+                read::rate_concession(&norm, &hits, negation, &clauses, price)
+            {
+                if concession.as_ref().is_none_or(|(y, _)| off > *y) {
+                    concession = Some((off, span));
+                }
+            }
+        }
+        let not_refused = |r: &Range<usize>| !read::negated(&hits, negation, &clauses, r);
         // Free shipping offered as a favour, not stated as the shop's rule ("满99包邮").
         let threshold = scorer.threshold_phrases.first().map(|t| t.number);
         let free_shipping_offer = hits
-            .first(Key::FreeShipping)
-            .filter(|_| threshold.is_none_or(|t| !hits.any(t)))
+            .all(Key::FreeShipping)
+            .filter(|r| not_refused(r))
+            .find(|_| threshold.is_none_or(|t| !hits.any(t)))
             .filter(|r| {
                 hits.before(Key::Concession, r.start, 15) || hits.before(Key::Personal, r.start, 24)
             });
-        let gift_offer = hits.first(Key::Gift);
+        let gift_offer = hits.all(Key::Gift).find(|r| not_refused(r));
 
         let promotion = hits.first(Key::Promotion).or_else(|| {
             scorer
@@ -586,13 +604,36 @@ fn sizing_of(reading: &Reading<'_>, product: &Product, norm: &str, hits: &Hits) 
             .collect();
         right.extend(ups);
     }
-    let named: Vec<SizeMention> = extract::size_mentions(norm)
+    let mentions: Vec<SizeMention> = extract::size_mentions_all(norm)
         .into_iter()
         .filter_map(|m| chart_size(product, m))
         .collect();
+    let negation = Key::Negation.set();
+    let clauses = read::Clauses::of(norm);
+    let facts = read::size_stances(norm, hits, negation, &clauses, &mentions);
+    let advised = read::advised_size(&facts).map(|f| SizeMention {
+        size: f.size.clone(),
+        range: f.range.clone(),
+    });
+    let mut named: Vec<SizeMention> = Vec::new();
+    for f in facts.iter().filter(|f| f.stance != read::Stance::Warned) {
+        if !named.iter().any(|n| n.size == f.size) {
+            named.push(SizeMention {
+                size: f.size.clone(),
+                range: f.range.clone(),
+            });
+        }
+    }
+    let listed_only = advised.is_none() && facts.iter().any(|f| f.stance == read::Stance::Listed);
+    let alternative = facts.iter().any(|f| {
+        f.stance == read::Stance::Alternative && Some(&f.size) != advised.as_ref().map(|a| &a.size)
+    });
     Sizing {
         right,
         named,
+        advised,
+        listed_only,
+        alternative,
         measurements_known,
         reason: hits.first(Key::SizeReason),
         fit_words: hits.first(Key::Fit),

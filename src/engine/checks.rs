@@ -365,7 +365,7 @@ fn sizing(ctx: &Ctx<'_>) -> Option<Verdict> {
                 None,
             );
         }
-        if let Some(m) = s.named.first() {
+        if let Some(m) = s.advised.as_ref() {
             return verdict(
                 ctx,
                 40.0,
@@ -394,7 +394,22 @@ fn sizing(ctx: &Ctx<'_>) -> Option<Verdict> {
         );
     }
     let right = || s.right.join("/");
-    let Some(primary) = s.named.first() else {
+    let Some(primary) = s.advised.as_ref() else {
+        if s.listed_only {
+            return verdict(
+                ctx,
+                0.0,
+                || {
+                    tr!(
+                        lang,
+                        "只是把几个码列了一遍，没有替顾客选；按顾客的身高体重应推荐{}码",
+                        "lists sizes without choosing one; for these measurements say {}",
+                        right()
+                    )
+                },
+                s.named.first().map(|m| m.range.clone()),
+            );
+        }
         if let Some(span) = &s.chart_pointer {
             return verdict(
                 ctx,
@@ -444,7 +459,7 @@ fn sizing(ctx: &Ctx<'_>) -> Option<Verdict> {
     if s.reason.is_some() {
         score += 15.0;
     }
-    let has_alternative = s.named.len() > 1 && s.fit_words.is_some();
+    let has_alternative = s.alternative || (s.named.len() > 1 && s.fit_words.is_some());
     if has_alternative {
         score += 15.0;
     } else if s.named.len() > 1 {

@@ -997,6 +997,18 @@ fn letter_context_ok(text: &str, start: usize, end: usize, single: bool) -> bool
 /// kept): letter sizes as standalone tokens (m码, 拿xl, xl的), 号型 (160/84a), children's
 /// numeric sizes when marked as a size (110码, 建议拿120, 选130的) and 均码.
 pub fn size_mentions(text: &str) -> Vec<SizeMention> {
+    let mut out: Vec<SizeMention> = Vec::new();
+    for m in size_mentions_all(text) {
+        if !out.iter().any(|o| o.size == m.size) {
+            out.push(m);
+        }
+    }
+    out
+}
+
+/// Every size named in a message, in text order, repeats included (a size's stance is read
+/// where it stands: see [`super::read::size_stances`]).
+pub fn size_mentions_all(text: &str) -> Vec<SizeMention> {
     let mut found: Vec<SizeMention> = Vec::new();
     let bytes = text.as_bytes();
 
@@ -1087,13 +1099,7 @@ pub fn size_mentions(text: &str) -> Vec<SizeMention> {
     }
 
     found.sort_by_key(|m| m.range.start);
-    let mut out: Vec<SizeMention> = Vec::with_capacity(found.len());
-    for m in found {
-        if !out.iter().any(|o| o.size == m.size) {
-            out.push(m);
-        }
-    }
-    out
+    found
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1187,7 +1193,9 @@ pub fn money_amounts(text: &str) -> Vec<Amount> {
                 if followed_by_clock_or_range(text, n.end) {
                     continue;
                 }
-                if currency.is_some() || (n.is_ascii() && money_verb_before(text, n.start)) {
+                // 减5, 便宜5, 少五十: a bare number after a money word.
+                let numeral = n.is_ascii() || matches!(n.kind, NumKind::Chinese { .. });
+                if currency.is_some() || (numeral && money_verb_before(text, n.start)) {
                     out.push(Amount {
                         yuan: n.value,
                         range: start..n.end,

@@ -38,7 +38,12 @@ pub const LEXICON_KEYS: &[&str] = &[
     "emoticon",
     "review_pressure",
     "vague",
+    "compounds",
+    "negation",
 ];
+
+/// Keys a rubric may leave out (rubric v2 added them): an empty list reads nothing.
+pub const OPTIONAL_KEYS: &[&str] = &["compounds", "negation"];
 
 /// The lexicon keys, in [`LEXICON_KEYS`] order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +73,11 @@ pub enum Key {
     Emoticon,
     ReviewPressure,
     Vague,
+    /// Ordinary words that contain a phrase without meaning it (滚筒, 起码, 不要了): the
+    /// phrasebooks' blockers.
+    Compounds,
+    /// Words that negate or refuse what follows them in the clause (不能, 没法, 不建议).
+    Negation,
 }
 
 impl Key {
@@ -96,6 +106,8 @@ pub struct PhrasebookBuilder {
     /// Per pattern: the sets it belongs to.
     members: Vec<Vec<SetId>>,
     sets: u16,
+    /// The set of ordinary compounds that keep a phrase from matching inside them.
+    blockers: Option<SetId>,
 }
 
 impl PhrasebookBuilder {
@@ -126,6 +138,21 @@ impl PhrasebookBuilder {
             }
         }
         set
+    }
+
+    /// Adds ordinary compounds (滚筒, 起码, 不要了, 第一款…) as the book's blockers: a phrase of
+    /// any other set does not match where it lies inside one of them or straddles its edge, as
+    /// 滚 inside 滚筒 or 要了 inside 不要了. A phrase that spans a compound whole still matches.
+    /// This is what makes matches words rather than substrings.
+    pub fn add_blockers(&mut self, phrases: &[impl AsRef<str>]) -> SetId {
+        let set = self.add_phrases(phrases);
+        self.block_with(set);
+        set
+    }
+
+    /// Makes a set already added the book's blockers (see [`PhrasebookBuilder::add_blockers`]).
+    pub fn block_with(&mut self, set: SetId) {
+        self.blockers = Some(set);
     }
 
     /// A set of phrases as rubric authors write them: trimmed and normalized.
@@ -170,6 +197,7 @@ impl PhrasebookBuilder {
             walker,
             lens,
             members: self.members,
+            blockers: self.blockers,
         }
     }
 }
@@ -545,6 +573,8 @@ pub struct Phrasebook {
     lens: Vec<u32>,
     /// Pattern index → the sets it belongs to.
     members: Vec<Vec<SetId>>,
+    /// See [`PhrasebookBuilder::add_blockers`].
+    blockers: Option<SetId>,
 }
 
 /// Phrases are looked for in a text's first 16 MiB, so that a position fits in 24 bits. Chat
@@ -616,6 +646,31 @@ impl Hits {
         let n = usize::from(set.0);
         if n < PRESENCE_BITS {
             self.present[n / 64] |= 1 << (n % 64);
+        }
+    }
+
+    /// Drops every hit of another set that lies inside a blocker's match or straddles its edge
+    /// (see [`PhrasebookBuilder::add_blockers`]). Most texts hold no blocker: one bit test.
+    fn drop_blocked(&mut self, blockers: SetId) {
+        let blocking: Vec<Range<usize>> = self.of(blockers).iter().map(Hit::range).collect();
+        if blocking.is_empty() {
+            return;
+        }
+        let inside = |r: &Range<usize>| {
+            blocking.iter().any(|b| {
+                let overlaps = b.start < r.end && r.start < b.end;
+                let spans_it_whole = r.start <= b.start && b.end <= r.end;
+                overlaps && !spans_it_whole
+            })
+        };
+        self.hits
+            .retain(|h| h.set() == blockers || !inside(&h.range()));
+        self.present = [0; PRESENCE_BITS / 64];
+        for h in &self.hits {
+            let n = usize::from(h.set().0);
+            if n < PRESENCE_BITS {
+                self.present[n / 64] |= 1 << (n % 64);
+            }
         }
     }
 
@@ -717,6 +772,9 @@ impl Phrasebook {
         }
         // By set, then start, then longest first: the order of `Hit`'s bits.
         hits.hits.sort_unstable();
+        if let Some(blockers) = self.blockers {
+            hits.drop_blocked(blockers);
+        }
         hits
     }
 
@@ -759,6 +817,7 @@ pub fn register_lexicon(
     let missing: Vec<&'static str> = LEXICON_KEYS
         .iter()
         .copied()
+        .filter(|k| !OPTIONAL_KEYS.contains(k))
         .filter(|k| raw.get(*k).is_none_or(|v| v.is_empty()))
         .collect();
     if !missing.is_empty() {

@@ -8,6 +8,7 @@ mod checks;
 pub mod extract;
 mod kinds;
 pub mod lexicon;
+pub mod read;
 mod score;
 #[cfg(test)]
 mod tests;
@@ -302,8 +303,16 @@ impl Scorer {
                 ),
             ));
         }
+        // Words, not substrings: no phrase matches inside an ordinary compound (滚 in 滚筒).
+        book.block_with(lexicon::Key::Compounds.set());
         let mut customer_book = PhrasebookBuilder::default();
         let topics = Topics::compile(&rubric.topics, &mut customer_book);
+        customer_book.add_blockers(
+            rubric
+                .lexicon
+                .get("compounds")
+                .map_or(&[][..], Vec::as_slice),
+        );
         let growth =
             customer_book.add_phrases(rubric.lexicon.get("growth").map_or(&[][..], Vec::as_slice));
         let fit = FitSets::register(&mut customer_book);
