@@ -16,6 +16,9 @@ pub struct RubricFile {
     pub dimensions: Vec<Dimension>,
     #[serde(default)]
     pub topics: BTreeMap<String, Vec<String>>,
+    /// What users read for a topic in findings ("面料成分" for `material`).
+    #[serde(default)]
+    pub topic_labels: BTreeMap<String, String>,
     #[serde(default)]
     pub lexicon: BTreeMap<String, Vec<String>>,
     #[serde(default)]
@@ -27,6 +30,7 @@ pub struct RubricFile {
 pub struct Rubric {
     pub dimensions: Vec<Dimension>,
     pub topics: BTreeMap<String, Vec<String>>,
+    pub topic_labels: BTreeMap<String, String>,
     pub lexicon: BTreeMap<String, Vec<String>>,
     pub checks: Vec<Check>,
 }
@@ -37,6 +41,7 @@ impl Rubric {
         for (k, v) in file.topics {
             self.topics.entry(k).or_default().extend(v);
         }
+        self.topic_labels.extend(file.topic_labels);
         for (k, v) in file.lexicon {
             self.lexicon.entry(k).or_default().extend(v);
         }
@@ -57,6 +62,8 @@ pub enum Aggregate {
     Mean,
     /// The best reply: things that need doing once in a chat, such as an add-on recommendation.
     Best,
+    /// The worst reply: red lines, where one crossing is the conversation's verdict.
+    Worst,
 }
 
 #[derive(Debug, Clone, Deserialize)]

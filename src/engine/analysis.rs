@@ -11,7 +11,7 @@ use super::extract::{self, SizeMention};
 use super::lexicon::{Hits, Key, PhrasebookBuilder, SetId};
 use super::{Measuring, Scorer, Situation};
 use super::{read, text};
-use crate::content::{Fit, Product};
+use crate::content::Product;
 use crate::signal::{Signal, Signals};
 
 /// Smallest fuzzy similarity that counts as naming a product.
@@ -162,34 +162,6 @@ fn levenshtein(a: &[char], b: &[char]) -> usize {
 }
 
 /// Words that state a fit preference in customer text.
-const LOOSE: &[&str] = &["宽松", "宽大", "oversize", "松一点", "大一点"];
-const FITTED: &[&str] = &["修身", "合身", "显瘦", "紧身", "贴身", "小一点"];
-
-/// The fit words as sets of the customer's phrasebook.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct FitSets {
-    loose: SetId,
-    fitted: SetId,
-}
-
-impl FitSets {
-    pub(crate) fn register(book: &mut PhrasebookBuilder) -> FitSets {
-        FitSets {
-            loose: book.add_phrases(LOOSE),
-            fitted: book.add_phrases(FITTED),
-        }
-    }
-
-    /// The fit preference a customer message states (loose wins when it says both).
-    pub(crate) fn preference(self, hits: &Hits) -> Option<Fit> {
-        if hits.any(self.loose) {
-            Some(Fit::Loose)
-        } else {
-            hits.any(self.fitted).then_some(Fit::Fitted)
-        }
-    }
-}
-
 /// The sizing content of a reply, judged against the chart.
 #[derive(Debug, Default)]
 pub struct Sizing {
@@ -279,6 +251,12 @@ pub struct Analysis<'a> {
     pub vague: Option<Range<usize>>,
     pub greeting: Option<Range<usize>>,
     pub thanks: Option<Range<usize>>,
+    /// A warm word of the shop idiom (亲, 您, 呢, 哦, ～) or an emoticon.
+    pub warm: Option<Range<usize>>,
+    /// A shop's goodbye: thanks, an offer of more help, a review invitation, an order check.
+    pub farewell: Option<Range<usize>>,
+    /// The clauses of the reply.
+    pub clauses: read::Clauses,
     /// Where the phrases of the agent's phrasebook occur (the lexicon and the checks' lists).
     pub hits: Hits,
     /// The filter of the normalized reply's characters.
@@ -377,6 +355,11 @@ impl<'a> Analysis<'a> {
             vague: hits.first(Key::Vague),
             greeting: hits.first(Key::Greeting),
             thanks: hits.first(Key::Thanks),
+            warm: hits.first(Key::Warmth).or_else(|| first_emoji(&norm)),
+            farewell: hits
+                .first(Key::Farewell)
+                .or_else(|| hits.first(Key::Thanks)),
+            clauses,
             hits,
             char_bits,
             norm,
@@ -694,17 +677,5 @@ mod tests {
                 "{a} {b}"
             );
         }
-    }
-
-    #[test]
-    fn fit_preferences() {
-        let mut builder = PhrasebookBuilder::default();
-        let fit = FitSets::register(&mut builder);
-        let book = builder.build();
-        let of = |s: &str| fit.preference(&book.scan(s));
-        assert_eq!(of("我喜欢宽松一点的"), Some(Fit::Loose));
-        assert_eq!(of("想要修身的"), Some(Fit::Fitted));
-        assert_eq!(of("修身还是宽松好"), Some(Fit::Loose));
-        assert_eq!(of("穿什么码"), None);
     }
 }

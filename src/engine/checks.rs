@@ -3,7 +3,9 @@
 
 use super::analysis::Analysis;
 use super::kinds::{Kind, PhraseMode};
+use super::lexicon::Key;
 use super::{ConversationState, Scorer, Situation, Verdict};
+use super::{meaning, read};
 use crate::content::Product;
 use crate::tr;
 
@@ -55,7 +57,7 @@ impl std::fmt::Display for Whole {
 
 /// A verdict; its message is built only when it will be kept (failed checks, or passes when
 /// they are explained).
-fn verdict(
+pub(crate) fn verdict(
     ctx: &Ctx<'_>,
     score: f64,
     message: impl FnOnce() -> String,
@@ -71,6 +73,21 @@ fn verdict(
         score,
         message,
         span,
+        review: false,
+    })
+}
+
+/// A finding the reading is unsure of: listed for a person to review (待复核), counted nowhere.
+pub(crate) fn verdict_for_review(
+    _ctx: &Ctx<'_>,
+    message: impl FnOnce() -> String,
+    span: Option<std::ops::Range<usize>>,
+) -> Option<Verdict> {
+    Some(Verdict {
+        score: 0.0,
+        message: message(),
+        span,
+        review: true,
     })
 }
 
@@ -182,14 +199,29 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
         }
         Kind::Phrases(p) => {
             let hits = &a.hits;
-            let hit = match p.except {
-                None => hits.first(p.phrases),
-                Some(except) => hits.all(p.phrases).find(|r| {
-                    !hits
-                        .all(except)
+            let negation = Key::Negation.set();
+            let counts = |r: &std::ops::Range<usize>| {
+                let excepted = p.except.is_some_and(|except| {
+                    hits.all(except)
                         .any(|e| e.start <= r.start && r.end <= e.end)
-                }),
+                });
+                let refused = p.mode == PhraseMode::Forbid
+                    && p.negatable
+                    && read::negated(hits, negation, &a.clauses, r);
+                !excepted && !refused
             };
+            let mut hit = if p.except.is_none() && !(p.negatable && p.mode == PhraseMode::Forbid) {
+                hits.first(p.phrases)
+            } else {
+                hits.all(p.phrases).find(|r| counts(r))
+            };
+            if hit.is_none() && p.contact_numbers {
+                match meaning::contact_number(&a.norm) {
+                    Some((span, true)) => hit = Some(span),
+                    Some((span, false)) => return meaning::unsure_number(ctx, span),
+                    None => {}
+                }
+            }
             let message = match lang {
                 crate::lang::Lang::Zh => &p.message,
                 crate::lang::Lang::En => &p.message_en,
@@ -339,6 +371,13 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
         Kind::Recovery(p) => recovery(ctx, p.excuse_chars),
         Kind::OverPromise(phrases) => over_promise(ctx, *phrases),
         Kind::Specifics => specifics(ctx),
+        Kind::Answered(p) => meaning::answered(ctx, p),
+        Kind::AfterSales => meaning::after_sales(ctx),
+        Kind::Truthful => meaning::truthful(ctx),
+        Kind::ReviewManipulation(p) => meaning::review_manipulation(ctx, p),
+        Kind::Repeated(p) => meaning::repeated(ctx, p),
+        // Judged at the conversation's end (see `meaning::conversation`).
+        Kind::WarmTone(_) | Kind::Farewell => None,
     }
 }
 

@@ -22,6 +22,13 @@ pub const KIND_NAMES: &[&str] = &[
     "recovery",
     "over_promise",
     "specifics",
+    "answered",
+    "after_sales",
+    "truthful",
+    "review_manipulation",
+    "repeated",
+    "warm_tone",
+    "farewell",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -71,6 +78,18 @@ struct RawPhraseParams {
     message: String,
     #[serde(default)]
     message_en: Option<String>,
+    /// Forbidden phrases that are negated or refused in their clause do not count ("平台不让
+    /// 加微信"); `false` for phrases that are bad whatever precedes them.
+    #[serde(default = "yes")]
+    negatable: bool,
+    /// Phone numbers and contact ids written to slip past a filter (digits split by spaces,
+    /// in Chinese numerals) count as forbidden phrases; a plain phone number goes to review.
+    #[serde(default)]
+    contact_numbers: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug)]
@@ -82,6 +101,8 @@ pub struct PhraseParams {
     pub mode: PhraseMode,
     pub message: String,
     pub message_en: String,
+    pub negatable: bool,
+    pub contact_numbers: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,6 +152,67 @@ struct RawOverPromiseParams {
     phrases: Vec<String>,
 }
 
+/// What answers a question on each topic: the words that carry the fact asked for.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAnsweredParams {
+    /// Topic → the words of a reply that answer it (a material, a number of days, a policy).
+    answers: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug)]
+pub struct AnsweredParams {
+    /// Per topic bit asked about: the phrase set that answers it.
+    pub answers: Vec<(u64, SetId)>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReviewParams {
+    /// Words naming a review or a rating.
+    reviews: Vec<String>,
+    /// Rewards: 返现, 红包, 补您 …
+    rewards: Vec<String>,
+    /// Taking a review down or changing it: 删, 撤, 改 …
+    removals: Vec<String>,
+    /// Words that make one thing the condition of another: 再, 就, 才, 之后 …
+    conditions: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct ReviewParams {
+    pub reviews: SetId,
+    pub rewards: SetId,
+    pub removals: SetId,
+    pub conditions: SetId,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepeatedParams {
+    /// Replies at least this similar (0–1, by edit distance) to an earlier one are repeats.
+    #[serde(default = "default_similarity")]
+    pub similarity: f64,
+    /// Replies shorter than this many characters are never repeats ("好的亲" may be said twice).
+    #[serde(default = "default_repeat_chars")]
+    pub min_chars: usize,
+}
+
+fn default_similarity() -> f64 {
+    0.85
+}
+
+fn default_repeat_chars() -> usize {
+    8
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarmToneParams {
+    /// The share of replies with a warm word (亲, 您, 呢, 哦, ～ …) a conversation needs.
+    pub min_ratio: f64,
+}
+
 #[derive(Debug)]
 pub enum Kind {
     Latency(LatencyParams),
@@ -145,6 +227,13 @@ pub enum Kind {
     Recovery(RecoveryParams),
     OverPromise(SetId),
     Specifics,
+    Answered(AnsweredParams),
+    AfterSales,
+    Truthful,
+    ReviewManipulation(ReviewParams),
+    Repeated(RepeatedParams),
+    WarmTone(WarmToneParams),
+    Farewell,
 }
 
 fn params<T: DeserializeOwned>(check: &Check) -> Result<T, (Range<usize>, String)> {
@@ -191,6 +280,8 @@ impl Kind {
                     mode: raw.mode,
                     message_en: raw.message_en.unwrap_or_else(|| raw.message.clone()),
                     message: raw.message,
+                    negatable: raw.negatable,
+                    contact_numbers: raw.contact_numbers,
                 })
             }
             "hedging" => Kind::Hedging,
@@ -222,6 +313,39 @@ impl Kind {
                 })
             }
             "bargaining" => Kind::Bargaining,
+            "answered" => {
+                let raw: RawAnsweredParams = params(check)?;
+                let mut answers = Vec::new();
+                for (topic, words) in &raw.answers {
+                    let bit = topics.bit(topic);
+                    if bit == 0 {
+                        let span = check
+                            .params
+                            .as_ref()
+                            .map_or(check.kind.span(), |p| p.span());
+                        return Err((
+                            span,
+                            format!("answered: unknown topic `{topic}` in answers"),
+                        ));
+                    }
+                    answers.push((bit, book.add_phrases(words)));
+                }
+                Kind::Answered(AnsweredParams { answers })
+            }
+            "after_sales" => Kind::AfterSales,
+            "truthful" => Kind::Truthful,
+            "review_manipulation" => {
+                let raw: RawReviewParams = params(check)?;
+                Kind::ReviewManipulation(ReviewParams {
+                    reviews: book.add_phrases(&raw.reviews),
+                    rewards: book.add_phrases(&raw.rewards),
+                    removals: book.add_phrases(&raw.removals),
+                    conditions: book.add_phrases(&raw.conditions),
+                })
+            }
+            "repeated" => Kind::Repeated(params(check)?),
+            "warm_tone" => Kind::WarmTone(params(check)?),
+            "farewell" => Kind::Farewell,
             "recovery" => Kind::Recovery(params(check)?),
             "over_promise" => {
                 let raw: RawOverPromiseParams = params(check)?;
@@ -257,13 +381,29 @@ impl Kind {
             Kind::Recovery(_) => "recovery",
             Kind::OverPromise(_) => "over_promise",
             Kind::Specifics => "specifics",
+            Kind::Answered(_) => "answered",
+            Kind::AfterSales => "after_sales",
+            Kind::Truthful => "truthful",
+            Kind::ReviewManipulation(_) => "review_manipulation",
+            Kind::Repeated(_) => "repeated",
+            Kind::WarmTone(_) => "warm_tone",
+            Kind::Farewell => "farewell",
         }
+    }
+
+    /// Judged once per conversation, at its end, rather than on every reply.
+    pub fn per_conversation(&self) -> bool {
+        matches!(self, Kind::WarmTone(_) | Kind::Farewell)
     }
 
     /// The score at which a check counts as passed.
     pub fn pass_mark(&self) -> f64 {
         match self {
-            Kind::Phrases(_) | Kind::OverPromise(_) => 100.0,
+            Kind::Phrases(_)
+            | Kind::OverPromise(_)
+            | Kind::ReviewManipulation(_)
+            | Kind::Truthful
+            | Kind::Repeated(_) => 100.0,
             _ => 60.0,
         }
     }

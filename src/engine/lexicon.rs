@@ -40,10 +40,13 @@ pub const LEXICON_KEYS: &[&str] = &[
     "vague",
     "compounds",
     "negation",
+    "warmth",
+    "farewell",
+    "clarify",
 ];
 
 /// Keys a rubric may leave out (rubric v2 added them): an empty list reads nothing.
-pub const OPTIONAL_KEYS: &[&str] = &["compounds", "negation"];
+pub const OPTIONAL_KEYS: &[&str] = &["compounds", "negation", "warmth", "farewell", "clarify"];
 
 /// The lexicon keys, in [`LEXICON_KEYS`] order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +81,12 @@ pub enum Key {
     Compounds,
     /// Words that negate or refuse what follows them in the clause (不能, 没法, 不建议).
     Negation,
+    /// Warm words of the shop idiom: 亲, 您, 呢, 哦, 哈, 哒, ～ …
+    Warmth,
+    /// What a shop says as the buyer leaves: 不客气, 还有其他可以帮您的吗, 给个评价 …
+    Farewell,
+    /// A question back that a fair answer may start with: 您要哪个颜色, 方便发个图吗 …
+    Clarify,
 }
 
 impl Key {

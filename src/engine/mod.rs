@@ -8,6 +8,7 @@ mod checks;
 pub mod extract;
 mod kinds;
 pub mod lexicon;
+mod meaning;
 pub mod read;
 mod score;
 #[cfg(test)]
@@ -24,11 +25,11 @@ pub use kinds::KIND_NAMES;
 pub use score::{SessionScore, SessionTotals};
 
 use crate::content::rubric::{Aggregate, When};
-use crate::content::{Catalog, Content, Diagnostic, Fit, Order, PersonaKind, Shop};
+use crate::content::{Catalog, Content, Diagnostic, Order, PersonaKind, Shop};
 use crate::lang::Lang;
 use crate::signal::Signals;
 use analysis::Analysis;
-use analysis::{FitSets, NameSets};
+use analysis::NameSets;
 use extract::Measurements;
 use kinds::Kind;
 use lexicon::{Hits, Phrasebook, PhrasebookBuilder, SetId, Topics};
@@ -106,7 +107,6 @@ pub struct Scorer {
     customer_book: Phrasebook,
     customer_names: NameSets,
     growth: SetId,
-    fit: FitSets,
     pub catalog: Catalog,
     product_names: Vec<ProductNames>,
     lang: Lang,
@@ -115,6 +115,13 @@ pub struct Scorer {
     derive_signals: bool,
     /// Per threshold (free shipping first, then promotions): its phrases in the phrasebook.
     threshold_phrases: Vec<ThresholdPhrases>,
+    /// The topic bit of a size question, set also for questions with no size word.
+    size_topic: u64,
+    /// The topics that close a conversation for its farewell check, and those that keep it open
+    /// (its `when.asks_any` and `when.asks_none`).
+    closings: Vec<(u64, Option<u64>)>,
+    /// Topic id → what users read (`[topic_labels]` of the rubric).
+    topic_labels: std::collections::BTreeMap<String, String>,
 }
 
 /// The question words as sets of the reply's phrasebook.
@@ -150,7 +157,6 @@ pub struct Situation<'a> {
 pub struct KnownFacts {
     pub height_cm: Option<f32>,
     pub weight_kg: Option<f32>,
-    pub fit: Fit,
 }
 
 /// Running state of one conversation, carried between calls.
@@ -171,9 +177,29 @@ pub struct ConversationState {
     measuring: RefCell<Measuring>,
     /// The customer mentioned a growing child or thick layers.
     growth: bool,
-    /// The customer asked for a loose or a fitted cut.
-    fit_hint: Option<Fit>,
+    /// Agent replies with a warm word (亲, 您, 呢, 哦, ～ …), for the conversation's tone.
+    warm_replies: usize,
+    /// The customer closed the conversation (bought, thanked, said goodbye) with nothing left
+    /// to answer, and whether a reply since then thanked, offered help or invited a review.
+    closing: Option<Closing>,
+    /// The earlier replies, normalized and shortened, to spot one pasted again.
+    earlier_replies: Vec<String>,
+    /// The customer's messages since the last reply hold a question.
+    pub(crate) pending_question: bool,
 }
+
+/// The state of a conversation's farewell.
+#[derive(Debug, Clone, Default)]
+struct Closing {
+    /// A reply since the close said goodbye as a shop does.
+    farewell: bool,
+    /// The first reply after the close, for the finding's excerpt.
+    reply: Option<String>,
+}
+
+/// Earlier replies kept for spotting a repeat, and how many characters of each.
+const EARLIER_REPLIES_KEPT: usize = 16;
+const EARLIER_REPLY_CHARS: usize = 120;
 
 /// Customer text waiting to be read for measurements is read at once past this size.
 const UNMEASURED_MAX_BYTES: usize = 64 * 1024;
@@ -243,6 +269,13 @@ pub struct CheckResult {
     pub excerpt: String,
     /// What a better reply would have said: the reference answer, or the check's advice.
     pub better: Arc<str>,
+    /// The check guards a red line (红线): a failure zeroes the conversation and shows first.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub red_line: bool,
+    /// The reading is unsure: a person should look (待复核). Such a finding neither passes nor
+    /// zeroes anything; it is listed for review.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub review: bool,
 }
 
 /// Everything the engine says about one reply.
@@ -269,6 +302,8 @@ pub(crate) struct Verdict {
     score: f64,
     message: String,
     span: Option<Range<usize>>,
+    /// Unsure: listed for a person to review (see [`CheckResult::review`]).
+    review: bool,
 }
 
 impl Scorer {
@@ -315,7 +350,6 @@ impl Scorer {
         );
         let growth =
             customer_book.add_phrases(rubric.lexicon.get("growth").map_or(&[][..], Vec::as_slice));
-        let fit = FitSets::register(&mut customer_book);
         let dimensions: Vec<DimensionInfo> = rubric
             .dimensions
             .iter()
@@ -402,6 +436,11 @@ impl Scorer {
         if !problems.is_empty() {
             return Err(problems);
         }
+        let closings = checks
+            .iter()
+            .filter(|c| matches!(c.kind, Kind::Farewell))
+            .map(|c| (c.when.asks_any, c.when.asks_none))
+            .collect();
         // Most of the start-up is building the two automata, which are independent.
         let build = |book: PhrasebookBuilder| {
             if walked {
@@ -419,16 +458,18 @@ impl Scorer {
             customer_book,
             customer_names,
             growth,
-            fit,
             dimensions,
             checks,
-            topics,
             catalog: content.catalog.clone(),
             product_names,
             lang,
             explain_passes: true,
             derive_signals: true,
             threshold_phrases,
+            size_topic: topics.bit("size"),
+            topic_labels: rubric.topic_labels.clone(),
+            closings,
+            topics,
         })
     }
 
@@ -496,7 +537,19 @@ impl Scorer {
     }
 
     fn customer_normalized(&self, state: &mut ConversationState, norm: &str, hits: &Hits) {
-        let topics = self.topics.raised(hits);
+        let mut topics = self.topics.raised(hits);
+        let question = extract::is_question(norm);
+        if topics & self.size_topic == 0 && self.size_intent(norm, question) {
+            topics |= self.size_topic;
+        }
+        state.pending_question |= question;
+        let closes = self
+            .closings
+            .iter()
+            .any(|&(any, none)| topics & any != 0 && none.is_none_or(|mask| topics & mask == 0));
+        if closes && state.closing.is_none() {
+            state.closing = Some(Closing::default());
+        }
         if topics & (self.topics.bit("discount") | self.topics.bit("gift")) != 0 {
             state.discount_asks += 1;
         }
@@ -504,14 +557,29 @@ impl Scorer {
         if hits.any(self.growth) {
             state.growth = true;
         }
-        if let Some(fit) = self.fit.preference(hits) {
-            state.fit_hint = Some(fit);
-        }
         state.pending_topics |= topics;
         if !state.pending.is_empty() {
             state.pending.push('\n');
         }
         state.pending.push_str(norm);
+    }
+
+    /// Whether a message asks which size without a size word: "162 48kg S还是M", "我175穿L行吗",
+    /// "给女儿买 她一米二". A size named in a question, or a height or weight given, is one.
+    fn size_intent(&self, norm: &str, question: bool) -> bool {
+        let measured = norm.bytes().any(|b| b.is_ascii_digit())
+            || ["米", "斤", "公斤", "kg"].iter().any(|w| norm.contains(w));
+        if measured {
+            let m = extract::measurements(norm);
+            if m.height_cm.is_some() || m.weight_kg.is_some() {
+                return true;
+            }
+        }
+        let asks = question
+            || ["还是", "穿", "能不能", "行不行"]
+                .iter()
+                .any(|w| norm.contains(w));
+        asks && !extract::size_mentions(norm).is_empty()
     }
 
     /// The catalog product a message most likely talks about, by name or alias (fuzzy).
@@ -570,12 +638,8 @@ impl Scorer {
             state.emoticon_replies += 1;
         }
 
-        // Most replies fail few checks (QA keeps only failures): no room reserved up front.
-        let mut results = Vec::new();
         let reference: Option<Arc<str>> = reference.filter(|r| !r.trim().is_empty()).map(Arc::from);
-        // Per dimension: the weighted sum of its checks' scores, and their weight.
-        let mut dim_totals = vec![(0.0f64, 0.0f64); self.dimensions.len()];
-        let mut red_line = false;
+        let mut tally = Tally::new(self.dimensions.len());
         for (index, check) in self.checks.iter().enumerate() {
             let w = &check.when;
             let applies = (w.personas.is_empty()
@@ -597,6 +661,9 @@ impl Scorer {
             if !applies {
                 continue;
             }
+            if check.kind.per_conversation() {
+                continue; // judged once, at the end (see `Scorer::finish`)
+            }
             let ctx = checks::Ctx {
                 state,
                 analysis: &analysis,
@@ -608,46 +675,23 @@ impl Scorer {
             let Some(verdict) = checks::evaluate(&check.kind, &ctx) else {
                 continue; // the check found nothing to judge
             };
-            let passed = verdict.score >= check.kind.pass_mark();
-            if passed {
+            if verdict.score >= check.kind.pass_mark() {
                 state.passed[index] = true;
             }
-            let dim = &self.dimensions[check.dimension];
-            if dim.red_line && !passed {
-                red_line = true;
-            }
-            let (sum, weight) = &mut dim_totals[check.dimension];
-            *sum += verdict.score * check.weight;
-            *weight += check.weight;
-            // Passed checks are listed only when asked (training); QA lists failures.
-            if passed && !self.explain_passes {
-                continue;
-            }
-            let excerpt = match verdict.span {
-                Some(span) => text::excerpt(reply, original_span(reply, &analysis.norm, span), 8),
-                None => {
-                    let end = reply.char_indices().nth(40).map_or(reply.len(), |(i, _)| i);
-                    text::excerpt(reply, 0..end, 0)
-                }
-            };
-            let better = reference.clone().unwrap_or_else(|| check.advice.clone());
-            results.push(CheckResult {
-                check: check.id.clone(),
-                dimension: dim.key.clone(),
-                kind: check.kind.name(),
-                score: verdict.score,
-                weight: check.weight,
-                passed,
-                message: verdict.message,
-                excerpt,
-                better,
-            });
+            tally.record(self, check, verdict, reply, &analysis.norm, &reference);
         }
-        // Mapped in place: the totals' buffer becomes the scores' (same size and alignment).
-        let dimensions: Vec<Option<f64>> = dim_totals
-            .into_iter()
-            .map(|(sum, weight)| (weight > 0.0).then(|| round1(sum / weight)))
-            .collect();
+        let memo = ReplyMemo {
+            warm: analysis.warm.is_some(),
+            farewell: analysis.farewell.is_some(),
+            norm: analysis.norm.clone(),
+        };
+        let Tally {
+            mut results,
+            dim_totals,
+            red_line,
+        } = tally;
+        results.sort_by_key(|r| !r.red_line);
+        let dimensions = self.dimension_scores(dim_totals, red_line);
         let overall = overall_score(&self.dimensions, &dimensions, red_line);
         let mut signals = if self.derive_signals {
             analysis.signals()
@@ -657,14 +701,190 @@ impl Scorer {
         if red_line {
             signals.insert(crate::signal::Signal::RedLine);
         }
+        drop(analysis);
+        self.remember_reply(state, memo);
         state.replies += 1;
         state.pending.clear();
         state.pending_topics = 0;
+        state.pending_question = false;
         ReplyScore {
             checks: results,
             dimensions,
             overall,
             signals,
+            red_line,
+        }
+    }
+}
+
+/// What the conversation keeps of a reply once it is scored.
+struct ReplyMemo {
+    warm: bool,
+    farewell: bool,
+    norm: String,
+}
+
+/// The verdicts of one reply (or of a conversation's end) as they are collected.
+struct Tally {
+    /// Most replies fail few checks (QA keeps only failures): no room reserved up front.
+    results: Vec<CheckResult>,
+    /// Per dimension: the weighted sum of its checks' scores, and their weight.
+    dim_totals: Vec<(f64, f64)>,
+    red_line: bool,
+}
+
+impl Tally {
+    fn new(dimensions: usize) -> Tally {
+        Tally {
+            results: Vec::new(),
+            dim_totals: vec![(0.0, 0.0); dimensions],
+            red_line: false,
+        }
+    }
+
+    /// Counts a verdict in its dimension, and lists it when it failed or passes are explained.
+    /// A finding for review counts nowhere: a person decides.
+    fn record(
+        &mut self,
+        scorer: &Scorer,
+        check: &CompiledCheck,
+        verdict: Verdict,
+        reply: &str,
+        norm: &str,
+        reference: &Option<Arc<str>>,
+    ) {
+        let passed = verdict.score >= check.kind.pass_mark() && !verdict.review;
+        let dim = &scorer.dimensions[check.dimension];
+        if !verdict.review {
+            if dim.red_line && !passed {
+                self.red_line = true;
+            }
+            let (sum, weight) = &mut self.dim_totals[check.dimension];
+            *sum += verdict.score * check.weight;
+            *weight += check.weight;
+        }
+        // Passed checks are listed only when asked (training); QA lists failures.
+        if passed && !scorer.explain_passes {
+            return;
+        }
+        let excerpt = match verdict.span {
+            Some(span) => text::excerpt(reply, original_span(reply, norm, span), 8),
+            None => {
+                let end = reply.char_indices().nth(40).map_or(reply.len(), |(i, _)| i);
+                text::excerpt(reply, 0..end, 0)
+            }
+        };
+        let better = reference.clone().unwrap_or_else(|| check.advice.clone());
+        self.results.push(CheckResult {
+            check: check.id.clone(),
+            dimension: dim.key.clone(),
+            kind: check.kind.name(),
+            score: verdict.score,
+            weight: check.weight,
+            passed,
+            message: verdict.message,
+            excerpt,
+            better,
+            red_line: dim.red_line,
+            review: verdict.review,
+        });
+    }
+}
+
+impl Scorer {
+    /// Per dimension: the weighted mean of its checks, or `None` when none applied. A red-line
+    /// dimension that was crossed shows 0, not the mean of its other checks.
+    fn dimension_scores(&self, totals: Vec<(f64, f64)>, red_line: bool) -> Vec<Option<f64>> {
+        totals
+            .into_iter()
+            .zip(&self.dimensions)
+            .map(|((sum, weight), dim)| {
+                if dim.red_line && red_line && weight > 0.0 {
+                    return Some(0.0);
+                }
+                (weight > 0.0).then(|| round1(sum / weight))
+            })
+            .collect()
+    }
+
+    /// Keeps what the conversation-level checks and the repeat check need of a reply.
+    fn remember_reply(&self, state: &mut ConversationState, memo: ReplyMemo) {
+        if memo.warm {
+            state.warm_replies += 1;
+        }
+        if let Some(closing) = &mut state.closing {
+            if memo.farewell {
+                closing.farewell = true;
+            }
+            if closing.reply.is_none() {
+                closing.reply = Some(memo.norm.clone());
+            }
+        }
+        if state.earlier_replies.len() < EARLIER_REPLIES_KEPT {
+            let kept: String = memo.norm.chars().take(EARLIER_REPLY_CHARS).collect();
+            state.earlier_replies.push(kept);
+        }
+    }
+
+    /// The labels of the topics in `mask`, as the rubric's `[topic_labels]` gives them (the
+    /// topic's id where it gives none), in rubric order.
+    pub fn topic_labels(&self, mask: u64) -> Vec<String> {
+        self.topics
+            .names_of(mask)
+            .into_iter()
+            .map(|name| {
+                self.topic_labels
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| name.to_string())
+            })
+            .collect()
+    }
+
+    /// Whether a piece of a reply names a product other than `product` (its price is then no
+    /// claim about `product`).
+    pub(crate) fn names_other_product(
+        &self,
+        text: &str,
+        product: &crate::content::Product,
+    ) -> bool {
+        self.product_names
+            .iter()
+            .zip(&self.catalog.products)
+            .any(|(names, p)| {
+                p.id() != product.id() && names.strings.iter().any(|n| text.contains(n.as_str()))
+            })
+    }
+
+    /// The conversation-level checks (tone, farewell), judged once the conversation is over.
+    /// Its dimensions count once each in the conversation's scores, beside the replies'.
+    pub fn finish(&self, state: &ConversationState) -> ReplyScore {
+        let mut tally = Tally::new(self.dimensions.len());
+        if state.replies > 0 {
+            for check in self.checks.iter().filter(|c| c.kind.per_conversation()) {
+                let excerpt_of = state
+                    .closing
+                    .as_ref()
+                    .and_then(|c| c.reply.clone())
+                    .or_else(|| state.earlier_replies.last().cloned())
+                    .unwrap_or_default();
+                let Some(verdict) = meaning::conversation(&check.kind, self, state) else {
+                    continue;
+                };
+                tally.record(self, check, verdict, &excerpt_of, &excerpt_of, &None);
+            }
+        }
+        let Tally {
+            results,
+            dim_totals,
+            red_line,
+        } = tally;
+        let dimensions = self.dimension_scores(dim_totals, red_line);
+        ReplyScore {
+            overall: overall_score(&self.dimensions, &dimensions, red_line),
+            checks: results,
+            dimensions,
+            signals: crate::signal::Signals::default(),
             red_line,
         }
     }
@@ -776,7 +996,10 @@ impl Scorer {
                 }
             }
         }
-        self.score_reply(&mut state, &situation, reply, latency_ms, None)
-            .checks
+        let mut checks = self
+            .score_reply(&mut state, &situation, reply, latency_ms, None)
+            .checks;
+        checks.extend(self.finish(&state).checks);
+        checks
     }
 }

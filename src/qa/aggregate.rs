@@ -358,6 +358,8 @@ mod tests {
                     message: format!("{conversation} turn {turn}"),
                     excerpt: String::new(),
                     better: Some("faster".into()),
+                    red_line: false,
+                    review: false,
                 })
                 .collect(),
             response_times: Vec::new(),

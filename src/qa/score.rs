@@ -34,6 +34,12 @@ pub struct Finding {
     /// On a failed check, what a better reply would have said (the rubric's advice).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub better: Option<Arc<str>>,
+    /// A red line crossed (红线): listed first, and the conversation scores 0.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub red_line: bool,
+    /// The reading is unsure: for a person to review (待复核); counted in no score.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub review: bool,
 }
 
 /// A scored conversation.
@@ -170,6 +176,8 @@ pub fn score_conversation(
                         message: c.message,
                         excerpt: c.excerpt,
                         better: (!c.passed).then_some(c.better),
+                        red_line: c.red_line && !c.passed && !c.review,
+                        review: c.review,
                     });
                 }
             }
@@ -181,6 +189,28 @@ pub fn score_conversation(
             }
         }
     }
+    // The conversation-level checks (tone, farewell), on the last reply's turn.
+    let closing = scorer.finish(&state);
+    session.add_closing(&closing);
+    for c in closing
+        .checks
+        .into_iter()
+        .filter(|c| all_findings || !c.passed)
+    {
+        findings.push(Finding {
+            turn: turn.max(1),
+            dimension: c.dimension,
+            check: c.check,
+            passed: c.passed,
+            message: c.message,
+            excerpt: c.excerpt,
+            better: (!c.passed).then_some(c.better),
+            red_line: c.red_line && !c.passed && !c.review,
+            review: c.review,
+        });
+    }
+    // Red lines first, findings for review last.
+    findings.sort_by_key(|f| (!f.red_line, f.review));
     let scores = session.scores(&scorer.dimensions);
     let overall = session.overall(&scorer.dimensions, &scores);
     let dimensions = scorer.dimensions.iter().map(|d| Arc::clone(&d.key));
@@ -272,6 +302,12 @@ pub fn to_json_line(result: &ConversationResult, out: &mut Vec<u8>) {
         if let Some(better) = &f.better {
             out.extend_from_slice(b",\"better\":");
             push_json_str(out, better);
+        }
+        if f.red_line {
+            out.extend_from_slice(b",\"red_line\":true");
+        }
+        if f.review {
+            out.extend_from_slice(b",\"review\":true");
         }
         out.push(b'}');
     }
@@ -448,6 +484,8 @@ mod tests {
                     excerpt: t.to_string(),
                     // As scoring gives it: on failed checks only.
                     better: (i % 2 != 0).then(|| Arc::from(format!("\"{t}\"\n"))),
+                    red_line: i == 1,
+                    review: i == 2,
                 })
                 .collect(),
             response_times: vec![12, 69],

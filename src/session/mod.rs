@@ -264,6 +264,11 @@ impl<'a> Session<'a> {
     /// Ends the session (whether the customer finished or the trainee quit), logs the summary
     /// line and returns the scorecard. Calling it twice returns the same card without logging.
     pub fn finish(&mut self) -> Scorecard {
+        if !self.finished {
+            // The conversation-level checks (tone, farewell), once.
+            let closing = self.scorer.finish(&self.state);
+            self.score.add_closing(&closing);
+        }
         let totals = self.score.totals(&self.scorer.dimensions);
         let overall = totals
             .overall

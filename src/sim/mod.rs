@@ -25,7 +25,6 @@ impl SampledFacts {
         KnownFacts {
             height_cm: self.height_cm,
             weight_kg: self.weight_kg,
-            fit: self.fit,
         }
     }
 }

@@ -1,0 +1,937 @@
+//! Checks judged on what a reply means: whether it answered the question asked, whether its
+//! claims are true of this shop, whether it trades money for a review, whether it repeats
+//! itself, and the conversation's tone and farewell.
+
+use std::ops::Range;
+
+use super::checks::{Ctx, verdict, verdict_for_review};
+use super::kinds::{AnsweredParams, RepeatedParams, ReviewParams, WarmToneParams};
+use super::lexicon::{Hits, Key, SetId};
+use super::read::{self, AmountRole, Clauses};
+use super::{ConversationState, Scorer, Verdict};
+use crate::content::Product;
+use crate::tr;
+
+// ---------------------------------------------------------------------------------------------
+// Answered or not
+// ---------------------------------------------------------------------------------------------
+
+/// A question wants the fact it asks for: a material, a number of days, a yes or no with its
+/// reason. A clarifying question back is fair; "可以的", "看情况吧" and polite filler are not.
+pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
+    let lang = ctx.scorer().lang;
+    let a = ctx.analysis;
+    let asked = ctx.state.pending_topics;
+    if !ctx.state.pending_question {
+        return None;
+    }
+    let wanted: Vec<(u64, SetId)> = p
+        .answers
+        .iter()
+        .copied()
+        .filter(|(bit, _)| asked & bit != 0)
+        .collect();
+    if wanted.is_empty() {
+        return None;
+    }
+    let topic_names = || {
+        let names = ctx
+            .scorer()
+            .topic_labels(wanted.iter().fold(0, |m, (b, _)| m | b));
+        names.join(tr!(lang, "、", ", ").as_str())
+    };
+    let found: Vec<Range<usize>> = wanted
+        .iter()
+        .filter_map(|(_, set)| a.hits.first(*set))
+        .collect();
+    // A keyword salad: the answers to many questions, when one was asked.
+    let answer_sets_hit = p.answers.iter().filter(|(_, set)| a.hits.any(*set)).count();
+    if wanted.len() == 1 && answer_sets_hit >= 5 {
+        return verdict(
+            ctx,
+            30.0,
+            || {
+                tr!(
+                    lang,
+                    "把各种卖点堆在一起，没有针对顾客问的{}作答",
+                    "piles up selling points instead of answering the {} question",
+                    topic_names()
+                )
+            },
+            None,
+        );
+    }
+    if let Some(span) = found.first() {
+        let score = if found.len() == wanted.len() {
+            100.0
+        } else {
+            70.0
+        };
+        return verdict(
+            ctx,
+            score,
+            || {
+                if score >= 100.0 {
+                    tr!(
+                        lang,
+                        "回答了顾客问的{}",
+                        "answered the question about {}",
+                        topic_names()
+                    )
+                } else {
+                    tr!(
+                        lang,
+                        "只回答了一部分：顾客问了{}",
+                        "answered only part of it: the customer asked about {}",
+                        topic_names()
+                    )
+                }
+            },
+            Some(span.clone()),
+        );
+    }
+    if let Some(span) = a.hits.first(Key::Clarify) {
+        return verdict(
+            ctx,
+            100.0,
+            || {
+                tr!(
+                    lang,
+                    "先问清楚再回答，合理",
+                    "asks a fair clarifying question first"
+                )
+            },
+            Some(span),
+        );
+    }
+    let empty = a.hedge.clone().or(a.vague.clone()).or(a.brush_off.clone());
+    verdict(
+        ctx,
+        if empty.is_some() { 10.0 } else { 25.0 },
+        || match &empty {
+            Some(span) => tr!(
+                lang,
+                "顾客问的是{}，「{}」没有给出答案",
+                "the customer asked about {}; \u{300c}{}\u{300d} does not answer it",
+                topic_names(),
+                a.norm.get(span.clone()).unwrap_or("")
+            ),
+            None => tr!(
+                lang,
+                "顾客问的是{}，回复没有给出具体答案",
+                "the customer asked about {}, and the reply gives no answer",
+                topic_names()
+            ),
+        },
+        empty.clone(),
+    )
+}
+
+/// A routine after-sales request (refund, return, exchange, price protection, invoice) is
+/// judged on answering and acting, not on an apology.
+pub(crate) fn after_sales(ctx: &Ctx<'_>) -> Option<Verdict> {
+    let lang = ctx.scorer().lang;
+    let a = ctx.analysis;
+    if let Some(span) = a.solution.clone().or_else(|| a.time()) {
+        return verdict(
+            ctx,
+            100.0,
+            || {
+                tr!(
+                    lang,
+                    "给出了处理办法或时间",
+                    "says what will be done, or when"
+                )
+            },
+            Some(span),
+        );
+    }
+    if let Some(span) = a.hits.first(Key::Clarify) {
+        return verdict(
+            ctx,
+            100.0,
+            || {
+                tr!(
+                    lang,
+                    "先核实情况再处理，合理",
+                    "checks the facts first: fair"
+                )
+            },
+            Some(span),
+        );
+    }
+    let empty = a.hedge.clone().or(a.brush_off.clone()).or(a.vague.clone());
+    verdict(
+        ctx,
+        if empty.is_some() { 10.0 } else { 30.0 },
+        || {
+            tr!(
+                lang,
+                "顾客要办售后，回复既没说怎么处理也没说什么时候：直接替顾客发起，并告诉他下一步",
+                "an after-sales request, and the reply neither acts nor says when: start it for the buyer and say what comes next"
+            )
+        },
+        empty,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Truth: claims checked against the catalog and the shop's policy
+// ---------------------------------------------------------------------------------------------
+
+/// Words of a fibre as agents write them, and the fibre they mean.
+const FIBRES: &[(&str, &str)] = &[
+    ("纯棉", "棉"),
+    ("全棉", "棉"),
+    ("棉", "棉"),
+    ("涤纶", "聚酯纤维"),
+    ("聚酯纤维", "聚酯纤维"),
+    ("聚酯", "聚酯纤维"),
+    ("雪纺", "聚酯纤维"),
+    ("羊毛", "羊毛"),
+    ("羊绒", "羊绒"),
+    ("真丝", "桑蚕丝"),
+    ("桑蚕丝", "桑蚕丝"),
+    ("亚麻", "麻"),
+    ("粘纤", "粘纤"),
+    ("粘胶", "粘纤"),
+    ("人造棉", "粘纤"),
+    ("锦纶", "锦纶"),
+    ("尼龙", "锦纶"),
+    ("氨纶", "氨纶"),
+    ("莫代尔", "莫代尔"),
+    ("腈纶", "腈纶"),
+];
+
+/// Words before a fibre that claim the whole fabric is that fibre.
+const PURE: &[&str] = &["纯", "全", "100%", "百分百", "百分之百"];
+
+/// Words in a clause that make a fibre named in it a claim about this product's fabric.
+const FABRIC_TALK: &[&str] = &[
+    "面料",
+    "材质",
+    "成分",
+    "料子",
+    "是",
+    "用的",
+    "纯",
+    "全",
+    "100%",
+    "百分百",
+    "含",
+];
+
+/// A product's fibres with their share, from its structured spec, else read from its
+/// material line and name ("棉92% 聚酯纤维6%", "全棉", "纯棉短袖T恤").
+fn fibres_of(product: &Product) -> Vec<(&'static str, f32)> {
+    let text = format!(
+        "{} {}",
+        product.material.as_deref().unwrap_or(""),
+        product.name
+    );
+    let mut out: Vec<(&'static str, f32)> = Vec::new();
+    for &(word, fibre) in FIBRES {
+        let mut from = 0;
+        while let Some(at) = text[from..].find(word).map(|i| i + from) {
+            from = at + word.len();
+            let before = &text[..at];
+            let after = &text[from..];
+            let percent: Option<f32> = after
+                .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .next()
+                .filter(|d| !d.is_empty() && after[d.len()..].starts_with('%'))
+                .and_then(|d| d.parse().ok());
+            let pure = word == "纯棉" || word == "全棉" || PURE.iter().any(|p| before.ends_with(p));
+            let share = percent.unwrap_or(if pure { 100.0 } else { 0.0 });
+            match out.iter_mut().find(|(f, _)| *f == fibre) {
+                Some((_, s)) => *s = s.max(share),
+                None => out.push((fibre, share)),
+            }
+        }
+    }
+    out
+}
+
+/// A claim of the reply that the catalog or the shop's policy contradicts, with what is true.
+pub(crate) fn truthful(ctx: &Ctx<'_>) -> Option<Verdict> {
+    let lang = ctx.scorer().lang;
+    let a = ctx.analysis;
+    let scorer = ctx.scorer();
+    let shop = scorer.shop();
+    let norm = a.norm.as_str();
+    let negation = Key::Negation.set();
+    let mut claims = 0;
+    let mut wrong: Option<(String, Range<usize>)> = None;
+    let mut note = |found: Option<(String, Range<usize>)>, claims: &mut usize| {
+        if let Some(f) = found {
+            *claims += 1;
+            if wrong.is_none() && !f.0.is_empty() {
+                wrong = Some(f);
+            }
+        }
+    };
+    if let Some(product) = ctx.product() {
+        note(
+            material_claim(norm, &a.hits, negation, &a.clauses, product, lang),
+            &mut claims,
+        );
+        note(price_claim(ctx, product), &mut claims);
+        note(free_shipping_claim(ctx, product), &mut claims);
+        note(
+            colour_claim(norm, &a.hits, negation, &a.clauses, product, lang),
+            &mut claims,
+        );
+    }
+    note(
+        days_claim(
+            norm,
+            &["天无理由", "天内无理由", "天退换", "天内退换", "天包退"],
+            shop.return_days,
+        )
+        .map(|(n, r)| {
+            let msg = if n == shop.return_days {
+                String::new()
+            } else {
+                tr!(
+                    lang,
+                    "说{}天无理由，店铺是{}天无理由退换",
+                    "says {} days of no-reason returns; the shop gives {}",
+                    n,
+                    shop.return_days
+                )
+            };
+            (msg, r)
+        }),
+        &mut claims,
+    );
+    note(
+        days_claim(
+            norm,
+            &[
+                "天价保",
+                "天内价保",
+                "天保价",
+                "天内降价",
+                "天内退差价",
+                "天退差价",
+            ],
+            shop.price_protection_days,
+        )
+        .map(|(n, r)| {
+            let msg = if n == shop.price_protection_days {
+                String::new()
+            } else {
+                tr!(
+                    lang,
+                    "说{}天价保，店铺是签收{}天内降价退差价",
+                    "says {} days of price protection; the shop gives {}",
+                    n,
+                    shop.price_protection_days
+                )
+            };
+            (msg, r)
+        }),
+        &mut claims,
+    );
+    if claims == 0 {
+        return None;
+    }
+    match wrong {
+        Some((message, span)) => verdict(
+            ctx,
+            0.0,
+            || {
+                tr!(
+                    lang,
+                    "说法与店铺信息不符：{}",
+                    "not true of this shop: {}",
+                    message
+                )
+            },
+            Some(span),
+        ),
+        None => verdict(
+            ctx,
+            100.0,
+            || {
+                tr!(
+                    lang,
+                    "说法与店铺信息一致",
+                    "claims agree with the shop's facts"
+                )
+            },
+            None,
+        ),
+    }
+}
+
+/// A claim about the fabric: "100%纯棉", "是涤纶的", "面料是羊毛". `Some((message, span))`
+/// for a claim, with an empty message when it is true.
+fn material_claim(
+    norm: &str,
+    hits: &Hits,
+    negation: SetId,
+    clauses: &Clauses,
+    product: &Product,
+    lang: crate::lang::Lang,
+) -> Option<(String, Range<usize>)> {
+    if !FIBRES.iter().any(|(w, _)| norm.contains(w)) {
+        return None;
+    }
+    let fibres = fibres_of(product);
+    if fibres.is_empty() {
+        return None;
+    }
+    let mut result: Option<(String, Range<usize>)> = None;
+    for &(word, fibre) in FIBRES {
+        let mut from = 0;
+        while let Some(at) = norm[from..].find(word).map(|i| i + from) {
+            from = at + word.len();
+            let span = at..from;
+            // The 棉 of 纯棉 was read with 纯棉.
+            if word == "棉" && (norm[..at].ends_with('纯') || norm[..at].ends_with('全')) {
+                continue;
+            }
+            let clause = clauses.around(at);
+            let clause_text = &norm[clause.start..clause.end.min(norm.len())];
+            if !FABRIC_TALK.iter().any(|w| clause_text.contains(w)) {
+                continue;
+            }
+            // 棉袜, 棉衣, 棉帆布: a word of another product, or a fabric of this one.
+            if word == "棉"
+                && norm[from..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| "袜衣服被鞋花签".contains(c))
+            {
+                continue;
+            }
+            if read::negated(hits, negation, clauses, &span) {
+                continue;
+            }
+            let pure =
+                word == "纯棉" || word == "全棉" || PURE.iter().any(|p| norm[..at].ends_with(p));
+            let share = fibres
+                .iter()
+                .find(|(f, _)| *f == fibre)
+                .map_or(0.0, |(_, s)| *s);
+            let present = fibres.iter().any(|(f, _)| *f == fibre);
+            let truth = fibres
+                .iter()
+                .map(|(f, s)| {
+                    if *s > 0.0 {
+                        format!("{f}{s}%")
+                    } else {
+                        f.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            let message = if pure && share < 95.0 {
+                tr!(
+                    lang,
+                    "说是纯{}，这款实际是{}",
+                    "claims pure {}; this item is {}",
+                    fibre,
+                    truth
+                )
+            } else if !present {
+                tr!(
+                    lang,
+                    "说含{}，这款实际是{}",
+                    "claims {}; this item is {}",
+                    fibre,
+                    truth
+                )
+            } else {
+                String::new()
+            };
+            if !message.is_empty() {
+                return Some((message, span));
+            }
+            result.get_or_insert((String::new(), span));
+        }
+    }
+    result
+}
+
+/// Words around an amount that state it is this item's price.
+const PRICE_TALK: &[&str] = &[
+    "已经是",
+    "活动价",
+    "售价",
+    "现价",
+    "原价",
+    "价格是",
+    "卖",
+    "标价",
+];
+
+/// A price stated for the item ("129已经是活动价"), checked against its catalog price and the
+/// shop's promotions.
+fn price_claim(ctx: &Ctx<'_>, product: &Product) -> Option<(String, Range<usize>)> {
+    let a = ctx.analysis;
+    let lang = ctx.scorer().lang;
+    let norm = a.norm.as_str();
+    if !PRICE_TALK.iter().any(|w| norm.contains(w)) {
+        return None;
+    }
+    let negation = Key::Negation.set();
+    let catalog = &ctx.scorer().catalog;
+    let shop = &catalog.shop;
+    let known = |y: f64| {
+        (y - product.price).abs() < 0.5
+            || (y - f64::from(shop.free_shipping_threshold)).abs() < 0.5
+            || catalog
+                .promotions
+                .iter()
+                .any(|p| (y - f64::from(p.threshold)).abs() < 0.5 || (y - f64::from(p.value)).abs() < 0.5)
+            // A deal within the agent's authority.
+            || (product.price - y >= 0.0 && product.price - y <= f64::from(shop.max_discount))
+    };
+    for m in read::money_facts(norm, &a.hits, negation, &a.clauses) {
+        if m.negated || !matches!(m.role, AmountRole::ShopPrice | AmountRole::Other) {
+            continue;
+        }
+        let clause = a.clauses.around(m.range.start);
+        let clause_text = &norm[clause.start..clause.end.min(norm.len())];
+        if !PRICE_TALK.iter().any(|w| clause_text.contains(w)) || clause_text.contains('满') {
+            continue;
+        }
+        // Another product's price ("袜子19元") is no claim about this one.
+        if ctx.scorer().names_other_product(clause_text, product) {
+            continue;
+        }
+        if known(m.yuan) {
+            return Some((String::new(), m.range));
+        }
+        return Some((
+            tr!(
+                lang,
+                "说价格是{}元，这款标价{}元",
+                "says the price is {} yuan; the item costs {}",
+                m.yuan,
+                product.price
+            ),
+            m.range,
+        ));
+    }
+    None
+}
+
+/// "包邮的" stated as the shop's rule for an item below the free-shipping threshold.
+fn free_shipping_claim(ctx: &Ctx<'_>, product: &Product) -> Option<(String, Range<usize>)> {
+    let a = ctx.analysis;
+    let lang = ctx.scorer().lang;
+    let norm = a.norm.as_str();
+    let at = norm.find("包邮")?;
+    let span = at..at + "包邮".len();
+    let clause = a.clauses.around(at);
+    let clause_text = &norm[clause.start..clause.end.min(norm.len())];
+    // A threshold, a condition or a favour is no claim that this item ships free.
+    if [
+        "满", "凑", "加", "再", "够", "差", "给您", "帮您", "申请", "送您", "不", "吗", "?",
+    ]
+    .iter()
+    .any(|w| clause_text.contains(w))
+        || read::negated(&a.hits, Key::Negation.set(), &a.clauses, &span)
+    {
+        return None;
+    }
+    let threshold = f64::from(ctx.scorer().shop().free_shipping_threshold);
+    if product.price >= threshold {
+        return Some((String::new(), span));
+    }
+    Some((
+        tr!(
+            lang,
+            "说包邮，但这款{}元，店铺满{}元才包邮",
+            "says it ships free, but the item is {} yuan and shipping is free from {}",
+            product.price,
+            threshold
+        ),
+        span,
+    ))
+}
+
+/// Colour words agents use, to read "白色有货".
+const COLOURS: &[&str] = &[
+    "白",
+    "黑",
+    "红",
+    "蓝",
+    "灰",
+    "粉",
+    "绿",
+    "黄",
+    "紫",
+    "卡其",
+    "米",
+    "杏",
+    "咖",
+    "驼",
+    "藏青",
+    "酒红",
+    "燕麦",
+    "雾霾蓝",
+    "军绿",
+    "棕",
+    "橙",
+    "银",
+    "金",
+];
+
+/// "有白色的" / "白色有现货" for a colour the item does not come in.
+fn colour_claim(
+    norm: &str,
+    hits: &Hits,
+    negation: SetId,
+    clauses: &Clauses,
+    product: &Product,
+    lang: crate::lang::Lang,
+) -> Option<(String, Range<usize>)> {
+    if product.colors.is_empty() || !norm.contains('色') {
+        return None;
+    }
+    let mut from = 0;
+    while let Some(at) = norm[from..].find('色').map(|i| i + from) {
+        from = at + '色'.len_utf8();
+        let before = &norm[..at];
+        let Some(colour) = COLOURS
+            .iter()
+            .filter(|c| before.ends_with(*c))
+            .max_by_key(|c| c.len())
+        else {
+            continue;
+        };
+        let start = at - colour.len();
+        let span = start..from;
+        let clause = clauses.around(at);
+        let clause_text = &norm[clause.start..clause.end.min(norm.len())];
+        let stocked = ["有货", "有现货", "有的", "还有", "有呢", "有哦", "都有"]
+            .iter()
+            .any(|w| clause_text.contains(w))
+            || clause_text.starts_with('有');
+        if !stocked || read::negated(hits, negation, clauses, &span) || clause_text.contains('吗')
+        {
+            continue;
+        }
+        let named = &norm[start..from];
+        let sold = product
+            .colors
+            .iter()
+            .any(|c| c.contains(colour) || named.contains(c.trim_end_matches('色')));
+        if sold {
+            return Some((String::new(), span));
+        }
+        return Some((
+            tr!(
+                lang,
+                "说有{}，这款只有{}",
+                "says {} is available; the item comes in {}",
+                named,
+                product.colors.join("、")
+            ),
+            span,
+        ));
+    }
+    None
+}
+
+/// A number of days stated with one of `tails` ("15天价保", "7天无理由"), with its span.
+fn days_claim(norm: &str, tails: &[&str], _policy: u32) -> Option<(u32, Range<usize>)> {
+    for tail in tails {
+        let mut from = 0;
+        while let Some(at) = norm[from..].find(tail).map(|i| i + from) {
+            from = at + tail.len();
+            let digits: String = norm[..at]
+                .chars()
+                .rev()
+                .take_while(char::is_ascii_digit)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            let chinese = norm[..at]
+                .chars()
+                .rev()
+                .take_while(|c| super::text::cn_digit(*c).is_some() || *c == '十')
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<String>();
+            let (n, len) = if !digits.is_empty() {
+                (digits.parse().ok(), digits.len())
+            } else {
+                (super::text::chinese_number(&chinese), chinese.len())
+            };
+            if let Some(n) = n {
+                return Some((n, at - len..from));
+            }
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------------
+// Red lines read in context
+// ---------------------------------------------------------------------------------------------
+
+/// Money or favours traded for a review: 好评返现, "五星好评截图返您5元", "删差评给您补10元",
+/// "删了我再给您换". Asking politely for a rating, or to revise a review once the problem is
+/// solved, is fine.
+pub(crate) fn review_manipulation(ctx: &Ctx<'_>, p: &ReviewParams) -> Option<Verdict> {
+    let lang = ctx.scorer().lang;
+    let a = ctx.analysis;
+    let hits = &a.hits;
+    let negation = Key::Negation.set();
+    let fail = |span: Range<usize>| {
+        verdict(
+            ctx,
+            0.0,
+            || {
+                tr!(
+                    lang,
+                    "拿评价做交易（好评返现、花钱删改差评或以删评为条件）：红线",
+                    "trades for a review (cash for praise, paying to remove or change a bad review, or a fix on condition): a red line"
+                )
+            },
+            Some(span),
+        )
+    };
+    for review in hits.all(p.reviews) {
+        if read::negated(hits, negation, &a.clauses, &review) {
+            continue;
+        }
+        let clause = a.clauses.around(review.start);
+        // The clause of the review and the one after it: "给个五星好评，截图返您5元".
+        let next = a
+            .clauses
+            .around(clause.end.saturating_add(1).min(a.norm.len()));
+        let reach = clause.start..next.end.min(a.norm.len());
+        let inside = |r: &Range<usize>| reach.start <= r.start && r.end <= reach.end;
+        if let Some(reward) = hits.all(p.rewards).find(|r| inside(r)) {
+            if !read::negated(hits, negation, &a.clauses, &reward) {
+                return fail(review.start.min(reward.start)..review.end.max(reward.end));
+            }
+        }
+        let removal = hits.all(p.removals).find(|r| inside(r));
+        if let Some(removal) = removal {
+            let condition = hits.all(p.conditions).any(|c| c.start >= removal.end);
+            let paid = a.compensation.is_some() || a.concession.is_some();
+            if condition || paid {
+                return fail(review.start.min(removal.start)..review.end.max(removal.end));
+            }
+        }
+    }
+    verdict(
+        ctx,
+        100.0,
+        || tr!(lang, "没有拿评价做交易", "no trade for a review"),
+        None,
+    )
+}
+
+/// A phone number or contact id written to slip past a filter: digits split by spaces or
+/// dashes, or spelled in Chinese numerals (`Some((span, true))`); a plain mobile number, which
+/// may be the buyer's own read back for checking, is unsure (`Some((span, false))`).
+pub(crate) fn contact_number(norm: &str) -> Option<(Range<usize>, bool)> {
+    let chars: Vec<(usize, char)> = norm.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let (start, c) = chars[i];
+        let is_cn = super::text::cn_digit(c).is_some() && !c.is_ascii_digit();
+        if !(c.is_ascii_digit() || is_cn) {
+            i += 1;
+            continue;
+        }
+        let mut digits = 0;
+        let mut separators = 0;
+        let mut chinese = 0;
+        let mut j = i;
+        let mut end = start;
+        while j < chars.len() {
+            let (at, d) = chars[j];
+            if d.is_ascii_digit() {
+                digits += 1;
+            } else if super::text::cn_digit(d).is_some() && d != '十' {
+                digits += 1;
+                chinese += 1;
+            } else if matches!(d, ' ' | '-' | '_' | '.' | '·') && j + 1 < chars.len() {
+                separators += 1;
+            } else {
+                break;
+            }
+            end = at + d.len_utf8();
+            j += 1;
+        }
+        let before = &norm[..start];
+        let is_order = [
+            "订单", "单号", "快递", "运单", "物流", "编号", "尾号", "批号",
+        ]
+        .iter()
+        .any(|w| {
+            before.ends_with(w) || before.trim_end_matches(['：', ':', ' ', '是']).ends_with(w)
+        });
+        if !is_order {
+            if chinese >= 7
+                || (separators > 0
+                    && (digits == 11 || (7..=12).contains(&digits))
+                    && digits >= 7
+                    && separators <= 4)
+            {
+                return Some((start..end, true));
+            }
+            let run: String = norm[start..end]
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            if digits == 11 && separators == 0 && run.starts_with('1') {
+                return Some((start..end, false));
+            }
+        }
+        i = j.max(i + 1);
+    }
+    None
+}
+
+/// The same reply pasted again instead of moving the conversation on.
+pub(crate) fn repeated(ctx: &Ctx<'_>, p: &RepeatedParams) -> Option<Verdict> {
+    let lang = ctx.scorer().lang;
+    let earlier = &ctx.state.earlier_replies;
+    if earlier.is_empty() {
+        return None;
+    }
+    let a = ctx.analysis;
+    let kept: String = a.norm.chars().take(super::EARLIER_REPLY_CHARS).collect();
+    let len = kept.chars().count();
+    let repeat = len >= p.min_chars
+        && earlier.iter().any(|e| {
+            if *e == kept {
+                return true;
+            }
+            let elen = e.chars().count();
+            let (short, long) = (len.min(elen) as f64, len.max(elen) as f64);
+            if short / long < p.similarity {
+                return false;
+            }
+            let head = |s: &str| s.chars().take(4).collect::<String>();
+            head(e) == head(&kept) && strsim::normalized_levenshtein(e, &kept) >= p.similarity
+        });
+    if repeat {
+        return verdict(
+            ctx,
+            0.0,
+            || {
+                tr!(
+                    lang,
+                    "和前面的回复几乎一样，没有回应顾客新说的话",
+                    "repeats an earlier reply instead of answering what the customer said since"
+                )
+            },
+            None,
+        );
+    }
+    verdict(
+        ctx,
+        100.0,
+        || tr!(lang, "没有重复前面的回复", "no repeat of an earlier reply"),
+        None,
+    )
+}
+
+/// A finding for review, for a phone number the reading cannot place.
+pub(crate) fn unsure_number(ctx: &Ctx<'_>, span: Range<usize>) -> Option<Verdict> {
+    let lang = ctx.scorer().lang;
+    verdict_for_review(
+        ctx,
+        || {
+            tr!(
+                lang,
+                "回复里有一个手机号：如果不是顾客自己的收货电话，就是在引导站外联系（待复核）",
+                "a phone number in the reply: unless it is the buyer's own, it steers off the platform (needs review)"
+            )
+        },
+        Some(span),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Once per conversation
+// ---------------------------------------------------------------------------------------------
+
+/// A conversation-level check's verdict, at the conversation's end.
+pub(crate) fn conversation(
+    kind: &super::kinds::Kind,
+    scorer: &Scorer,
+    state: &ConversationState,
+) -> Option<Verdict> {
+    let lang = scorer.lang;
+    match kind {
+        super::kinds::Kind::WarmTone(p) => warm_tone(scorer, state, p),
+        super::kinds::Kind::Farewell => {
+            let closing = state.closing.as_ref()?;
+            let (score, message) = if closing.farewell {
+                (
+                    100.0,
+                    tr!(
+                        lang,
+                        "顾客要走时致谢或道别了",
+                        "thanked or said goodbye as the buyer left"
+                    ),
+                )
+            } else {
+                (
+                    0.0,
+                    tr!(
+                        lang,
+                        "顾客下单或道别时，没有致谢、没有问还需要什么、也没有邀请评价",
+                        "as the buyer closed: no thanks, no offer of more help, no review invitation"
+                    ),
+                )
+            };
+            Some(Verdict {
+                score,
+                message,
+                span: None,
+                review: false,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn warm_tone(scorer: &Scorer, state: &ConversationState, p: &WarmToneParams) -> Option<Verdict> {
+    let lang = scorer.lang;
+    let replies = state.replies.max(1) as f64;
+    let ratio = state.warm_replies as f64 / replies;
+    let (score, message) = if ratio >= p.min_ratio {
+        (
+            100.0,
+            tr!(
+                lang,
+                "语气亲切（{}/{}条回复有亲、您或语气词）",
+                "warm ({} of {} replies with 亲, 您 or a soft particle)",
+                state.warm_replies,
+                state.replies
+            ),
+        )
+    } else {
+        (
+            (59.0 * ratio / p.min_ratio.max(0.01)).round(),
+            tr!(
+                lang,
+                "整段对话语气生硬：{}条回复里只有{}条带“亲/您”或“呢、哦、～”",
+                "cold all through: of {} replies, {} use 亲/您 or a soft particle",
+                state.replies,
+                state.warm_replies
+            ),
+        )
+    };
+    Some(Verdict {
+        score,
+        message,
+        span: None,
+        review: false,
+    })
+}
