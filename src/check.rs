@@ -83,9 +83,13 @@ pub fn example_problems(content: &Content, scorer: &Scorer) -> Vec<Diagnostic> {
                 facts: None,
                 order: None,
             };
-            for earlier in &example.earlier {
+            for (i, earlier) in example.earlier.iter().enumerate() {
                 scorer.customer_message(&mut state, earlier);
-                scorer.score_reply(&mut state, &situation, "好的", 3000, None);
+                let reply = example
+                    .earlier_replies
+                    .get(i)
+                    .map_or("好的", String::as_str);
+                scorer.score_reply(&mut state, &situation, reply, 3000, None);
             }
             while state.replies + 1 < example.reply_number {
                 scorer.customer_message(&mut state, "在吗");
@@ -95,13 +99,15 @@ pub fn example_problems(content: &Content, scorer: &Scorer) -> Vec<Diagnostic> {
                 scorer.customer_message(&mut state, &example.customer);
             }
             let latency = (example.latency_s.max(0.0) * 1000.0) as u64;
-            let score = scorer.score_reply(
+            let mut score = scorer.score_reply(
                 &mut state,
                 &situation,
                 example.reply.get_ref(),
                 latency,
                 None,
             );
+            // Conversation-level checks are judged as if the chat ended after the reply.
+            score.checks.extend(scorer.finish(&state).checks);
             let result = score.checks.iter().find(|c| &*c.check == check.id());
             let wanted = example.expect == Expect::Pass;
             let problem = match result {

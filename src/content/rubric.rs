@@ -174,6 +174,9 @@ pub struct Example {
     /// Earlier customer messages, oldest first.
     #[serde(default)]
     pub earlier: Vec<String>,
+    /// The agent's replies to `earlier`, in order ("好的" where none is given).
+    #[serde(default)]
+    pub earlier_replies: Vec<String>,
     #[serde(default)]
     pub product: Option<String>,
     #[serde(default)]

@@ -125,12 +125,18 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                     );
                 }
             }
+            // Full marks up to good_s; down to the pass mark at max_s; then on down to half of it
+            // at hard_s (or at twice max_s), so a reply at 175 s still scores above one at 200 s.
+            let floor_at = p.hard_s.unwrap_or(p.max_s * 2.0).max(p.max_s + 1.0);
+            let pass = ctx.pass_mark;
             let score = if effective <= p.good_s {
                 100.0
-            } else if effective >= p.max_s {
-                0.0
+            } else if effective <= p.max_s {
+                100.0 - (100.0 - pass) * (effective - p.good_s) / (p.max_s - p.good_s)
+            } else if effective < floor_at {
+                (pass - 1.0) - (pass / 2.0 - 1.0) * (effective - p.max_s) / (floor_at - p.max_s)
             } else {
-                100.0 * (p.max_s - effective) / (p.max_s - p.good_s)
+                0.0
             };
             let message = || {
                 if score >= 100.0 {
@@ -376,6 +382,7 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
         Kind::Truthful => meaning::truthful(ctx),
         Kind::ReviewManipulation(p) => meaning::review_manipulation(ctx, p),
         Kind::Repeated(p) => meaning::repeated(ctx, p),
+        Kind::Together(p) => meaning::together(ctx, p),
         // Judged at the conversation's end (see `meaning::conversation`).
         Kind::WarmTone(_) | Kind::Farewell => None,
     }
@@ -852,7 +859,12 @@ fn over_promise(ctx: &Ctx<'_>, phrases: super::lexicon::SetId) -> Option<Verdict
             );
         }
     }
-    if let Some(span) = a.hits.first(phrases) {
+    let negation = Key::Negation.set();
+    let promised = a
+        .hits
+        .all(phrases)
+        .find(|r| !read::negated(&a.hits, negation, &a.clauses, r));
+    if let Some(span) = promised {
         return verdict(
             ctx,
             0.0,
@@ -868,7 +880,10 @@ fn over_promise(ctx: &Ctx<'_>, phrases: super::lexicon::SetId) -> Option<Verdict
         );
     }
     if let Some(order) = ctx.situation().order {
-        if let (Some(days), Some(span)) = (order.days_since_delivery, a.norm.find("退差价")) {
+        let refund = a.norm.find("退差价").filter(|&at| {
+            !read::negated(&a.hits, negation, &a.clauses, &(at..at + "退差价".len()))
+        });
+        if let (Some(days), Some(span)) = (order.days_since_delivery, refund) {
             if days > shop.price_protection_days {
                 return verdict(
                     ctx,

@@ -29,6 +29,7 @@ pub const KIND_NAMES: &[&str] = &[
     "repeated",
     "warm_tone",
     "farewell",
+    "together",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -213,6 +214,35 @@ pub struct WarmToneParams {
     pub min_ratio: f64,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTogetherParams {
+    /// Phrases that fail on their own ("你等着").
+    #[serde(default)]
+    alone: Vec<String>,
+    pairs: Vec<RawPair>,
+    message: String,
+    #[serde(default)]
+    message_en: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPair {
+    first: Vec<String>,
+    second: Vec<String>,
+}
+
+/// Kinds of words that fail said together, in one clause or the next: another buyer and an
+/// address, the buyer's phone and a threat. Either one alone is fine.
+#[derive(Debug)]
+pub struct TogetherParams {
+    pub alone: SetId,
+    pub pairs: Vec<(SetId, SetId)>,
+    pub message: String,
+    pub message_en: String,
+}
+
 #[derive(Debug)]
 pub enum Kind {
     Latency(LatencyParams),
@@ -234,6 +264,7 @@ pub enum Kind {
     Repeated(RepeatedParams),
     WarmTone(WarmToneParams),
     Farewell,
+    Together(TogetherParams),
 }
 
 fn params<T: DeserializeOwned>(check: &Check) -> Result<T, (Range<usize>, String)> {
@@ -346,6 +377,19 @@ impl Kind {
             "repeated" => Kind::Repeated(params(check)?),
             "warm_tone" => Kind::WarmTone(params(check)?),
             "farewell" => Kind::Farewell,
+            "together" => {
+                let raw: RawTogetherParams = params(check)?;
+                Kind::Together(TogetherParams {
+                    alone: book.add_phrases(&raw.alone),
+                    pairs: raw
+                        .pairs
+                        .iter()
+                        .map(|p| (book.add_phrases(&p.first), book.add_phrases(&p.second)))
+                        .collect(),
+                    message_en: raw.message_en.unwrap_or_else(|| raw.message.clone()),
+                    message: raw.message,
+                })
+            }
             "recovery" => Kind::Recovery(params(check)?),
             "over_promise" => {
                 let raw: RawOverPromiseParams = params(check)?;
@@ -388,6 +432,7 @@ impl Kind {
             Kind::Repeated(_) => "repeated",
             Kind::WarmTone(_) => "warm_tone",
             Kind::Farewell => "farewell",
+            Kind::Together(_) => "together",
         }
     }
 
@@ -403,7 +448,8 @@ impl Kind {
             | Kind::OverPromise(_)
             | Kind::ReviewManipulation(_)
             | Kind::Truthful
-            | Kind::Repeated(_) => 100.0,
+            | Kind::Repeated(_)
+            | Kind::Together(_) => 100.0,
             _ => 60.0,
         }
     }

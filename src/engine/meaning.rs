@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::checks::{Ctx, verdict, verdict_for_review};
-use super::kinds::{AnsweredParams, RepeatedParams, ReviewParams, WarmToneParams};
+use super::kinds::{AnsweredParams, RepeatedParams, ReviewParams, TogetherParams, WarmToneParams};
 use super::lexicon::{Hits, Key, SetId};
 use super::read::{self, AmountRole, Clauses};
 use super::{ConversationState, Scorer, Verdict};
@@ -132,6 +132,21 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
 pub(crate) fn after_sales(ctx: &Ctx<'_>) -> Option<Verdict> {
     let lang = ctx.scorer().lang;
     let a = ctx.analysis;
+    if let Some(span) = a.blame.clone() {
+        return verdict(
+            ctx,
+            20.0,
+            || {
+                tr!(
+                    lang,
+                    "「{}」把该客服办的事推给了顾客：直接替顾客发起，并告诉他下一步",
+                    "\u{300c}{}\u{300d} pushes the agent's work onto the buyer: start it for them and say what comes next",
+                    a.norm.get(span.clone()).unwrap_or("")
+                )
+            },
+            Some(span.clone()),
+        );
+    }
     if let Some(span) = a.solution.clone().or_else(|| a.time()) {
         return verdict(
             ctx,
@@ -489,13 +504,50 @@ fn price_claim(ctx: &Ctx<'_>, product: &Product) -> Option<(String, Range<usize>
             // A deal within the agent's authority.
             || (product.price - y >= 0.0 && product.price - y <= f64::from(shop.max_discount))
     };
-    for m in read::money_facts(norm, &a.hits, negation, &a.clauses) {
+    let mut amounts: Vec<(f64, Range<usize>, bool, AmountRole)> =
+        read::money_facts(norm, &a.hits, negation, &a.clauses)
+            .into_iter()
+            .map(|m| (m.yuan, m.range, m.negated, m.role))
+            .collect();
+    // A bare number stated as the price: "129已经是活动价".
+    for (at, _) in norm.match_indices(|c: char| c.is_ascii_digit()) {
+        if at > 0 && norm.as_bytes()[at - 1].is_ascii_digit() {
+            continue;
+        }
+        let digits: &str = norm[at..]
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap_or("");
+        let end = at + digits.len();
+        let rest = norm[end..].trim_start_matches(['元', '块', ' ']);
+        if ["已经是", "是活动价", "就是最低", "是最低", "是到手价"]
+            .iter()
+            .any(|w| rest.starts_with(w))
+            && !amounts.iter().any(|m| m.1.start <= at && at < m.1.end)
+        {
+            if let Ok(y) = digits.parse::<f64>() {
+                amounts.push((y, at..end, false, AmountRole::ShopPrice));
+            }
+        }
+    }
+    for (yuan, range, negated, role) in amounts {
+        let m = read::MoneyFact {
+            yuan,
+            range,
+            role,
+            negated,
+        };
         if m.negated || !matches!(m.role, AmountRole::ShopPrice | AmountRole::Other) {
             continue;
         }
         let clause = a.clauses.around(m.range.start);
         let clause_text = &norm[clause.start..clause.end.min(norm.len())];
-        if !PRICE_TALK.iter().any(|w| clause_text.contains(w)) || clause_text.contains('满') {
+        let after = &norm[m.range.end..];
+        let stated = PRICE_TALK.iter().any(|w| clause_text.contains(w))
+            || ["已经是", "是活动价"]
+                .iter()
+                .any(|w| after.trim_start_matches(['元', '块']).starts_with(w));
+        if !stated || clause_text.contains('满') {
             continue;
         }
         // Another product's price ("袜子19元") is no claim about this one.
@@ -730,6 +782,58 @@ pub(crate) fn review_manipulation(ctx: &Ctx<'_>, p: &ReviewParams) -> Option<Ver
         || tr!(lang, "没有拿评价做交易", "no trade for a review"),
         None,
     )
+}
+
+/// The clause of `span` and the one after it: "给个五星好评，截图返您5元" is one offer.
+fn clause_pair(clauses: &Clauses, norm: &str, span: &Range<usize>) -> Range<usize> {
+    let clause = clauses.around(span.start);
+    let next = clauses.around(clause.end.saturating_add(1).min(norm.len()));
+    clause.start..next.end.min(norm.len())
+}
+
+/// Two kinds of words said together (see [`TogetherParams`]), neither refused.
+pub(crate) fn together(ctx: &Ctx<'_>, p: &TogetherParams) -> Option<Verdict> {
+    let lang = ctx.scorer().lang;
+    let a = ctx.analysis;
+    let negation = Key::Negation.set();
+    let message = match lang {
+        crate::lang::Lang::Zh => &p.message,
+        crate::lang::Lang::En => &p.message_en,
+    };
+    let fail = |span: Range<usize>| {
+        let found = a.norm.get(span.clone()).unwrap_or("").to_string();
+        verdict(ctx, 0.0, || format!("{message}「{found}」"), Some(span))
+    };
+    if let Some(span) = a
+        .hits
+        .all(p.alone)
+        .find(|r| !read::negated(&a.hits, negation, &a.clauses, r))
+    {
+        return fail(span);
+    }
+    for &(first_set, second_set) in &p.pairs {
+        for first in a.hits.all(first_set) {
+            if read::negated(&a.hits, negation, &a.clauses, &first) {
+                continue;
+            }
+            // The clause before, its own and the one after.
+            let reach = clause_pair(&a.clauses, &a.norm, &first);
+            let own = a.clauses.around(first.start);
+            let from = a
+                .clauses
+                .around(own.start.saturating_sub(1))
+                .start
+                .min(own.start);
+            let second = a
+                .hits
+                .all(second_set)
+                .find(|r| from <= r.start && r.end <= reach.end && *r != first);
+            if let Some(second) = second {
+                return fail(first.start.min(second.start)..first.end.max(second.end));
+            }
+        }
+    }
+    verdict(ctx, 100.0, || tr!(lang, "没有问题", "nothing found"), None)
 }
 
 /// A phone number or contact id written to slip past a filter: digits split by spaces or
