@@ -226,7 +226,12 @@ pub fn run(dir: Option<&Path>, lang: Lang, out: &mut impl Write) -> anyhow::Resu
     Ok(ExitCode::SUCCESS)
 }
 
-fn report(problems: &[Diagnostic], lang: Lang, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+/// Prints problems and the count line, and gives the exit status of a check that found them.
+pub(crate) fn report(
+    problems: &[Diagnostic],
+    lang: Lang,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
     for p in problems {
         writeln!(out, "{p}\n")?;
     }
