@@ -472,6 +472,181 @@ fn check_of_a_missing_folder_fails_cleanly() {
     );
 }
 
+// ------------------------------------------------------------------------------------- eval
+
+const CORPUS: &str = "tests/fixtures/corpus";
+
+/// The checks labelled in [`CORPUS`], and how many labels it has in all.
+const CORPUS_CHECKS: &[&str] = &[
+    "absolute-claims",
+    "no-chart-pointing",
+    "no-insults",
+    "size-advice",
+];
+const CORPUS_LABELS: u64 = 11;
+
+/// The counts of a row of `kefu eval --json`, checked to add up.
+fn eval_row(row: &Value) -> [u64; 5] {
+    let count = |key: &str| {
+        row[key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("`{key}` in {row}"))
+    };
+    let [labelled, tp, fp, fneg, tn] = ["labelled", "tp", "fp", "fn", "tn"].map(count);
+    assert_eq!(tp + fp + fneg + tn, labelled, "{row}");
+    for key in ["precision", "recall"] {
+        let v = row[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("`{key}` in {row}"));
+        assert!((0.0..=1.0).contains(&v), "{row}");
+    }
+    assert!(row["scope_errors"].as_u64().is_some(), "{row}");
+    [labelled, tp, fp, fneg, tn]
+}
+
+#[test]
+fn eval_json_has_a_row_per_labelled_check_and_a_total() {
+    let env = Env::new();
+    let run = Run::of(env.kefu().args(["eval", CORPUS, "--json"]));
+    run.expect_code(0);
+    let report: Value = serde_json::from_str(&run.stdout).expect("kefu eval --json prints JSON");
+    let keys: Vec<&String> = report.as_object().expect("an object").keys().collect();
+    assert_eq!(keys, ["checks", "total"]);
+    let row_keys = [
+        "labelled",
+        "tp",
+        "fp",
+        "fn",
+        "tn",
+        "precision",
+        "recall",
+        "scope_errors",
+    ];
+    let rows = report["checks"].as_array().expect("an array of checks");
+    let mut sum = [0; 5];
+    let mut checks = Vec::new();
+    for row in rows {
+        let mut keys: Vec<&str> = row
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        let mut expected = row_keys.to_vec();
+        expected.push("check");
+        expected.sort_unstable();
+        assert_eq!(keys, expected, "{row}");
+        checks.push(row["check"].as_str().unwrap());
+        for (s, n) in sum.iter_mut().zip(eval_row(row)) {
+            *s += n;
+        }
+    }
+    checks.sort_unstable();
+    assert_eq!(checks, CORPUS_CHECKS);
+    let total = &report["total"];
+    let mut keys: Vec<&str> = total
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    let mut expected = row_keys.to_vec();
+    expected.sort_unstable();
+    assert_eq!(keys, expected, "{total}");
+    assert_eq!(eval_row(total), sum);
+    assert_eq!(sum[0], CORPUS_LABELS);
+}
+
+#[test]
+fn eval_prints_a_table_then_each_disagreement_at_its_line() {
+    let env = Env::new();
+    let run = Run::of(env.kefu().args(["--lang", "en", "eval", CORPUS]));
+    run.expect_code(0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        [
+            "check",
+            "labelled",
+            "tp",
+            "fp",
+            "fn",
+            "tn",
+            "precision",
+            "recall",
+            "scope",
+            "errors"
+        ]
+    );
+    let table_end = lines
+        .iter()
+        .position(|l| l.is_empty())
+        .expect("a blank line after the table");
+    assert_eq!(table_end, CORPUS_CHECKS.len() + 2, "{}", run.stdout);
+    assert!(lines[table_end - 1].starts_with("total "), "{}", run.stdout);
+    assert!(
+        lines[table_end + 1].starts_with(&format!(
+            "labelled corpus: 6 items, {CORPUS_LABELS} labels; tp "
+        )),
+        "{}",
+        run.stdout
+    );
+    for line in lines.iter().skip(table_end + 3) {
+        let (place, said) = line
+            .split_once(": check `")
+            .unwrap_or_else(|| panic!("{line}"));
+        let (path, number) = place.rsplit_once(':').unwrap_or_else(|| panic!("{line}"));
+        assert_eq!(path, "tests/fixtures/corpus/basic.toml", "{line}");
+        assert!(number.parse::<usize>().is_ok(), "{line}");
+        assert!(said.contains("`: labelled "), "{line}");
+        assert!(said.contains(", kefu "), "{line}");
+    }
+}
+
+#[test]
+fn eval_of_a_broken_corpus_exits_1_with_every_problem_located() {
+    let env = Env::new();
+    let run = Run::of(env.kefu().args(["eval", "tests/fixtures/corpus-broken"]));
+    run.expect_code(1);
+    assert_eq!(run.stdout, "");
+    let (problems, summary) = diagnostics(&run.stderr);
+    assert_eq!(summary, "✗ 发现5处问题");
+    let f = "tests/fixtures/corpus-broken/broken.toml";
+    assert_eq!(
+        headers(&problems),
+        [
+            format!("{f}:4:11: error: unknown product `men-teee` (did you mean `men-tee`?)"),
+            format!("{f}:7:12: error: unknown check `size-advise` (did you mean `size-advice`?)"),
+            format!("{f}:7:47: error: `ok` is not a label: use \"pass\", \"fail\" or \"na\""),
+            format!("{f}:10:12: error: a context line starts with `顾客：` or `客服：`"),
+            format!("{f}:12:9: error: the reply is empty"),
+        ]
+    );
+    assert_eq!(
+        problems[1],
+        format!(
+            "{f}:7:12: error: unknown check `size-advise` (did you mean `size-advice`?)\n  |\n7 | labels = {{ size-advise = \"pass\", no-insults = \"ok\" }}\n  |            ^^^^^^^^^^^"
+        )
+    );
+}
+
+#[test]
+fn eval_of_a_missing_folder_or_bad_flags() {
+    let env = Env::new();
+    let missing = env.path("no-such-corpus");
+    let run = Run::of(env.kefu().arg("eval").arg(&missing));
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("cannot read the folder"),
+        "{}",
+        run.stderr
+    );
+    Run::of(env.kefu().args(["eval", "--nope"])).expect_code(2);
+    Run::of(env.kefu().args(["eval", "a", "b"])).expect_code(2);
+}
+
 // ------------------------------------------------------------------------- argument errors
 
 #[test]
@@ -538,7 +713,7 @@ fn bad_flags_exit_2() {
     run.expect_code(2);
     let run = Run::of(env.kefu().arg("--help"));
     run.expect_code(0);
-    for cmd in ["train", "list", "check"] {
+    for cmd in ["train", "list", "check", "eval"] {
         assert!(run.stdout.contains(cmd), "{}", run.stdout);
     }
 }
