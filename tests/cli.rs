@@ -42,6 +42,23 @@ impl Env {
         self.dir.path().join(name)
     }
 
+    /// A copy of the minimal content fixture in the tempdir, to add files to.
+    fn minimal_copy(&self, name: &str) -> PathBuf {
+        let dir = self.path(name);
+        for sub in ["rubrics", "scenarios", "scenarios/personas"] {
+            std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+            let from = Path::new(MINIMAL).join(sub);
+            for entry in std::fs::read_dir(&from).expect("read the fixture") {
+                let path = entry.expect("an entry").path();
+                if path.is_file() {
+                    let to = dir.join(sub).join(path.file_name().expect("a name"));
+                    std::fs::copy(&path, to).expect("copy");
+                }
+            }
+        }
+        dir
+    }
+
     /// `kefu` run from the package root with only a minimal, tempdir-based environment.
     fn kefu(&self) -> Command {
         common::kefu_in(self.dir.path(), std::time::Duration::from_secs(20))
@@ -226,18 +243,7 @@ fn check_passes_on_the_minimal_fixture() {
 #[test]
 fn check_refuses_a_rubric_with_more_than_64_topics() {
     let env = Env::new();
-    let dir = env.path("content");
-    for sub in ["rubrics", "scenarios", "scenarios/personas"] {
-        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
-        let from = Path::new(MINIMAL).join(sub);
-        for entry in std::fs::read_dir(&from).expect("read the fixture") {
-            let path = entry.expect("an entry").path();
-            if path.is_file() {
-                let to = dir.join(sub).join(path.file_name().expect("a name"));
-                std::fs::copy(&path, to).expect("copy");
-            }
-        }
-    }
+    let dir = env.minimal_copy("content");
     // The minimal rubric has 3 topics; 62 more make 65.
     let mut extra = String::from("[topics]\n");
     for i in 0..62 {
@@ -645,6 +651,72 @@ fn eval_of_a_missing_folder_or_bad_flags() {
     );
     Run::of(env.kefu().args(["eval", "--nope"])).expect_code(2);
     Run::of(env.kefu().args(["eval", "a", "b"])).expect_code(2);
+}
+
+/// A corpus labelled for the minimal fixture's rubric: kefu disagrees with the second item.
+const MINIMAL_CORPUS: &str = r#"
+[[items]]
+customer = "这件T恤有货吗"
+reply = "亲，有货的呢～"
+labels = { polite = "pass" }
+
+[[items]]
+customer = "这件T恤有货吗"
+reply = "有货，马上发"
+labels = { polite = "pass" }
+"#;
+
+#[test]
+fn check_lists_corpus_disagreements_as_notices_without_failing() {
+    let env = Env::new();
+    let dir = env.minimal_copy("content");
+    std::fs::create_dir_all(dir.join("corpus/shop")).expect("mkdir");
+    std::fs::write(dir.join("corpus/shop/polite.toml"), MINIMAL_CORPUS).expect("write");
+    let run = Run::of(env.kefu().arg("check").arg(&dir));
+    run.expect_code(0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(lines[0].starts_with("✓ 内容检查通过"), "{}", run.stdout);
+    assert_eq!(
+        lines[1..],
+        [
+            "",
+            &format!(
+                "{}/corpus/shop/polite.toml:9: notice: 检查项`polite`：标注为通过，kefu判为不通过（得分0：没有称呼“亲”或“您”）",
+                dir.display()
+            ),
+            "标注语料：2条、2个标注；TP 0、FP 1、FN 0、TN 1；精确率 0.00、召回率 1.00；适用范围不符 0",
+        ]
+    );
+    // `kefu eval` with --content and no folder runs the content's corpus.
+    let run = Run::of(
+        env.kefu()
+            .arg("--content")
+            .arg(&dir)
+            .args(["eval", "--json"]),
+    );
+    run.expect_code(0);
+    let report: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(eval_row(&report["total"]), [2, 0, 1, 0, 1]);
+}
+
+#[test]
+fn check_fails_on_a_corpus_file_that_does_not_load() {
+    let env = Env::new();
+    let dir = env.minimal_copy("content");
+    std::fs::create_dir_all(dir.join("corpus")).expect("mkdir");
+    let broken = MINIMAL_CORPUS.replace("polite = \"pass\" }\n\n", "polit = \"pass\" }\n\n");
+    std::fs::write(dir.join("corpus/polite.toml"), broken).expect("write");
+    let run = Run::of(env.kefu().args(["--lang", "en", "check"]).arg(&dir));
+    run.expect_code(1);
+    let (problems, summary) = diagnostics(&run.stdout);
+    assert_eq!(summary, "✗ 1 problem(s) found");
+    assert_eq!(
+        headers(&problems),
+        [format!(
+            "{}/corpus/polite.toml:5:12: error: unknown check `polit` (did you mean `polite`?)",
+            dir.display()
+        )]
+    );
 }
 
 // ------------------------------------------------------------------------- argument errors
