@@ -1,5 +1,5 @@
-//! Embeds the bundled content (`scenarios/`, `rubrics/`) in the binary, so that adding a content
-//! file needs no code change.
+//! Embeds the bundled content (`scenarios/`, `rubrics/`) and the labelled corpus (`corpus/`) in
+//! the binary, so that adding a content or corpus file needs no code change.
 
 use std::fs;
 use std::path::Path;
@@ -21,14 +21,14 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<String>) {
     }
 }
 
-fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+/// Rust source for a static list of (path, text) of every `*.toml` under `dirs`.
+fn bundle(name: &str, dirs: &[&str], root: &Path) -> String {
     let mut files = Vec::new();
-    for dir in ["scenarios", "rubrics"] {
+    for dir in dirs {
         println!("cargo:rerun-if-changed={dir}");
         collect(&root.join(dir), root, &mut files);
     }
-    let mut code = String::from("pub static BUNDLED: &[(&str, &str)] = &[\n");
+    let mut code = format!("pub static {name}: &[(&str, &str)] = &[\n");
     for file in &files {
         println!("cargo:rerun-if-changed={file}");
         code.push_str(&format!(
@@ -36,6 +36,16 @@ fn main() {
         ));
     }
     code.push_str("];\n");
-    let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("bundled.rs");
-    fs::write(out, code).expect("OUT_DIR is writable");
+    code
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    let out = Path::new(&out);
+    // Two files: the corpus is not content, and the content loader never sees it.
+    let content = bundle("BUNDLED", &["scenarios", "rubrics"], root);
+    fs::write(out.join("bundled.rs"), content).expect("OUT_DIR is writable");
+    let corpus = bundle("BUNDLED_CORPUS", &["corpus"], root);
+    fs::write(out.join("corpus.rs"), corpus).expect("OUT_DIR is writable");
 }

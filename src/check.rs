@@ -13,6 +13,7 @@ use rand::{RngExt, SeedableRng};
 use crate::content::rubric::Expect;
 use crate::content::{Content, Diagnostic};
 use crate::engine::{Scorer, Situation};
+use crate::eval::{self, Corpus};
 use crate::lang::Lang;
 use crate::session::{FixedClock, Session};
 use crate::tr;
@@ -198,7 +199,9 @@ fn autoplay(
     }
 }
 
-/// Runs `kefu check [DIR]`.
+/// Runs `kefu check [DIR]`. The labelled corpus that goes with the content (see
+/// [`eval::content_corpus`]) is run last: a file of it that does not load is a problem, but
+/// items on which kefu disagrees with a label are only notices.
 pub fn run(dir: Option<&Path>, lang: Lang, out: &mut impl Write) -> anyhow::Result<ExitCode> {
     let content = match Content::load(dir) {
         Ok(c) => c,
@@ -208,10 +211,29 @@ pub fn run(dir: Option<&Path>, lang: Lang, out: &mut impl Write) -> anyhow::Resu
         Ok(s) => s,
         Err(problems) => return report(&problems, lang, out),
     };
-    let found = problems(&content, &scorer);
-    if !found.is_empty() {
-        return report(&found, lang, out);
+    let mut found = problems(&content, &scorer);
+    let corpus = match eval::content_corpus(dir).map(|f| f.and_then(|f| Corpus::load(f, &content)))
+    {
+        Some(Ok(corpus)) => Some(corpus),
+        Some(Err(problems)) => {
+            found.extend(problems);
+            None
+        }
+        None => None,
+    };
+    let code = if found.is_empty() {
+        summary(&content, lang, out)?;
+        ExitCode::SUCCESS
+    } else {
+        report(&found, lang, out)?
+    };
+    if let Some(corpus) = corpus.filter(|c| !c.items.is_empty()) {
+        corpus_notices(&eval::evaluate(&corpus, &scorer), lang, out)?;
     }
+    Ok(code)
+}
+
+fn summary(content: &Content, lang: Lang, out: &mut impl Write) -> std::io::Result<()> {
     let examples: usize = content.rubric.checks.iter().map(|c| c.examples.len()).sum();
     writeln!(
         out,
@@ -228,11 +250,28 @@ pub fn run(dir: Option<&Path>, lang: Lang, out: &mut impl Write) -> anyhow::Resu
             content.rubric.checks.len(),
             examples
         )
-    )?;
-    Ok(ExitCode::SUCCESS)
+    )
 }
 
-fn report(problems: &[Diagnostic], lang: Lang, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+/// Every item on which kefu and a label disagree, as a notice, then the corpus totals.
+fn corpus_notices(
+    evaluation: &eval::Evaluation,
+    lang: Lang,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    writeln!(out)?;
+    for d in &evaluation.disagreements {
+        writeln!(out, "{}:{}: notice: {}", d.path, d.line, d.describe(lang))?;
+    }
+    writeln!(out, "{}", eval::totals_line(evaluation, lang))
+}
+
+/// Prints problems and the count line, and gives the exit status of a check that found them.
+pub(crate) fn report(
+    problems: &[Diagnostic],
+    lang: Lang,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
     for p in problems {
         writeln!(out, "{p}\n")?;
     }

@@ -39,6 +39,15 @@ pub enum Command {
         /// Content folder to check (default: the bundled content).
         dir: Option<PathBuf>,
     },
+    /// Measure kefu's verdicts against the labelled corpus: per check, precision and recall.
+    Eval {
+        /// Corpus folder or file (default: `corpus/` of --content if it has one, else the
+        /// bundled corpus).
+        dir: Option<PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Score exported chat transcripts (QA): one JSON line per conversation, and a report.
     Score(ScoreArgs),
     /// Work with QA reports.
@@ -228,6 +237,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let dir = dir.or(cli.content.clone());
             crate::check::run(dir.as_deref(), lang, &mut io::stdout().lock())
         }
+        Some(Command::Eval { dir, json }) => crate::eval::run(
+            dir.as_deref(),
+            cli.content.as_deref(),
+            json,
+            lang,
+            &mut io::stdout().lock(),
+            &mut io::stderr().lock(),
+        ),
         Some(Command::Score(args)) => crate::qa::cli::score(cli.content.as_deref(), &args, lang),
         Some(Command::Report(ReportCommand::Merge { parts, report })) => {
             crate::qa::cli::merge(&parts, &report, lang)

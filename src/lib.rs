@@ -8,11 +8,13 @@
 //! - [`transcript`]: the JSONL message format.
 //! - [`repl`]: the interactive trainer.
 //! - [`check`]: `kefu check`, content validation and auto-play.
+//! - [`eval`]: the labelled corpus and `kefu eval`, kefu's verdicts against the labels.
 
 pub mod check;
 pub mod cli;
 pub mod content;
 pub mod engine;
+pub mod eval;
 pub mod lang;
 pub mod qa;
 pub mod render;

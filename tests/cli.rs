@@ -42,6 +42,23 @@ impl Env {
         self.dir.path().join(name)
     }
 
+    /// A copy of the minimal content fixture in the tempdir, to add files to.
+    fn minimal_copy(&self, name: &str) -> PathBuf {
+        let dir = self.path(name);
+        for sub in ["rubrics", "scenarios", "scenarios/personas"] {
+            std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+            let from = Path::new(MINIMAL).join(sub);
+            for entry in std::fs::read_dir(&from).expect("read the fixture") {
+                let path = entry.expect("an entry").path();
+                if path.is_file() {
+                    let to = dir.join(sub).join(path.file_name().expect("a name"));
+                    std::fs::copy(&path, to).expect("copy");
+                }
+            }
+        }
+        dir
+    }
+
     /// `kefu` run from the package root with only a minimal, tempdir-based environment.
     fn kefu(&self) -> Command {
         common::kefu_in(self.dir.path(), std::time::Duration::from_secs(20))
@@ -226,18 +243,7 @@ fn check_passes_on_the_minimal_fixture() {
 #[test]
 fn check_refuses_a_rubric_with_more_than_64_topics() {
     let env = Env::new();
-    let dir = env.path("content");
-    for sub in ["rubrics", "scenarios", "scenarios/personas"] {
-        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
-        let from = Path::new(MINIMAL).join(sub);
-        for entry in std::fs::read_dir(&from).expect("read the fixture") {
-            let path = entry.expect("an entry").path();
-            if path.is_file() {
-                let to = dir.join(sub).join(path.file_name().expect("a name"));
-                std::fs::copy(&path, to).expect("copy");
-            }
-        }
-    }
+    let dir = env.minimal_copy("content");
     // The minimal rubric has 3 topics; 62 more make 65.
     let mut extra = String::from("[topics]\n");
     for i in 0..62 {
@@ -472,6 +478,247 @@ fn check_of_a_missing_folder_fails_cleanly() {
     );
 }
 
+// ------------------------------------------------------------------------------------- eval
+
+const CORPUS: &str = "tests/fixtures/corpus";
+
+/// The checks labelled in [`CORPUS`], and how many labels it has in all.
+const CORPUS_CHECKS: &[&str] = &[
+    "absolute-claims",
+    "no-chart-pointing",
+    "no-insults",
+    "size-advice",
+];
+const CORPUS_LABELS: u64 = 11;
+
+/// The counts of a row of `kefu eval --json`, checked to add up.
+fn eval_row(row: &Value) -> [u64; 5] {
+    let count = |key: &str| {
+        row[key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("`{key}` in {row}"))
+    };
+    let [labelled, tp, fp, fneg, tn] = ["labelled", "tp", "fp", "fn", "tn"].map(count);
+    assert_eq!(tp + fp + fneg + tn, labelled, "{row}");
+    for key in ["precision", "recall"] {
+        let v = row[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("`{key}` in {row}"));
+        assert!((0.0..=1.0).contains(&v), "{row}");
+    }
+    assert!(row["scope_errors"].as_u64().is_some(), "{row}");
+    [labelled, tp, fp, fneg, tn]
+}
+
+#[test]
+fn eval_json_has_a_row_per_labelled_check_and_a_total() {
+    let env = Env::new();
+    let run = Run::of(env.kefu().args(["eval", CORPUS, "--json"]));
+    run.expect_code(0);
+    let report: Value = serde_json::from_str(&run.stdout).expect("kefu eval --json prints JSON");
+    let keys: Vec<&String> = report.as_object().expect("an object").keys().collect();
+    assert_eq!(keys, ["checks", "total"]);
+    let row_keys = [
+        "labelled",
+        "tp",
+        "fp",
+        "fn",
+        "tn",
+        "precision",
+        "recall",
+        "scope_errors",
+    ];
+    let rows = report["checks"].as_array().expect("an array of checks");
+    let mut sum = [0; 5];
+    let mut checks = Vec::new();
+    for row in rows {
+        let mut keys: Vec<&str> = row
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        let mut expected = row_keys.to_vec();
+        expected.push("check");
+        expected.sort_unstable();
+        assert_eq!(keys, expected, "{row}");
+        checks.push(row["check"].as_str().unwrap());
+        for (s, n) in sum.iter_mut().zip(eval_row(row)) {
+            *s += n;
+        }
+    }
+    checks.sort_unstable();
+    assert_eq!(checks, CORPUS_CHECKS);
+    let total = &report["total"];
+    let mut keys: Vec<&str> = total
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    let mut expected = row_keys.to_vec();
+    expected.sort_unstable();
+    assert_eq!(keys, expected, "{total}");
+    assert_eq!(eval_row(total), sum);
+    assert_eq!(sum[0], CORPUS_LABELS);
+}
+
+#[test]
+fn eval_prints_a_table_then_each_disagreement_at_its_line() {
+    let env = Env::new();
+    let run = Run::of(env.kefu().args(["--lang", "en", "eval", CORPUS]));
+    run.expect_code(0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        [
+            "check",
+            "labelled",
+            "tp",
+            "fp",
+            "fn",
+            "tn",
+            "precision",
+            "recall",
+            "scope",
+            "errors"
+        ]
+    );
+    let table_end = lines
+        .iter()
+        .position(|l| l.is_empty())
+        .expect("a blank line after the table");
+    assert_eq!(table_end, CORPUS_CHECKS.len() + 2, "{}", run.stdout);
+    assert!(lines[table_end - 1].starts_with("total "), "{}", run.stdout);
+    assert!(
+        lines[table_end + 1].starts_with(&format!(
+            "labelled corpus: 6 items, {CORPUS_LABELS} labels; tp "
+        )),
+        "{}",
+        run.stdout
+    );
+    for line in lines.iter().skip(table_end + 3) {
+        let (place, said) = line
+            .split_once(": check `")
+            .unwrap_or_else(|| panic!("{line}"));
+        let (path, number) = place.rsplit_once(':').unwrap_or_else(|| panic!("{line}"));
+        assert_eq!(path, "tests/fixtures/corpus/basic.toml", "{line}");
+        assert!(number.parse::<usize>().is_ok(), "{line}");
+        assert!(said.contains("`: labelled "), "{line}");
+        assert!(said.contains(", kefu "), "{line}");
+    }
+}
+
+#[test]
+fn eval_of_a_broken_corpus_exits_1_with_every_problem_located() {
+    let env = Env::new();
+    let run = Run::of(env.kefu().args(["eval", "tests/fixtures/corpus-broken"]));
+    run.expect_code(1);
+    assert_eq!(run.stdout, "");
+    let (problems, summary) = diagnostics(&run.stderr);
+    assert_eq!(summary, "✗ 发现5处问题");
+    let f = "tests/fixtures/corpus-broken/broken.toml";
+    assert_eq!(
+        headers(&problems),
+        [
+            format!("{f}:4:11: error: unknown product `men-teee` (did you mean `men-tee`?)"),
+            format!("{f}:7:12: error: unknown check `size-advise` (did you mean `size-advice`?)"),
+            format!("{f}:7:47: error: `ok` is not a label: use \"pass\", \"fail\" or \"na\""),
+            format!("{f}:10:12: error: a context line starts with `顾客：` or `客服：`"),
+            format!("{f}:12:9: error: the reply is empty"),
+        ]
+    );
+    assert_eq!(
+        problems[1],
+        format!(
+            "{f}:7:12: error: unknown check `size-advise` (did you mean `size-advice`?)\n  |\n7 | labels = {{ size-advise = \"pass\", no-insults = \"ok\" }}\n  |            ^^^^^^^^^^^"
+        )
+    );
+}
+
+#[test]
+fn eval_of_a_missing_folder_or_bad_flags() {
+    let env = Env::new();
+    let missing = env.path("no-such-corpus");
+    let run = Run::of(env.kefu().arg("eval").arg(&missing));
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("cannot read the folder"),
+        "{}",
+        run.stderr
+    );
+    Run::of(env.kefu().args(["eval", "--nope"])).expect_code(2);
+    Run::of(env.kefu().args(["eval", "a", "b"])).expect_code(2);
+}
+
+/// A corpus labelled for the minimal fixture's rubric: kefu disagrees with the second item.
+const MINIMAL_CORPUS: &str = r#"
+[[items]]
+customer = "这件T恤有货吗"
+reply = "亲，有货的呢～"
+labels = { polite = "pass" }
+
+[[items]]
+customer = "这件T恤有货吗"
+reply = "有货，马上发"
+labels = { polite = "pass" }
+"#;
+
+#[test]
+fn check_lists_corpus_disagreements_as_notices_without_failing() {
+    let env = Env::new();
+    let dir = env.minimal_copy("content");
+    std::fs::create_dir_all(dir.join("corpus/shop")).expect("mkdir");
+    std::fs::write(dir.join("corpus/shop/polite.toml"), MINIMAL_CORPUS).expect("write");
+    let run = Run::of(env.kefu().arg("check").arg(&dir));
+    run.expect_code(0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(lines[0].starts_with("✓ 内容检查通过"), "{}", run.stdout);
+    assert_eq!(
+        lines[1..],
+        [
+            "",
+            &format!(
+                "{}/corpus/shop/polite.toml:9: notice: 检查项`polite`：标注为通过，kefu判为不通过（得分0：没有称呼“亲”或“您”）",
+                dir.display()
+            ),
+            "标注语料：2条、2个标注；TP 0、FP 1、FN 0、TN 1；精确率 0.00、召回率 1.00；适用范围不符 0",
+        ]
+    );
+    // `kefu eval` with --content and no folder runs the content's corpus.
+    let run = Run::of(
+        env.kefu()
+            .arg("--content")
+            .arg(&dir)
+            .args(["eval", "--json"]),
+    );
+    run.expect_code(0);
+    let report: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(eval_row(&report["total"]), [2, 0, 1, 0, 1]);
+}
+
+#[test]
+fn check_fails_on_a_corpus_file_that_does_not_load() {
+    let env = Env::new();
+    let dir = env.minimal_copy("content");
+    std::fs::create_dir_all(dir.join("corpus")).expect("mkdir");
+    let broken = MINIMAL_CORPUS.replace("polite = \"pass\" }\n\n", "polit = \"pass\" }\n\n");
+    std::fs::write(dir.join("corpus/polite.toml"), broken).expect("write");
+    let run = Run::of(env.kefu().args(["--lang", "en", "check"]).arg(&dir));
+    run.expect_code(1);
+    let (problems, summary) = diagnostics(&run.stdout);
+    assert_eq!(summary, "✗ 1 problem(s) found");
+    assert_eq!(
+        headers(&problems),
+        [format!(
+            "{}/corpus/polite.toml:5:12: error: unknown check `polit` (did you mean `polite`?)",
+            dir.display()
+        )]
+    );
+}
+
 // ------------------------------------------------------------------------- argument errors
 
 #[test]
@@ -538,7 +785,7 @@ fn bad_flags_exit_2() {
     run.expect_code(2);
     let run = Run::of(env.kefu().arg("--help"));
     run.expect_code(0);
-    for cmd in ["train", "list", "check"] {
+    for cmd in ["train", "list", "check", "eval"] {
         assert!(run.stdout.contains(cmd), "{}", run.stdout);
     }
 }
