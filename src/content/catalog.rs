@@ -110,14 +110,19 @@ pub struct Spec {
     #[serde(default)]
     pub fabric: Option<String>,
     /// Fibre composition; empty = not stated. Percentages add up to 100 (validated, ±1).
+    /// Of the outer fabric when the lining differs; of the filling for down garments
+    /// (白鸭绒 at the down content, 含绒量, and 白鸭毛 for the rest).
     #[serde(default)]
     pub fibres: Vec<Fibre>,
+    /// Has a lining (里布, 内衬; a fleece inside, 加绒, counts).
     #[serde(default)]
     pub lining: Option<bool>,
     #[serde(default)]
     pub see_through: Option<SeeThrough>,
     #[serde(default)]
     pub care: Care,
+    /// The fabric gives (弹力 or 微弹 on a listing: elastane, or a knit); an elastic waistband
+    /// alone does not count.
     #[serde(default)]
     pub stretch: Option<bool>,
     /// Variants that are sold out.
@@ -129,7 +134,7 @@ pub struct Spec {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fibre {
-    /// A normalized name: 棉, 聚酯纤维, 氨纶, 羊毛, 粘纤, 锦纶, 麻, 白鸭绒, 牛皮, 不锈钢 ...
+    /// A normalized name: 棉, 聚酯纤维, 氨纶, 羊毛, 粘纤, 锦纶, 腈纶, 麻, 白鸭绒, 白鸭毛, 牛皮, 不锈钢 ...
     pub fibre: String,
     pub percent: f32,
 }
@@ -138,8 +143,11 @@ pub struct Fibre {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SeeThrough {
+    /// 不透.
     No,
+    /// 微透: light colours show a little; a nude underlayer is enough.
     Slight,
+    /// 透: needs something under it.
     Yes,
 }
 
