@@ -35,6 +35,15 @@ pub struct Shop {
     /// Within this many yuan of a gift threshold the agent may add the gift.
     #[serde(default = "default_gift_reach")]
     pub gift_reach: u32,
+    /// Hours from payment within which an order ships (48: ships within 48 h). None = not stated.
+    #[serde(default)]
+    pub ships_within_hours: Option<u32>,
+    /// Usual days in transit, `[min, max]` (e.g. `[2, 5]`). None = not stated.
+    #[serde(default)]
+    pub delivery_days: Option<[u32; 2]>,
+    /// Whether electronic invoices are available. None = not stated.
+    #[serde(default)]
+    pub invoice: Option<bool>,
 }
 
 fn default_compensation() -> u32 {
@@ -85,6 +94,88 @@ pub struct Product {
     pub colors: Vec<String>,
     #[serde(default)]
     pub sizes: Vec<SizeRow>,
+    /// Structured facts the scoring engine checks an agent's claims against.
+    #[serde(default)]
+    pub spec: Spec,
+}
+
+/// A product's facts in a form the engine can check claims against (`[products.spec]`).
+///
+/// Every field is optional: `None` or empty means the catalog does not say, and a claim about
+/// an unstated fact is neither confirmed nor contradicted.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// The fabric's trade name: 雪纺, 针织, 牛仔, 府绸, 摇粒绒... None = not stated.
+    #[serde(default)]
+    pub fabric: Option<String>,
+    /// Fibre composition; empty = not stated. Percentages add up to 100 (validated, ±1).
+    /// Of the outer fabric when the lining differs; of the filling for down garments
+    /// (白鸭绒 at the down content, 含绒量, and 白鸭毛 for the rest).
+    #[serde(default)]
+    pub fibres: Vec<Fibre>,
+    /// Has a lining (里布, 内衬; a fleece inside, 加绒, counts).
+    #[serde(default)]
+    pub lining: Option<bool>,
+    #[serde(default)]
+    pub see_through: Option<SeeThrough>,
+    #[serde(default)]
+    pub care: Care,
+    /// The fabric gives (弹力 or 微弹 on a listing: elastane, or a knit); an elastic waistband
+    /// alone does not count.
+    #[serde(default)]
+    pub stretch: Option<bool>,
+    /// Variants that are sold out.
+    #[serde(default)]
+    pub out_of_stock: Vec<Variant>,
+}
+
+/// One fibre of a composition: `{ fibre = "棉", percent = 92 }`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fibre {
+    /// A normalized name: 棉, 聚酯纤维, 氨纶, 羊毛, 粘纤, 锦纶, 腈纶, 麻, 白鸭绒, 白鸭毛, 牛皮, 不锈钢 ...
+    pub fibre: String,
+    pub percent: f32,
+}
+
+/// Whether the fabric shows what is under it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeeThrough {
+    /// 不透.
+    No,
+    /// 微透: light colours show a little; a nude underlayer is enough.
+    Slight,
+    /// 透: needs something under it.
+    Yes,
+}
+
+/// Washing instructions, as the care label gives them. None = not stated.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Care {
+    #[serde(default)]
+    pub machine_wash: Option<bool>,
+    #[serde(default)]
+    pub hand_wash: Option<bool>,
+    #[serde(default)]
+    pub tumble_dry: Option<bool>,
+    #[serde(default)]
+    pub dry_clean_only: Option<bool>,
+    /// Hottest water allowed, in °C.
+    #[serde(default)]
+    pub max_water_c: Option<u32>,
+}
+
+/// A colour, a size or both; a missing part means every colour (or size).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    #[serde(default)]
+    pub color: Option<String>,
+    #[serde(default)]
+    pub size: Option<String>,
 }
 
 /// One row of a size chart; ranges are inclusive.

@@ -14,7 +14,10 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
-pub use catalog::{Catalog, Product, Promotion, PromotionKind, Shop, SizeRow};
+pub use catalog::{
+    Care, Catalog, Fibre, Product, Promotion, PromotionKind, SeeThrough, Shop, SizeRow, Spec,
+    Variant,
+};
 pub use diagnostic::{Diagnostic, SourceFile};
 pub use persona::{Persona, PersonaKind};
 pub use rubric::{Check, Dimension, Rubric, RubricFile};

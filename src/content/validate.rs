@@ -118,6 +118,205 @@ fn validate_catalog(content: &Content, problems: &mut Vec<Diagnostic>) {
     if catalog.products.is_empty() {
         problems.push(content.diagnostic(file, None, "the catalog has no products"));
     }
+    validate_specs(content, file, problems);
+}
+
+/// The spec values validation points at, read again from the catalog's source with their spans.
+///
+/// The public types keep plain values, since the engine reads them on every reply; these
+/// mirrors keep only what a message needs a place for, and ignore every other field.
+mod located {
+    use serde::Deserialize;
+    use toml::Spanned;
+
+    #[derive(Deserialize)]
+    pub struct Catalog {
+        #[serde(default)]
+        pub shop: Shop,
+        #[serde(default)]
+        pub products: Vec<Product>,
+    }
+
+    #[derive(Default, Deserialize)]
+    pub struct Shop {
+        #[serde(default)]
+        pub delivery_days: Option<Spanned<[u32; 2]>>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Product {
+        #[serde(default)]
+        pub spec: Spec,
+    }
+
+    #[derive(Default, Deserialize)]
+    pub struct Spec {
+        #[serde(default)]
+        pub fibres: Option<Spanned<Vec<Spanned<Fibre>>>>,
+        #[serde(default)]
+        pub out_of_stock: Vec<Spanned<Variant>>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Fibre {
+        pub fibre: Spanned<String>,
+        pub percent: Spanned<f32>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Variant {
+        #[serde(default)]
+        pub color: Option<Spanned<String>>,
+        #[serde(default)]
+        pub size: Option<Spanned<String>>,
+    }
+}
+
+/// Fibre percentages, sold-out variants and the shop's delivery range.
+fn validate_specs(content: &Content, file: usize, problems: &mut Vec<Diagnostic>) {
+    let Some(source) = content.files.get(file) else {
+        return;
+    };
+    let located = match toml::from_str::<located::Catalog>(&source.text) {
+        Ok(located) => located,
+        Err(e) => {
+            // The catalog parsed as a whole, so this is a bug in the mirror; say so rather
+            // than skip the checks in silence.
+            problems.push(content.diagnostic(
+                file,
+                e.span(),
+                format!("cannot locate the spec values: {}", e.message().trim()),
+            ));
+            return;
+        }
+    };
+    let at = |span, message: String| content.diagnostic(file, Some(span), message);
+
+    if let Some(days) = &located.shop.delivery_days {
+        let [min, max] = *days.get_ref();
+        if min > max {
+            problems.push(at(
+                days.span(),
+                format!("delivery_days [{min}, {max}] runs backwards: write [min, max]"),
+            ));
+        }
+    }
+
+    for (product, spec) in content
+        .catalog
+        .products
+        .iter()
+        .zip(located.products.iter().map(|p| &p.spec))
+    {
+        if let Some(fibres) = &spec.fibres {
+            check_fibres(product, fibres, &at, problems);
+        }
+        for variant in &spec.out_of_stock {
+            check_sold_out_variant(product, variant, &at, problems);
+        }
+    }
+}
+
+fn check_fibres(
+    product: &super::Product,
+    fibres: &Spanned<Vec<Spanned<located::Fibre>>>,
+    at: &impl Fn(std::ops::Range<usize>, String) -> Diagnostic,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let mut all_in_range = true;
+    for fibre in fibres.get_ref() {
+        let fibre = fibre.get_ref();
+        let name = fibre.fibre.get_ref();
+        if name.trim().is_empty() {
+            problems.push(at(
+                fibre.fibre.span(),
+                "a fibre needs a name (棉, 聚酯纤维, 羊毛 …)".into(),
+            ));
+        }
+        let percent = *fibre.percent.get_ref();
+        if !(0.0..=100.0).contains(&percent) {
+            all_in_range = false;
+            problems.push(at(
+                fibre.percent.span(),
+                format!("{name} at {percent}%: a percentage must be between 0 and 100"),
+            ));
+        }
+    }
+    // One wrong percentage would also throw the sum off: report it once.
+    if all_in_range && !fibres.get_ref().is_empty() {
+        let sum: f32 = fibres
+            .get_ref()
+            .iter()
+            .map(|f| *f.get_ref().percent.get_ref())
+            .sum();
+        if (sum - 100.0).abs() > 1.0 {
+            problems.push(at(
+                fibres.span(),
+                format!(
+                    "the fibres of `{}` add up to {sum}%, not 100%",
+                    product.id()
+                ),
+            ));
+        }
+    }
+}
+
+fn check_sold_out_variant(
+    product: &super::Product,
+    variant: &Spanned<located::Variant>,
+    at: &impl Fn(std::ops::Range<usize>, String) -> Diagnostic,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let id = product.id();
+    let inner = variant.get_ref();
+    if inner.color.is_none() && inner.size.is_none() {
+        problems.push(at(
+            variant.span(),
+            "an out_of_stock variant needs a color, a size or both".into(),
+        ));
+    }
+    if let Some(color) = &inner.color {
+        let color_name = color.get_ref();
+        if product.colors.is_empty() {
+            problems.push(at(
+                color.span(),
+                format!("`{id}` lists no colors, so out_of_stock cannot name one"),
+            ));
+        } else if !product.colors.contains(color_name) {
+            problems.push(at(
+                color.span(),
+                format!(
+                    "`{id}` has no color `{color_name}` (its colors: {}){}",
+                    product.colors.join(", "),
+                    did_you_mean(color_name, product.colors.iter().map(String::as_str))
+                ),
+            ));
+        }
+    }
+    if let Some(size) = &inner.size {
+        let size_name = size.get_ref();
+        if !product.is_sized() {
+            problems.push(at(
+                size.span(),
+                format!("`{id}` has no size chart, so out_of_stock cannot name a size"),
+            ));
+        } else if product.size_index(size_name).is_none() {
+            let chart: Vec<&str> = product.sizes.iter().map(|r| r.name()).collect();
+            let hint = match crate::engine::extract::canonical_size(size_name) {
+                Some(standard) if chart.contains(&standard.as_str()) => {
+                    format!(" (write it `{standard}`, as the chart does)")
+                }
+                _ => String::new(),
+            };
+            problems.push(at(
+                size.span(),
+                format!(
+                    "`{id}` has no size `{size_name}` in its chart ({}){hint}",
+                    chart.join(", ")
+                ),
+            ));
+        }
+    }
 }
 
 /// Neighbouring rows of a chart must meet or overlap, or some buyer gets no size.
@@ -524,5 +723,277 @@ fn check_placeholders(
             ));
         }
         rest = &after[end + 1..];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Content, SeeThrough, SourceFile};
+
+    const RUBRIC: &str = include_str!("../../tests/fixtures/minimal/rubrics/default.toml");
+
+    /// A shop with one unsized product and, last, a sized one, so that a test can append
+    /// `[products.spec]` to the T-shirt: its header is line 29, its first field line 30.
+    const CATALOG: &str = r#"[shop]
+name = "测试小店"
+free_shipping_threshold = 99
+max_discount = 5
+price_protection_days = 15
+
+[[products]]
+id = "socks"
+name = "纯棉袜"
+category = "accessory"
+price = 20
+
+[[products]]
+id = "tee"
+name = "纯棉T恤"
+category = "top"
+price = 79
+material = "100%纯棉"
+colors = ["白色", "黑色"]
+
+[[products.sizes]]
+size = "M"
+height = [160, 170]
+
+[[products.sizes]]
+size = "L"
+height = [168, 178]
+
+"#;
+
+    fn load(catalog: &str) -> Result<Content, Vec<String>> {
+        Content::from_files(vec![
+            SourceFile::new("scenarios/catalog.toml", catalog),
+            SourceFile::new("rubrics/default.toml", RUBRIC),
+        ])
+        .map_err(|problems| problems.iter().map(|d| d.to_string()).collect())
+    }
+
+    /// The `path:line:col: error: message` line of every problem in a catalog.
+    fn headers(catalog: &str) -> Vec<String> {
+        match load(catalog) {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems
+                .iter()
+                .map(|p| p.lines().next().unwrap_or("").to_string())
+                .collect(),
+        }
+    }
+
+    fn with_tee_spec(spec: &str) -> String {
+        format!("{CATALOG}[products.spec]\n{spec}")
+    }
+
+    #[test]
+    fn a_catalog_without_any_spec_still_loads() {
+        let content = load(CATALOG).expect("the catalog loads");
+        let tee = content.catalog.product("tee").expect("tee");
+        assert_eq!(tee.spec, Default::default());
+        let shop = &content.catalog.shop;
+        assert_eq!(shop.ships_within_hours, None);
+        assert_eq!(shop.delivery_days, None);
+        assert_eq!(shop.invoice, None);
+    }
+
+    #[test]
+    fn a_full_spec_and_the_shop_fields_are_read() {
+        let catalog = with_tee_spec(
+            "fabric = \"针织\"\n\
+             fibres = [{ fibre = \"棉\", percent = 95 }, { fibre = \"氨纶\", percent = 5.0 }]\n\
+             lining = false\n\
+             see_through = \"slight\"\n\
+             care = { machine_wash = true, tumble_dry = false, max_water_c = 30 }\n\
+             stretch = true\n\
+             out_of_stock = [{ color = \"黑色\", size = \"L\" }, { size = \"M\" }]\n",
+        )
+        .replace(
+            "price_protection_days = 15\n",
+            "price_protection_days = 15\nships_within_hours = 48\ndelivery_days = [2, 5]\ninvoice = true\n",
+        );
+        let content = load(&catalog).expect("the catalog loads");
+        let spec = &content.catalog.product("tee").expect("tee").spec;
+        assert_eq!(spec.fabric.as_deref(), Some("针织"));
+        let fibres: Vec<(&str, f32)> = spec
+            .fibres
+            .iter()
+            .map(|f| (f.fibre.as_str(), f.percent))
+            .collect();
+        assert_eq!(fibres, [("棉", 95.0), ("氨纶", 5.0)]);
+        assert_eq!(spec.lining, Some(false));
+        assert_eq!(spec.see_through, Some(SeeThrough::Slight));
+        assert_eq!(spec.care.machine_wash, Some(true));
+        assert_eq!(spec.care.hand_wash, None);
+        assert_eq!(spec.care.tumble_dry, Some(false));
+        assert_eq!(spec.care.dry_clean_only, None);
+        assert_eq!(spec.care.max_water_c, Some(30));
+        assert_eq!(spec.stretch, Some(true));
+        let sold_out: Vec<(Option<&str>, Option<&str>)> = spec
+            .out_of_stock
+            .iter()
+            .map(|v| (v.color.as_deref(), v.size.as_deref()))
+            .collect();
+        assert_eq!(sold_out, [(Some("黑色"), Some("L")), (None, Some("M"))]);
+        let shop = &content.catalog.shop;
+        assert_eq!(shop.ships_within_hours, Some(48));
+        assert_eq!(shop.delivery_days, Some([2, 5]));
+        assert_eq!(shop.invoice, Some(true));
+        // The spec of a product that gives none stays empty.
+        let socks = content.catalog.product("socks").expect("socks");
+        assert_eq!(socks.spec, Default::default());
+    }
+
+    #[test]
+    fn an_unknown_spec_field_is_refused_at_its_place() {
+        assert_eq!(
+            headers(&with_tee_spec("fabirc = \"针织\"\n")),
+            [
+                "scenarios/catalog.toml:30:1: error: unknown field `fabirc`, expected one of `fabric`, `fibres`, `lining`, `see_through`, `care`, `stretch`, `out_of_stock`"
+            ]
+        );
+        assert_eq!(
+            headers(&with_tee_spec("see_through = \"a-little\"\n")),
+            [
+                "scenarios/catalog.toml:30:15: error: unknown variant `a-little`, expected one of `no`, `slight`, `yes`"
+            ]
+        );
+    }
+
+    #[test]
+    fn fibres_must_add_up_to_100_within_one_point() {
+        assert_eq!(
+            headers(&with_tee_spec(
+                "fibres = [{ fibre = \"棉\", percent = 90 }, { fibre = \"氨纶\", percent = 5 }]\n"
+            )),
+            ["scenarios/catalog.toml:30:10: error: the fibres of `tee` add up to 95%, not 100%"]
+        );
+        // Rounded label figures are fine.
+        for fibres in [
+            "fibres = [{ fibre = \"棉\", percent = 33.3 }, { fibre = \"粘纤\", percent = 33.3 }, { fibre = \"锦纶\", percent = 33.3 }]\n",
+            "fibres = [{ fibre = \"棉\", percent = 95.5 }, { fibre = \"氨纶\", percent = 5.5 }]\n",
+            "fibres = []\n",
+        ] {
+            assert_eq!(headers(&with_tee_spec(fibres)), [] as [&str; 0], "{fibres}");
+        }
+    }
+
+    #[test]
+    fn a_percentage_outside_0_to_100_is_reported_once() {
+        // Not again as a sum that is off: that is the same mistake.
+        assert_eq!(
+            headers(&with_tee_spec(
+                "fibres = [{ fibre = \"棉\", percent = 120 }, { fibre = \"氨纶\", percent = -20 }]\n"
+            )),
+            [
+                "scenarios/catalog.toml:30:36: error: 棉 at 120%: a percentage must be between 0 and 100",
+                "scenarios/catalog.toml:30:69: error: 氨纶 at -20%: a percentage must be between 0 and 100",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_fibre_needs_a_name() {
+        assert_eq!(
+            headers(&with_tee_spec(
+                "fibres = [{ fibre = \" \", percent = 100 }]\n"
+            )),
+            ["scenarios/catalog.toml:30:21: error: a fibre needs a name (棉, 聚酯纤维, 羊毛 …)"]
+        );
+    }
+
+    #[test]
+    fn a_sold_out_color_must_be_one_of_the_products_colors() {
+        assert_eq!(
+            headers(&with_tee_spec("out_of_stock = [{ color = \"黑\" }]\n")),
+            [
+                "scenarios/catalog.toml:30:27: error: `tee` has no color `黑` (its colors: 白色, 黑色) (did you mean `黑色`?)"
+            ]
+        );
+        let socks = CATALOG.replace(
+            "price = 20\n",
+            "price = 20\n[products.spec]\nout_of_stock = [{ color = \"白色\" }]\n",
+        );
+        assert_eq!(
+            headers(&socks),
+            [
+                "scenarios/catalog.toml:13:27: error: `socks` lists no colors, so out_of_stock cannot name one"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_sold_out_size_must_be_one_of_the_chart_sizes() {
+        assert_eq!(
+            headers(&with_tee_spec(
+                "out_of_stock = [{ color = \"白色\", size = \"XL\" }]\n"
+            )),
+            ["scenarios/catalog.toml:30:40: error: `tee` has no size `XL` in its chart (M, L)"]
+        );
+        assert_eq!(
+            headers(&with_tee_spec("out_of_stock = [{ size = \"m码\" }]\n")),
+            [
+                "scenarios/catalog.toml:30:26: error: `tee` has no size `m码` in its chart (M, L) (write it `M`, as the chart does)"
+            ]
+        );
+        let socks = CATALOG.replace(
+            "price = 20\n",
+            "price = 20\n[products.spec]\nout_of_stock = [{ size = \"M\" }]\n",
+        );
+        assert_eq!(
+            headers(&socks),
+            [
+                "scenarios/catalog.toml:13:26: error: `socks` has no size chart, so out_of_stock cannot name a size"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_sold_out_variant_names_a_color_or_a_size() {
+        assert_eq!(
+            headers(&with_tee_spec("out_of_stock = [{}]\n")),
+            [
+                "scenarios/catalog.toml:30:17: error: an out_of_stock variant needs a color, a size or both"
+            ]
+        );
+    }
+
+    #[test]
+    fn delivery_days_run_from_min_to_max() {
+        let backwards = CATALOG.replace(
+            "price_protection_days = 15\n",
+            "price_protection_days = 15\ndelivery_days = [5, 2]\n",
+        );
+        assert_eq!(
+            headers(&backwards),
+            [
+                "scenarios/catalog.toml:6:17: error: delivery_days [5, 2] runs backwards: write [min, max]"
+            ]
+        );
+        let one_day = CATALOG.replace(
+            "price_protection_days = 15\n",
+            "price_protection_days = 15\ndelivery_days = [3, 3]\n",
+        );
+        assert_eq!(headers(&one_day), [] as [&str; 0]);
+    }
+
+    /// Every spec problem of a catalog at once, each rendered at its place with carets under
+    /// the CJK value.
+    #[test]
+    fn every_spec_problem_is_reported_at_once() {
+        let catalog = with_tee_spec(
+            "fibres = [{ fibre = \"棉\", percent = 90 }]\nout_of_stock = [{ color = \"红色\" }]\n",
+        )
+        .replace(
+            "price_protection_days = 15\n",
+            "price_protection_days = 15\ndelivery_days = [5, 2]\n",
+        );
+        let problems = load(&catalog).expect_err("the catalog is refused");
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert_eq!(
+            problems[2],
+            "scenarios/catalog.toml:32:27: error: `tee` has no color `红色` (its colors: 白色, 黑色)\n   |\n32 | out_of_stock = [{ color = \"红色\" }]\n   |                           ^^^^^^"
+        );
     }
 }
