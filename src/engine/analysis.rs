@@ -621,7 +621,9 @@ fn sizing_of(reading: &Reading<'_>, product: &Product, norm: &str, hits: &Hits) 
         reason: hits.first(Key::SizeReason),
         fit_words: hits.first(Key::Fit),
         chart_pointer: hits.first(Key::SizeChart),
-        asked_measurements: hits.first(Key::MeasureAsk).is_some(),
+        // Asking, not telling: "您身高多少呢", not "童装都是按身高来的".
+        asked_measurements: hits.first(Key::MeasureAsk).is_some()
+            && (norm.contains('?') || norm.contains('？') || norm.contains('吗') || norm.contains('呢') || norm.contains("多少") || norm.contains("发我") || norm.contains("告诉")),
     }
 }
 

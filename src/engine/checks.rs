@@ -397,6 +397,22 @@ fn sizing(ctx: &Ctx<'_>) -> Option<Verdict> {
         return None;
     }
     if !s.measurements_known {
+        // Advice from the size the buyer usually wears ("平时穿L" → "拿L就可以") is advice.
+        if let (Some(m), true) = (s.advised.as_ref(), ctx.state.customer_size) {
+            return verdict(
+                ctx,
+                85.0,
+                || {
+                    tr!(
+                        lang,
+                        "按顾客平时的尺码推荐了{}码",
+                        "advised {} from the size the buyer usually wears",
+                        m.size
+                    )
+                },
+                Some(m.range.clone()),
+            );
+        }
         if s.asked_measurements {
             return verdict(
                 ctx,
@@ -440,6 +456,42 @@ fn sizing(ctx: &Ctx<'_>) -> Option<Verdict> {
         );
     }
     let right = || s.right.join("/");
+    // Past every row of the chart: saying it will not fit is the advice.
+    if s.right.is_empty() {
+        let warned = a.norm.contains("穿不下")
+            || a.norm.contains("不合适")
+            || a.norm.contains("没有合适")
+            || a.norm.contains("偏小")
+            || a.norm.contains("不建议");
+        return match (&s.advised, warned) {
+            (_, true) => verdict(
+                ctx,
+                100.0,
+                || {
+                    tr!(
+                        lang,
+                        "顾客的身高体重超出尺码表，如实说了不合适",
+                        "the buyer is past the chart, and the reply says it won't fit"
+                    )
+                },
+                None,
+            ),
+            (Some(m), false) => verdict(
+                ctx,
+                0.0,
+                || {
+                    tr!(
+                        lang,
+                        "顾客的身高体重超出这款的尺码表，推荐{}码会穿不下",
+                        "the buyer is past this item's chart: {} will not fit",
+                        m.size
+                    )
+                },
+                Some(m.range.clone()),
+            ),
+            (None, false) => None,
+        };
+    }
     let Some(primary) = s.advised.as_ref() else {
         if s.listed_only {
             return verdict(

@@ -849,7 +849,67 @@ pub fn measurements(text: &str) -> Measurements {
         }
         prev = Some((role, tok.end));
     }
+    if m.height_cm.is_none() {
+        m.height_cm = lone_height(text);
+    }
     m
+}
+
+/// Words for a child, after which a bare number is the child's height ("女儿132", "孩子140").
+const CHILD_WORDS: &[&str] = &[
+    "孩子", "宝宝", "女儿", "儿子", "闺女", "外孙", "孙子", "孙女", "小孩", "娃", "宝贝", "老大",
+    "老二", "小朋友", "男孩", "女孩", "侄子", "侄女", "外甥",
+];
+
+/// A height given without a label: a bare number after a child word ("孩子112", 50–170 cm),
+/// after 我 ("我175", 140–200 cm), or 一米四五 / 1米2 spelt out.
+fn lone_height(text: &str) -> Option<f32> {
+    if let Some(h) = spelt_meters(text) {
+        return Some(h);
+    }
+    let child = CHILD_WORDS.iter().any(|w| text.contains(w));
+    for n in NumIter::new(text) {
+        if n.kind != NumKind::Int || !(2..=3).contains(&n.digits) {
+            continue;
+        }
+        let v = n.value as u32;
+        let after = text.get(n.end..).unwrap_or("");
+        if ["码", "号", "斤", "元", "块", "kg", "公斤", "cm的码", "/", "%", "件", "天", "岁"]
+            .iter()
+            .any(|u| after.starts_with(u))
+        {
+            continue;
+        }
+        let before = text.get(..n.start).unwrap_or("");
+        let sized_by = |w: &str| before.ends_with(w) || before.trim_end_matches(' ').ends_with(w);
+        // "110的孩子", "孩子112": a child's height; "穿110", "拿120" are sizes.
+        if child && (50..=170).contains(&v) && !["穿", "拿", "选", "买"].iter().any(|w| sized_by(w)) {
+            return Some(v as f32);
+        }
+        if (140..=200).contains(&v) && ["我", "本人", "老公", "男朋友", "女朋友", "老婆", "我妈", "我爸"].iter().any(|w| sized_by(w)) {
+            return Some(v as f32);
+        }
+    }
+    None
+}
+
+/// 一米四五, 一米六, 1米2: a height spelt with 米 and the digits after it.
+fn spelt_meters(text: &str) -> Option<f32> {
+    let at = text.find('米')?;
+    let before = text[..at].chars().next_back()?;
+    if !(before == '一' || before == '1') {
+        return None;
+    }
+    let mut cm = 100;
+    let mut digits = text[at + '米'.len_utf8()..].chars().map_while(|c| {
+        text::cn_digit(c).filter(|_| c != '十')
+    });
+    match (digits.next(), digits.next()) {
+        (Some(d1), Some(d2)) => cm += d1 * 10 + d2,
+        (Some(d1), None) => cm += d1 * 10,
+        _ => return None,
+    }
+    (50..=210).contains(&cm).then_some(cm as f32)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2008,5 +2068,27 @@ mod tests {
     fn time_regex_compiles() {
         assert!(TIME_RE.is_some());
         assert!(Q_AC.is_some());
+    }
+}
+
+
+#[cfg(test)]
+mod lone_heights {
+    #[test]
+    fn heights_given_without_a_label() {
+        for (t, h) in [
+            ("给外孙买一米四五", Some(145.0)),
+            ("孩子140运动裤拿哪个", Some(140.0)),
+            ("我家老大135老二102各拿什么码", Some(135.0)),
+            ("110的孩子穿110会不会短", Some(110.0)),
+            ("孩子112拿110码可以吗", Some(112.0)),
+            ("女儿132穿几码", Some(132.0)),
+            ("我175穿l行吗", Some(175.0)),
+            ("给女儿买她一米二", Some(120.0)),
+            ("宝宝穿110码", None),
+            ("订单号123456", None),
+        ] {
+            assert_eq!(super::measurements(t).height_cm, h, "{t}");
+        }
     }
 }

@@ -186,6 +186,8 @@ pub struct ConversationState {
     earlier_replies: Vec<String>,
     /// The customer's messages since the last reply hold a question.
     pub(crate) pending_question: bool,
+    /// The customer has named a size of their own ("平时穿L"), a reference for advice.
+    pub(crate) customer_size: bool,
 }
 
 /// The state of a conversation's farewell.
@@ -543,6 +545,9 @@ impl Scorer {
             topics |= self.size_topic;
         }
         state.pending_question |= question;
+        if !extract::size_mentions(norm).is_empty() {
+            state.customer_size = true;
+        }
         let closes = self
             .closings
             .iter()
