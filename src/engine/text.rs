@@ -2,86 +2,129 @@
 //!
 //! Every message is passed through [`normalize`] once; all later matching (keyword phrases,
 //! extractors) works on the normalised text, so full-width forms, Chinese punctuation, upper-case
-//! ASCII and common traditional characters never need special cases downstream.
+//! ASCII and traditional characters never need special cases downstream.
 
 use std::ops::Range;
+use std::sync::LazyLock;
 
-/// Traditional → simplified pairs for characters that show up in shop chat, sorted by the
-/// traditional code point so that it can be binary-searched.
-#[rustfmt::skip]
-const TRAD_TO_SIMP: &[(char, char)] = &[
-    ('丟', '丢'), ('並', '并'), ('來', '来'), ('係', '系'), ('倉', '仓'), ('個', '个'), ('們', '们'), ('側', '侧'),
-    ('偽', '伪'), ('備', '备'), ('傳', '传'), ('傷', '伤'), ('僅', '仅'), ('價', '价'), ('億', '亿'), ('儘', '尽'),
-    ('償', '偿'), ('優', '优'), ('儲', '储'), ('兒', '儿'), ('內', '内'), ('兩', '两'), ('別', '别'), ('則', '则'),
-    ('剛', '刚'), ('劃', '划'), ('動', '动'), ('務', '务'), ('勵', '励'), ('區', '区'), ('厲', '厉'), ('參', '参'),
-    ('員', '员'), ('問', '问'), ('單', '单'), ('嗎', '吗'), ('嘗', '尝'), ('噸', '吨'), ('嚇', '吓'), ('嚴', '严'),
-    ('國', '国'), ('圍', '围'), ('園', '园'), ('圓', '圆'), ('圖', '图'), ('團', '团'), ('場', '场'), ('塊', '块'),
-    ('壓', '压'), ('壞', '坏'), ('夠', '够'), ('夾', '夹'), ('妳', '你'), ('媽', '妈'), ('嬰', '婴'), ('寢', '寝'),
-    ('實', '实'), ('寧', '宁'), ('寫', '写'), ('寬', '宽'), ('寶', '宝'), ('專', '专'), ('對', '对'), ('導', '导'),
-    ('層', '层'), ('帥', '帅'), ('師', '师'), ('帳', '账'), ('帶', '带'), ('幫', '帮'), ('幾', '几'), ('庫', '库'),
-    ('廠', '厂'), ('廢', '废'), ('廣', '广'), ('張', '张'), ('彈', '弹'), ('後', '后'), ('從', '从'), ('愛', '爱'),
-    ('態', '态'), ('慣', '惯'), ('慮', '虑'), ('慶', '庆'), ('憂', '忧'), ('憑', '凭'), ('憤', '愤'), ('應', '应'),
-    ('懶', '懒'), ('懷', '怀'), ('戲', '戏'), ('戶', '户'), ('換', '换'), ('損', '损'), ('搶', '抢'), ('擇', '择'),
-    ('擊', '击'), ('擔', '担'), ('據', '据'), ('擬', '拟'), ('擾', '扰'), ('數', '数'), ('於', '于'), ('時', '时'),
-    ('暫', '暂'), ('曆', '历'), ('會', '会'), ('東', '东'), ('條', '条'), ('棄', '弃'), ('棟', '栋'), ('業', '业'),
-    ('極', '极'), ('樂', '乐'), ('樓', '楼'), ('標', '标'), ('樣', '样'), ('機', '机'), ('權', '权'), ('歐', '欧'),
-    ('歡', '欢'), ('歲', '岁'), ('歷', '历'), ('歸', '归'), ('殺', '杀'), ('氣', '气'), ('沒', '没'), ('涼', '凉'),
-    ('淺', '浅'), ('減', '减'), ('測', '测'), ('湯', '汤'), ('準', '准'), ('溫', '温'), ('滌', '涤'), ('滿', '满'),
-    ('漬', '渍'), ('漲', '涨'), ('濃', '浓'), ('濕', '湿'), ('濟', '济'), ('為', '为'), ('煩', '烦'), ('熱', '热'),
-    ('燈', '灯'), ('猶', '犹'), ('獎', '奖'), ('獲', '获'), ('現', '现'), ('環', '环'), ('產', '产'), ('當', '当'),
-    ('療', '疗'), ('癢', '痒'), ('發', '发'), ('盡', '尽'), ('確', '确'), ('碼', '码'), ('禮', '礼'), ('稅', '税'),
-    ('種', '种'), ('積', '积'), ('穩', '稳'), ('節', '节'), ('範', '范'), ('簡', '简'), ('簽', '签'), ('籤', '签'),
-    ('糾', '纠'), ('約', '约'), ('紅', '红'), ('紋', '纹'), ('紐', '纽'), ('純', '纯'), ('級', '级'), ('紛', '纷'),
-    ('結', '结'), ('絡', '络'), ('給', '给'), ('絨', '绒'), ('絲', '丝'), ('經', '经'), ('綠', '绿'), ('綫', '线'),
-    ('網', '网'), ('綸', '纶'), ('綿', '绵'), ('緊', '紧'), ('線', '线'), ('緣', '缘'), ('緻', '致'), ('縣', '县'),
-    ('縫', '缝'), ('縮', '缩'), ('總', '总'), ('織', '织'), ('繫', '系'), ('罰', '罚'), ('罵', '骂'), ('義', '义'),
-    ('聯', '联'), ('聲', '声'), ('職', '职'), ('聽', '听'), ('腦', '脑'), ('腳', '脚'), ('膚', '肤'), ('臉', '脸'),
-    ('與', '与'), ('舉', '举'), ('舊', '旧'), ('舖', '铺'), ('艷', '艳'), ('華', '华'), ('萬', '万'), ('蓋', '盖'),
-    ('薦', '荐'), ('藍', '蓝'), ('藥', '药'), ('蘋', '苹'), ('處', '处'), ('虛', '虚'), ('號', '号'), ('虧', '亏'),
-    ('蠶', '蚕'), ('衛', '卫'), ('衝', '冲'), ('裏', '里'), ('補', '补'), ('裝', '装'), ('裡', '里'), ('製', '制'),
-    ('褲', '裤'), ('襠', '裆'), ('襪', '袜'), ('襯', '衬'), ('見', '见'), ('規', '规'), ('視', '视'), ('親', '亲'),
-    ('覺', '觉'), ('觀', '观'), ('訂', '订'), ('計', '计'), ('訊', '讯'), ('記', '记'), ('許', '许'), ('評', '评'),
-    ('詢', '询'), ('試', '试'), ('話', '话'), ('該', '该'), ('詳', '详'), ('認', '认'), ('語', '语'), ('誠', '诚'),
-    ('誤', '误'), ('說', '说'), ('誰', '谁'), ('調', '调'), ('請', '请'), ('論', '论'), ('諮', '咨'), ('講', '讲'),
-    ('謝', '谢'), ('謹', '谨'), ('證', '证'), ('議', '议'), ('護', '护'), ('讀', '读'), ('變', '变'), ('讓', '让'),
-    ('讚', '赞'), ('豔', '艳'), ('貝', '贝'), ('負', '负'), ('貨', '货'), ('責', '责'), ('貴', '贵'), ('買', '买'),
-    ('費', '费'), ('貼', '贴'), ('賠', '赔'), ('賣', '卖'), ('質', '质'), ('賬', '账'), ('賴', '赖'), ('賺', '赚'),
-    ('購', '购'), ('贈', '赠'), ('贊', '赞'), ('車', '车'), ('較', '较'), ('輕', '轻'), ('輛', '辆'), ('輸', '输'),
-    ('轉', '转'), ('辦', '办'), ('這', '这'), ('連', '连'), ('週', '周'), ('進', '进'), ('運', '运'), ('過', '过'),
-    ('達', '达'), ('遞', '递'), ('遠', '远'), ('適', '适'), ('遲', '迟'), ('選', '选'), ('遺', '遗'), ('還', '还'),
-    ('邊', '边'), ('郵', '邮'), ('鄉', '乡'), ('醫', '医'), ('釘', '钉'), ('針', '针'), ('釦', '扣'), ('鈕', '钮'),
-    ('銀', '银'), ('銷', '销'), ('鋪', '铺'), ('鋼', '钢'), ('錄', '录'), ('錢', '钱'), ('錯', '错'), ('錶', '表'),
-    ('鎮', '镇'), ('鏈', '链'), ('鏡', '镜'), ('鐘', '钟'), ('鐵', '铁'), ('鑽', '钻'), ('長', '长'), ('門', '门'),
-    ('閉', '闭'), ('開', '开'), ('間', '间'), ('關', '关'), ('陣', '阵'), ('陽', '阳'), ('階', '阶'), ('際', '际'),
-    ('隨', '随'), ('險', '险'), ('隻', '只'), ('雖', '虽'), ('雙', '双'), ('雜', '杂'), ('離', '离'), ('難', '难'),
-    ('電', '电'), ('靚', '靓'), ('靜', '静'), ('韓', '韩'), ('響', '响'), ('頁', '页'), ('頂', '顶'), ('項', '项'),
-    ('預', '预'), ('領', '领'), ('頭', '头'), ('頸', '颈'), ('頻', '频'), ('顆', '颗'), ('題', '题'), ('額', '额'),
-    ('顏', '颜'), ('類', '类'), ('顧', '顾'), ('顯', '显'), ('風', '风'), ('飯', '饭'), ('飾', '饰'), ('餅', '饼'),
-    ('餘', '余'), ('餵', '喂'), ('馬', '马'), ('騙', '骗'), ('驗', '验'), ('髒', '脏'), ('體', '体'), ('髮', '发'),
-    ('鬆', '松'), ('鬧', '闹'), ('鮮', '鲜'), ('鴨', '鸭'), ('鵝', '鹅'), ('麗', '丽'), ('麵', '面'), ('麼', '么'),
-    ('麽', '么'), ('黃', '黄'), ('點', '点'), ('齡', '龄'),
-];
-
-/// First and last code point of the CJK unified ideographs: the block [`TRAD_TO_SIMP`] covers,
-/// and the one the phrasebook walker codes through a table.
+/// First and last code point of the CJK unified ideographs: the block whose traditional
+/// characters are folded, and the one the phrasebook walker codes through a table.
 pub(crate) const CJK_FIRST: u32 = 0x4E00;
 pub(crate) const CJK_LAST: u32 = 0x9FFF;
 
-/// One bit per code point of the CJK block: set for the traditional characters of
-/// [`TRAD_TO_SIMP`], so that most characters need no binary search.
-static TRAD_BITS: [u64; ((CJK_LAST - CJK_FIRST + 1) as usize).div_ceil(64)] = {
-    let mut bits = [0u64; ((CJK_LAST - CJK_FIRST + 1) as usize).div_ceil(64)];
-    let mut i = 0;
-    while i < TRAD_TO_SIMP.len() {
-        let cp = TRAD_TO_SIMP[i].0 as u32;
-        if cp >= CJK_FIRST && cp <= CJK_LAST {
-            let off = (cp - CJK_FIRST) as usize;
-            bits[off / 64] |= 1 << (off % 64);
+/// Number of code points in the CJK block.
+const CJK_LEN: usize = (CJK_LAST - CJK_FIRST + 1) as usize;
+
+/// Folds that shop chat needs and OpenCC's character table does not make: OpenCC folds 帳 to 帐
+/// (蚊帐), but customers write 帳號, 帳戶, 對帳 (账号, 账户, 对账); and it keeps 妳, the Taiwanese
+/// "you" said to a woman, so that 妳好 would not match 你好. They win over OpenCC's table.
+const FOLD_OVERRIDES: &[(char, char)] = &[('妳', '你'), ('帳', '账')];
+
+/// Traditional → simplified, one character for one, over the CJK block: made once, from the
+/// character table of OpenCC (`TSCharacters`, the default of each entry, as `opencc-fmmseg`
+/// ships it) and [`FOLD_OVERRIDES`]. Phrase rules are left out, since normalisation keeps
+/// character positions (see [`normalize`]); so are entries whose simplified form is not one
+/// character, and traditional characters outside the block (rare ones of extension A and
+/// beyond, which chat does not use).
+struct TradFold {
+    /// One bit per code point of the block, set for the characters that fold.
+    bits: [u64; CJK_LEN.div_ceil(64)],
+    /// For each word of `bits`, how many bits are set in the words before it: with the bits set
+    /// below a character's in its own word, where its fold is in `simp`.
+    rank: [u16; CJK_LEN.div_ceil(64)],
+    /// The simplified characters, in the order of the traditional ones.
+    simp: Box<[char]>,
+}
+
+static TRAD_FOLD: LazyLock<TradFold> = LazyLock::new(|| {
+    // The dictionaries are embedded in the crate; should they ever fail to load, only
+    // FOLD_OVERRIDES fold (and the tests fail).
+    let dicts = opencc_fmmseg::DictionaryMaxlength::new().ok();
+    let opencc = dicts.iter().flat_map(|d| d.ts_characters.iter());
+    TradFold::new(opencc.filter_map(|(key, value)| match key {
+        &[t] => one_char(value).map(|s| (t, s)),
+        _ => None,
+    }))
+});
+
+/// The only character of `s`, if it has exactly one.
+fn one_char(s: &str) -> Option<char> {
+    let mut chars = s.chars();
+    chars.next().filter(|_| chars.next().is_none())
+}
+
+impl TradFold {
+    /// The table of `pairs` (traditional, simplified) and [`FOLD_OVERRIDES`]. Chains (a → b,
+    /// b → c) are followed to their end, so that normalising twice changes nothing.
+    fn new(pairs: impl Iterator<Item = (char, char)>) -> TradFold {
+        let mut map = std::collections::BTreeMap::new();
+        for (t, s) in pairs.chain(FOLD_OVERRIDES.iter().copied()) {
+            if (CJK_FIRST..=CJK_LAST).contains(&(t as u32)) {
+                map.insert(t, s);
+            }
         }
-        i += 1;
+        let end_of = |mut s: char| {
+            for _ in 0..8 {
+                match map.get(&s) {
+                    Some(&next) if next != s => s = next,
+                    _ => break,
+                }
+            }
+            s
+        };
+        let folds: Vec<(char, char)> = map
+            .iter()
+            .map(|(&t, &s)| (t, end_of(s)))
+            .filter(|&(t, s)| t != s)
+            .collect();
+        let mut bits = [0u64; CJK_LEN.div_ceil(64)];
+        for &(t, _) in &folds {
+            let off = (t as u32 - CJK_FIRST) as usize;
+            if let Some(w) = bits.get_mut(off / 64) {
+                *w |= 1 << (off % 64);
+            }
+        }
+        let mut rank = [0u16; CJK_LEN.div_ceil(64)];
+        let mut below = 0u16;
+        for (r, w) in rank.iter_mut().zip(&bits) {
+            *r = below;
+            below += w.count_ones() as u16;
+        }
+        let simp = folds.iter().map(|&(_, s)| s).collect();
+        TradFold { bits, rank, simp }
     }
-    bits
-};
+
+    /// Whether `cp` folds (never outside the CJK block).
+    #[inline]
+    fn is_traditional(&self, cp: u32) -> bool {
+        let off = cp.wrapping_sub(CJK_FIRST) as usize;
+        self.bits
+            .get(off / 64)
+            .is_some_and(|w| w & (1 << (off % 64)) != 0)
+    }
+
+    /// The simplified form of `c`, if it folds.
+    #[inline]
+    fn get(&self, c: char) -> Option<char> {
+        let off = (c as u32).wrapping_sub(CJK_FIRST) as usize;
+        let (word, bit) = (off / 64, off % 64);
+        let w = *self.bits.get(word)?;
+        if w & (1 << bit) == 0 {
+            return None;
+        }
+        let below = (w & ((1 << bit) - 1)).count_ones() as usize;
+        let at = usize::from(*self.rank.get(word)?) + below;
+        self.simp.get(at).copied()
+    }
+
+    /// Every fold, (traditional, simplified), by traditional code point.
+    #[cfg(test)]
+    fn pairs(&self) -> impl Iterator<Item = (char, char)> + '_ {
+        (CJK_FIRST..=CJK_LAST)
+            .filter_map(char::from_u32)
+            .filter_map(|t| self.get(t).map(|s| (t, s)))
+    }
+}
 
 /// The code point of the character whose UTF-8 starts at `bytes[i]`, when its lead byte is E4 to
 /// E9: the three-byte characters from U+4000, among them every CJK unified ideograph (U+4E00 to
@@ -95,16 +138,6 @@ pub(crate) fn three_byte_at(bytes: &[u8], i: usize) -> Option<u32> {
     }
     let (b1, b2) = (*bytes.get(i + 1)?, *bytes.get(i + 2)?);
     Some((u32::from(lead & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F))
-}
-
-/// Whether `cp` is one of the traditional characters of [`TRAD_TO_SIMP`] (never outside the
-/// CJK block).
-#[inline]
-fn is_traditional(cp: u32) -> bool {
-    let off = cp.wrapping_sub(CJK_FIRST) as usize;
-    TRAD_BITS
-        .get(off / 64)
-        .is_some_and(|w| w & (1 << (off % 64)) != 0)
 }
 
 /// Maps one character to its normalised form.
@@ -129,10 +162,7 @@ fn normalize_char(c: char) -> char {
         0x2018 | 0x2019 => '\'',                  // ‘ ’
         0x2010 | 0x2013 | 0x2014 | 0x2015 => '-', // ‐ – — ―
         0x301C => '~',                            // 〜 wave dash
-        CJK_FIRST..=CJK_LAST => match TRAD_TO_SIMP.binary_search_by_key(&c, |&(t, _)| t) {
-            Ok(i) => TRAD_TO_SIMP.get(i).map(|&(_, s)| s).unwrap_or(c),
-            Err(_) => c,
-        },
+        CJK_FIRST..=CJK_LAST => TRAD_FOLD.get(c).unwrap_or(c),
         _ => c,
     }
 }
@@ -165,7 +195,7 @@ impl CharBits {
 }
 
 /// Normalises chat text in a single pass: full-width ASCII → ASCII, ideographic space → space,
-/// Chinese punctuation → ASCII punctuation, ASCII letters → lower case and common traditional
+/// Chinese punctuation → ASCII punctuation, ASCII letters → lower case and traditional
 /// characters → simplified. Every input character maps to exactly one output character.
 pub fn normalize(s: &str) -> String {
     normalize_inner::<false>(s).0
@@ -177,6 +207,7 @@ pub fn normalize_with_bits(s: &str) -> (String, CharBits) {
 }
 
 fn normalize_inner<const BITS: bool>(s: &str) -> (String, CharBits) {
+    let fold = &*TRAD_FOLD;
     let mut bits = CharBits::default();
     let mut out = String::with_capacity(s.len());
     let bytes = s.as_bytes();
@@ -198,7 +229,7 @@ fn normalize_inner<const BITS: bool>(s: &str) -> (String, CharBits) {
             continue;
         }
         // Most characters are Chinese: only traditional ones change.
-        if let Some(cp) = three_byte_at(bytes, i).filter(|&cp| !is_traditional(cp)) {
+        if let Some(cp) = three_byte_at(bytes, i).filter(|&cp| !fold.is_traditional(cp)) {
             if BITS {
                 bits.insert(cp);
             }
@@ -510,19 +541,153 @@ mod tests {
         }
     }
 
+    /// The hand-made table of shop-chat characters that OpenCC's replaced: each still folds
+    /// the same way.
+    #[rustfmt::skip]
+    const OLD_TABLE: &[(char, char)] = &[
+        ('丟', '丢'), ('並', '并'), ('來', '来'), ('係', '系'), ('倉', '仓'), ('個', '个'), ('們', '们'), ('側', '侧'),
+        ('偽', '伪'), ('備', '备'), ('傳', '传'), ('傷', '伤'), ('僅', '仅'), ('價', '价'), ('億', '亿'), ('儘', '尽'),
+        ('償', '偿'), ('優', '优'), ('儲', '储'), ('兒', '儿'), ('內', '内'), ('兩', '两'), ('別', '别'), ('則', '则'),
+        ('剛', '刚'), ('劃', '划'), ('動', '动'), ('務', '务'), ('勵', '励'), ('區', '区'), ('厲', '厉'), ('參', '参'),
+        ('員', '员'), ('問', '问'), ('單', '单'), ('嗎', '吗'), ('嘗', '尝'), ('噸', '吨'), ('嚇', '吓'), ('嚴', '严'),
+        ('國', '国'), ('圍', '围'), ('園', '园'), ('圓', '圆'), ('圖', '图'), ('團', '团'), ('場', '场'), ('塊', '块'),
+        ('壓', '压'), ('壞', '坏'), ('夠', '够'), ('夾', '夹'), ('妳', '你'), ('媽', '妈'), ('嬰', '婴'), ('寢', '寝'),
+        ('實', '实'), ('寧', '宁'), ('寫', '写'), ('寬', '宽'), ('寶', '宝'), ('專', '专'), ('對', '对'), ('導', '导'),
+        ('層', '层'), ('帥', '帅'), ('師', '师'), ('帳', '账'), ('帶', '带'), ('幫', '帮'), ('幾', '几'), ('庫', '库'),
+        ('廠', '厂'), ('廢', '废'), ('廣', '广'), ('張', '张'), ('彈', '弹'), ('後', '后'), ('從', '从'), ('愛', '爱'),
+        ('態', '态'), ('慣', '惯'), ('慮', '虑'), ('慶', '庆'), ('憂', '忧'), ('憑', '凭'), ('憤', '愤'), ('應', '应'),
+        ('懶', '懒'), ('懷', '怀'), ('戲', '戏'), ('戶', '户'), ('換', '换'), ('損', '损'), ('搶', '抢'), ('擇', '择'),
+        ('擊', '击'), ('擔', '担'), ('據', '据'), ('擬', '拟'), ('擾', '扰'), ('數', '数'), ('於', '于'), ('時', '时'),
+        ('暫', '暂'), ('曆', '历'), ('會', '会'), ('東', '东'), ('條', '条'), ('棄', '弃'), ('棟', '栋'), ('業', '业'),
+        ('極', '极'), ('樂', '乐'), ('樓', '楼'), ('標', '标'), ('樣', '样'), ('機', '机'), ('權', '权'), ('歐', '欧'),
+        ('歡', '欢'), ('歲', '岁'), ('歷', '历'), ('歸', '归'), ('殺', '杀'), ('氣', '气'), ('沒', '没'), ('涼', '凉'),
+        ('淺', '浅'), ('減', '减'), ('測', '测'), ('湯', '汤'), ('準', '准'), ('溫', '温'), ('滌', '涤'), ('滿', '满'),
+        ('漬', '渍'), ('漲', '涨'), ('濃', '浓'), ('濕', '湿'), ('濟', '济'), ('為', '为'), ('煩', '烦'), ('熱', '热'),
+        ('燈', '灯'), ('猶', '犹'), ('獎', '奖'), ('獲', '获'), ('現', '现'), ('環', '环'), ('產', '产'), ('當', '当'),
+        ('療', '疗'), ('癢', '痒'), ('發', '发'), ('盡', '尽'), ('確', '确'), ('碼', '码'), ('禮', '礼'), ('稅', '税'),
+        ('種', '种'), ('積', '积'), ('穩', '稳'), ('節', '节'), ('範', '范'), ('簡', '简'), ('簽', '签'), ('籤', '签'),
+        ('糾', '纠'), ('約', '约'), ('紅', '红'), ('紋', '纹'), ('紐', '纽'), ('純', '纯'), ('級', '级'), ('紛', '纷'),
+        ('結', '结'), ('絡', '络'), ('給', '给'), ('絨', '绒'), ('絲', '丝'), ('經', '经'), ('綠', '绿'), ('綫', '线'),
+        ('網', '网'), ('綸', '纶'), ('綿', '绵'), ('緊', '紧'), ('線', '线'), ('緣', '缘'), ('緻', '致'), ('縣', '县'),
+        ('縫', '缝'), ('縮', '缩'), ('總', '总'), ('織', '织'), ('繫', '系'), ('罰', '罚'), ('罵', '骂'), ('義', '义'),
+        ('聯', '联'), ('聲', '声'), ('職', '职'), ('聽', '听'), ('腦', '脑'), ('腳', '脚'), ('膚', '肤'), ('臉', '脸'),
+        ('與', '与'), ('舉', '举'), ('舊', '旧'), ('舖', '铺'), ('艷', '艳'), ('華', '华'), ('萬', '万'), ('蓋', '盖'),
+        ('薦', '荐'), ('藍', '蓝'), ('藥', '药'), ('蘋', '苹'), ('處', '处'), ('虛', '虚'), ('號', '号'), ('虧', '亏'),
+        ('蠶', '蚕'), ('衛', '卫'), ('衝', '冲'), ('裏', '里'), ('補', '补'), ('裝', '装'), ('裡', '里'), ('製', '制'),
+        ('褲', '裤'), ('襠', '裆'), ('襪', '袜'), ('襯', '衬'), ('見', '见'), ('規', '规'), ('視', '视'), ('親', '亲'),
+        ('覺', '觉'), ('觀', '观'), ('訂', '订'), ('計', '计'), ('訊', '讯'), ('記', '记'), ('許', '许'), ('評', '评'),
+        ('詢', '询'), ('試', '试'), ('話', '话'), ('該', '该'), ('詳', '详'), ('認', '认'), ('語', '语'), ('誠', '诚'),
+        ('誤', '误'), ('說', '说'), ('誰', '谁'), ('調', '调'), ('請', '请'), ('論', '论'), ('諮', '咨'), ('講', '讲'),
+        ('謝', '谢'), ('謹', '谨'), ('證', '证'), ('議', '议'), ('護', '护'), ('讀', '读'), ('變', '变'), ('讓', '让'),
+        ('讚', '赞'), ('豔', '艳'), ('貝', '贝'), ('負', '负'), ('貨', '货'), ('責', '责'), ('貴', '贵'), ('買', '买'),
+        ('費', '费'), ('貼', '贴'), ('賠', '赔'), ('賣', '卖'), ('質', '质'), ('賬', '账'), ('賴', '赖'), ('賺', '赚'),
+        ('購', '购'), ('贈', '赠'), ('贊', '赞'), ('車', '车'), ('較', '较'), ('輕', '轻'), ('輛', '辆'), ('輸', '输'),
+        ('轉', '转'), ('辦', '办'), ('這', '这'), ('連', '连'), ('週', '周'), ('進', '进'), ('運', '运'), ('過', '过'),
+        ('達', '达'), ('遞', '递'), ('遠', '远'), ('適', '适'), ('遲', '迟'), ('選', '选'), ('遺', '遗'), ('還', '还'),
+        ('邊', '边'), ('郵', '邮'), ('鄉', '乡'), ('醫', '医'), ('釘', '钉'), ('針', '针'), ('釦', '扣'), ('鈕', '钮'),
+        ('銀', '银'), ('銷', '销'), ('鋪', '铺'), ('鋼', '钢'), ('錄', '录'), ('錢', '钱'), ('錯', '错'), ('錶', '表'),
+        ('鎮', '镇'), ('鏈', '链'), ('鏡', '镜'), ('鐘', '钟'), ('鐵', '铁'), ('鑽', '钻'), ('長', '长'), ('門', '门'),
+        ('閉', '闭'), ('開', '开'), ('間', '间'), ('關', '关'), ('陣', '阵'), ('陽', '阳'), ('階', '阶'), ('際', '际'),
+        ('隨', '随'), ('險', '险'), ('隻', '只'), ('雖', '虽'), ('雙', '双'), ('雜', '杂'), ('離', '离'), ('難', '难'),
+        ('電', '电'), ('靚', '靓'), ('靜', '静'), ('韓', '韩'), ('響', '响'), ('頁', '页'), ('頂', '顶'), ('項', '项'),
+        ('預', '预'), ('領', '领'), ('頭', '头'), ('頸', '颈'), ('頻', '频'), ('顆', '颗'), ('題', '题'), ('額', '额'),
+        ('顏', '颜'), ('類', '类'), ('顧', '顾'), ('顯', '显'), ('風', '风'), ('飯', '饭'), ('飾', '饰'), ('餅', '饼'),
+        ('餘', '余'), ('餵', '喂'), ('馬', '马'), ('騙', '骗'), ('驗', '验'), ('髒', '脏'), ('體', '体'), ('髮', '发'),
+        ('鬆', '松'), ('鬧', '闹'), ('鮮', '鲜'), ('鴨', '鸭'), ('鵝', '鹅'), ('麗', '丽'), ('麵', '面'), ('麼', '么'),
+        ('麽', '么'), ('黃', '黄'), ('點', '点'), ('齡', '龄'),
+    ];
+
     #[test]
-    fn trad_table_is_sorted_unique_and_not_chained() {
-        for w in TRAD_TO_SIMP.windows(2) {
-            assert!(w[0].0 < w[1].0, "table not sorted at {:?}", w);
-        }
-        for &(t, s) in TRAD_TO_SIMP {
+    fn the_characters_of_the_old_table_fold_as_they_did() {
+        let changed: Vec<String> = OLD_TABLE
+            .iter()
+            .filter(|&&(t, s)| normalize_char(t) != s)
+            .map(|&(t, s)| format!("{t}→{s} became {}", normalize_char(t)))
+            .collect();
+        assert!(changed.is_empty(), "{changed:?}");
+    }
+
+    #[test]
+    fn the_fold_is_one_for_one_and_not_chained() {
+        let pairs: Vec<(char, char)> = TRAD_FOLD.pairs().collect();
+        // OpenCC's table has some 3,600 characters of the CJK block.
+        assert!(pairs.len() > 3000, "{}", pairs.len());
+        assert_eq!(TRAD_FOLD.simp.len(), pairs.len());
+        for &(t, s) in &pairs {
             assert_ne!(t, s);
-            assert!(
-                TRAD_TO_SIMP.binary_search_by_key(&s, |&(k, _)| k).is_err(),
-                "{s} is itself a key"
+            assert!(TRAD_FOLD.is_traditional(t as u32));
+            assert_eq!(TRAD_FOLD.get(s), None, "{t}→{s}, and {s} folds again");
+            assert_eq!(
+                normalize(&normalize(&t.to_string())),
+                normalize(&t.to_string())
             );
         }
-        assert!(TRAD_TO_SIMP.len() >= 150);
+        for &(t, s) in FOLD_OVERRIDES {
+            assert_eq!(TRAD_FOLD.get(t), Some(s));
+        }
+        // Simplified characters are left alone, and so are those that OpenCC keeps by default.
+        for c in "请问这件衣服会缩水吗干覆瞭藉".chars() {
+            assert_eq!(TRAD_FOLD.get(c), None, "{c}");
+        }
+        // A character that simplified text uses too folds to its commonest simplified form, on
+        // both sides of a match alike.
+        assert_eq!(normalize("乾淨，顯著"), "干净,显着");
+    }
+
+    #[test]
+    fn a_fold_table_follows_chains_and_takes_the_overrides() {
+        let fold = TradFold::new(
+            [
+                ('薴', '苧'),
+                ('苧', '苎'),
+                ('帳', '帐'),
+                ('一', '一'),
+                ('㑮', '𫝈'),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(fold.get('薴'), Some('苎'));
+        assert_eq!(fold.get('苧'), Some('苎'));
+        assert_eq!(fold.get('帳'), Some('账'));
+        assert_eq!(fold.get('妳'), Some('你'));
+        // An identity and a character outside the CJK block are no folds.
+        assert_eq!(fold.get('一'), None);
+        assert_eq!(fold.get('㑮'), None);
+        assert_eq!(fold.get('苎'), None);
+        assert_eq!(fold.pairs().count(), 4);
+        let empty = TradFold::new(std::iter::empty());
+        assert_eq!(empty.pairs().count(), FOLD_OVERRIDES.len());
+    }
+
+    /// What customers who write traditional characters type, and what it folds to.
+    #[test]
+    fn customer_traditional_phrases_fold_to_simplified() {
+        let cases: &[(&str, &str)] = &[
+            ("請問這件衣服會縮水嗎", "请问这件衣服会缩水吗"),
+            ("有優惠嗎", "有优惠吗"),
+            ("質量怎麼樣", "质量怎么样"),
+            ("顏色跟圖片一樣嗎", "颜色跟图片一样吗"),
+            ("什麼時候發貨", "什么时候发货"),
+            ("尺碼偏大還是偏小", "尺码偏大还是偏小"),
+            ("號碼寫錯了", "号码写错了"),
+            ("運費誰出", "运费谁出"),
+            ("我要退貨退款", "我要退货退款"),
+            ("換貨要多久", "换货要多久"),
+            ("幫我備註一下", "帮我备注一下"),
+            ("物流單號查不到", "物流单号查不到"),
+            ("買兩件能便宜點嗎", "买两件能便宜点吗"),
+            ("門市有現貨嗎", "门市有现货吗"),
+            ("這款褲子有黑色嗎", "这款裤子有黑色吗"),
+            ("客服妳好，帳號登不進去", "客服你好,账号登不进去"),
+            ("穿起來會不會癢", "穿起来会不会痒"),
+            ("纖維成分是什麼", "纤维成分是什么"),
+            ("贈品呢", "赠品呢"),
+            ("評價返現", "评价返现"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(normalize(input), *want, "input {input:?}");
+            assert_eq!(char_len(&normalize(input)), char_len(input));
+        }
     }
 
     #[test]
