@@ -578,7 +578,8 @@ fn sizing_of(reading: &Reading<'_>, product: &Product, norm: &str, hits: &Hits) 
         Vec::new()
     };
     // A growing child or winter layers: one size up is sound advice too.
-    if by_height_only && reading.growth {
+    // ...or the reply gives that reason itself ("能多穿一年", "冬天里面加毛衣").
+    if by_height_only && (reading.growth || hits.any(Key::Growth)) {
         let ups: Vec<String> = right
             .iter()
             .filter_map(|s| product.size_index(s))
@@ -623,7 +624,13 @@ fn sizing_of(reading: &Reading<'_>, product: &Product, norm: &str, hits: &Hits) 
         chart_pointer: hits.first(Key::SizeChart),
         // Asking, not telling: "您身高多少呢", not "童装都是按身高来的".
         asked_measurements: hits.first(Key::MeasureAsk).is_some()
-            && (norm.contains('?') || norm.contains('？') || norm.contains('吗') || norm.contains('呢') || norm.contains("多少") || norm.contains("发我") || norm.contains("告诉")),
+            && (norm.contains('?')
+                || norm.contains('？')
+                || norm.contains('吗')
+                || norm.contains('呢')
+                || norm.contains("多少")
+                || norm.contains("发我")
+                || norm.contains("告诉")),
     }
 }
 

@@ -221,6 +221,9 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
             } else {
                 hits.all(p.phrases).find(|r| counts(r))
             };
+            if p.unless_advised && a.sizing().advised.is_some() {
+                hit = None;
+            }
             if hit.is_none() && p.contact_numbers {
                 match meaning::contact_number(&a.norm) {
                     Some((span, true)) => hit = Some(span),

@@ -857,8 +857,25 @@ pub fn measurements(text: &str) -> Measurements {
 
 /// Words for a child, after which a bare number is the child's height ("女儿132", "孩子140").
 const CHILD_WORDS: &[&str] = &[
-    "孩子", "宝宝", "女儿", "儿子", "闺女", "外孙", "孙子", "孙女", "小孩", "娃", "宝贝", "老大",
-    "老二", "小朋友", "男孩", "女孩", "侄子", "侄女", "外甥",
+    "孩子",
+    "宝宝",
+    "女儿",
+    "儿子",
+    "闺女",
+    "外孙",
+    "孙子",
+    "孙女",
+    "小孩",
+    "娃",
+    "宝贝",
+    "老大",
+    "老二",
+    "小朋友",
+    "男孩",
+    "女孩",
+    "侄子",
+    "侄女",
+    "外甥",
 ];
 
 /// A height given without a label: a bare number after a child word ("孩子112", 50–170 cm),
@@ -874,19 +891,35 @@ fn lone_height(text: &str) -> Option<f32> {
         }
         let v = n.value as u32;
         let after = text.get(n.end..).unwrap_or("");
-        if ["码", "号", "斤", "元", "块", "kg", "公斤", "cm的码", "/", "%", "件", "天", "岁"]
-            .iter()
-            .any(|u| after.starts_with(u))
+        if [
+            "码", "号", "斤", "元", "块", "kg", "公斤", "cm的码", "/", "%", "件", "天", "岁",
+        ]
+        .iter()
+        .any(|u| after.starts_with(u))
         {
             continue;
         }
         let before = text.get(..n.start).unwrap_or("");
         let sized_by = |w: &str| before.ends_with(w) || before.trim_end_matches(' ').ends_with(w);
         // "110的孩子", "孩子112": a child's height; "穿110", "拿120" are sizes.
-        if child && (50..=170).contains(&v) && !["穿", "拿", "选", "买"].iter().any(|w| sized_by(w)) {
+        if child && (50..=170).contains(&v) && !["穿", "拿", "选", "买"].iter().any(|w| sized_by(w))
+        {
             return Some(v as f32);
         }
-        if (140..=200).contains(&v) && ["我", "本人", "老公", "男朋友", "女朋友", "老婆", "我妈", "我爸"].iter().any(|w| sized_by(w)) {
+        if (140..=200).contains(&v)
+            && [
+                "我",
+                "本人",
+                "老公",
+                "男朋友",
+                "女朋友",
+                "老婆",
+                "我妈",
+                "我爸",
+            ]
+            .iter()
+            .any(|w| sized_by(w))
+        {
             return Some(v as f32);
         }
     }
@@ -901,9 +934,9 @@ fn spelt_meters(text: &str) -> Option<f32> {
         return None;
     }
     let mut cm = 100;
-    let mut digits = text[at + '米'.len_utf8()..].chars().map_while(|c| {
-        text::cn_digit(c).filter(|_| c != '十')
-    });
+    let mut digits = text[at + '米'.len_utf8()..]
+        .chars()
+        .map_while(|c| text::cn_digit(c).filter(|_| c != '十'));
     match (digits.next(), digits.next()) {
         (Some(d1), Some(d2)) => cm += d1 * 10 + d2,
         (Some(d1), None) => cm += d1 * 10,
@@ -2070,7 +2103,6 @@ mod tests {
         assert!(Q_AC.is_some());
     }
 }
-
 
 #[cfg(test)]
 mod lone_heights {

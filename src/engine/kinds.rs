@@ -87,6 +87,10 @@ struct RawPhraseParams {
     /// in Chinese numerals) count as forbidden phrases; a plain phone number goes to review.
     #[serde(default)]
     contact_numbers: bool,
+    /// The phrases do not count in a reply that advises a size ("尺码表上172、62公斤就是L码"
+    /// quotes the chart as its reason; it does not send the buyer to it).
+    #[serde(default)]
+    unless_advised: bool,
 }
 
 fn yes() -> bool {
@@ -104,6 +108,7 @@ pub struct PhraseParams {
     pub message_en: String,
     pub negatable: bool,
     pub contact_numbers: bool,
+    pub unless_advised: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -313,6 +318,7 @@ impl Kind {
                     message: raw.message,
                     negatable: raw.negatable,
                     contact_numbers: raw.contact_numbers,
+                    unless_advised: raw.unless_advised,
                 })
             }
             "hedging" => Kind::Hedging,

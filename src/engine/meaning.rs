@@ -31,22 +31,47 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
         .copied()
         .filter(|(bit, _)| asked & bit != 0)
         .collect();
-    if wanted.is_empty() {
-        return None;
-    }
     let topic_names = || {
         let names = ctx
             .scorer()
             .topic_labels(wanted.iter().fold(0, |m, (b, _)| m | b));
-        names.join(tr!(lang, "、", ", ").as_str())
+        if names.is_empty() {
+            tr!(lang, "这个问题", "this question")
+        } else {
+            names.join(tr!(lang, "、", ", ").as_str())
+        }
     };
+    // An empty assurance ("放心吧，都是正品") carries no answer, whatever words are in it.
+    let empty_words = [a.vague.clone(), a.hedge.clone()];
+    let in_empty = |r: &Range<usize>| {
+        empty_words
+            .iter()
+            .flatten()
+            .any(|e| e.start <= r.start && r.end <= e.end)
+    };
+    // The question asked again, and the same reply pasted back.
+    if is_repeat(ctx.state, &a.norm, 0.85, 8) {
+        return verdict(
+            ctx,
+            10.0,
+            || {
+                tr!(
+                    lang,
+                    "顾客又问了{}，回复只是把上一条重发了一遍",
+                    "the customer asked about {} again, and the reply repeats the last one",
+                    topic_names()
+                )
+            },
+            None,
+        );
+    }
     let found: Vec<Range<usize>> = wanted
         .iter()
-        .filter_map(|(_, set)| a.hits.first(*set))
+        .filter_map(|(_, set)| a.hits.all(*set).find(|r| !in_empty(r)))
         .collect();
     // A keyword salad: the answers to many questions, when one was asked.
     let answer_sets_hit = p.answers.iter().filter(|(_, set)| a.hits.any(*set)).count();
-    if wanted.len() == 1 && answer_sets_hit >= 5 {
+    if wanted.len() == 1 && answer_sets_hit >= 7 {
         return verdict(
             ctx,
             30.0,
@@ -105,6 +130,13 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
         );
     }
     let empty = a.hedge.clone().or(a.vague.clone()).or(a.brush_off.clone());
+    // A question on no topic the rubric knows ("能装咖啡吗"): only an empty reply is judged.
+    if wanted.is_empty() {
+        let substance = a.product_facts.is_some() || a.figure.is_some() || a.solution.is_some();
+        if empty.is_none() || substance {
+            return None;
+        }
+    }
     verdict(
         ctx,
         if empty.is_some() { 10.0 } else { 25.0 },
@@ -125,6 +157,39 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
         },
         empty.clone(),
     )
+}
+
+/// A reply as it is compared for repeats: its letters and digits only, so that punctuation
+/// and spacing do not hide a paste, shortened.
+pub(crate) fn repeat_key(norm: &str) -> String {
+    norm.chars()
+        .filter(|c| c.is_alphanumeric())
+        .take(super::EARLIER_REPLY_CHARS)
+        .collect()
+}
+
+/// Whether `norm` repeats one of the conversation's earlier replies, exactly or nearly.
+pub(crate) fn is_repeat(
+    state: &ConversationState,
+    norm: &str,
+    similarity: f64,
+    min_chars: usize,
+) -> bool {
+    let kept = repeat_key(norm);
+    let len = kept.chars().count();
+    len >= min_chars
+        && state.earlier_replies.iter().any(|e| {
+            if *e == kept {
+                return true;
+            }
+            let elen = e.chars().count();
+            let (short, long) = (len.min(elen) as f64, len.max(elen) as f64);
+            if short / long < similarity {
+                return false;
+            }
+            let head = |s: &str| s.chars().take(2).collect::<String>();
+            head(e) == head(&kept) && strsim::normalized_levenshtein(e, &kept) >= similarity
+        })
 }
 
 /// A routine after-sales request (refund, return, exchange, price protection, invoice) is
@@ -906,22 +971,7 @@ pub(crate) fn repeated(ctx: &Ctx<'_>, p: &RepeatedParams) -> Option<Verdict> {
     if earlier.is_empty() {
         return None;
     }
-    let a = ctx.analysis;
-    let kept: String = a.norm.chars().take(super::EARLIER_REPLY_CHARS).collect();
-    let len = kept.chars().count();
-    let repeat = len >= p.min_chars
-        && earlier.iter().any(|e| {
-            if *e == kept {
-                return true;
-            }
-            let elen = e.chars().count();
-            let (short, long) = (len.min(elen) as f64, len.max(elen) as f64);
-            if short / long < p.similarity {
-                return false;
-            }
-            let head = |s: &str| s.chars().take(4).collect::<String>();
-            head(e) == head(&kept) && strsim::normalized_levenshtein(e, &kept) >= p.similarity
-        });
+    let repeat = is_repeat(ctx.state, &ctx.analysis.norm, p.similarity, p.min_chars);
     if repeat {
         return verdict(
             ctx,

@@ -539,8 +539,14 @@ impl Scorer {
     }
 
     fn customer_normalized(&self, state: &mut ConversationState, norm: &str, hits: &Hits) {
+        // A pasted order card is not the customer's words: its product title names every
+        // selling point. Only what the customer wrote around it is read.
+        if let Some(own) = text::without_cards(norm) {
+            let hits = self.customer_book.scan(&own);
+            return self.customer_normalized(state, &own, &hits);
+        }
         let mut topics = self.topics.raised(hits);
-        let question = extract::is_question(norm);
+        let question = asks_something(norm);
         if topics & self.size_topic == 0 && self.size_intent(norm, question) {
             topics |= self.size_topic;
         }
@@ -722,6 +728,18 @@ impl Scorer {
     }
 }
 
+/// Whether a customer message asks something: a question mark, 吗, a question word, an A不A
+/// pair (透不透, 掉不掉色, 够不够暖) or a choice (硬领还是软领).
+fn asks_something(norm: &str) -> bool {
+    if extract::is_question(norm) || norm.contains("还是") {
+        return true;
+    }
+    let chars: Vec<char> = norm.chars().collect();
+    chars
+        .windows(3)
+        .any(|w| (w[1] == '不' || w[1] == '没') && w[0] == w[2] && !w[0].is_ascii())
+}
+
 /// What the conversation keeps of a reply once it is scored.
 struct ReplyMemo {
     warm: bool,
@@ -826,8 +844,7 @@ impl Scorer {
             }
         }
         if state.earlier_replies.len() < EARLIER_REPLIES_KEPT {
-            let kept: String = memo.norm.chars().take(EARLIER_REPLY_CHARS).collect();
-            state.earlier_replies.push(kept);
+            state.earlier_replies.push(meaning::repeat_key(&memo.norm));
         }
     }
 

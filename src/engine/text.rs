@@ -795,3 +795,65 @@ mod tests {
         let _ = excerpt(&big, 5..70_000, 10);
     }
 }
+
+/// Field labels of the order cards and notices that chat tools paste into a conversation.
+const CARD_LABELS: &[&str] = &[
+    "订单号",
+    "订单编号",
+    "商品",
+    "下单时间",
+    "状态",
+    "实付",
+    "数量",
+    "收货地址",
+    "物流单号",
+    "付款时间",
+    "规格",
+    "订单金额",
+];
+
+/// A message without the order card pasted into it ("订单号：[订单1] 商品：男士纯棉短袖T恤 下单
+/// 时间：… 状态：已付款 这个啥时候发" → "这个啥时候发"), or `None` when it holds no card: two
+/// or more card labels followed by a colon. Everything from the first label to the end of the
+/// last label's value (up to the next space) is the card.
+pub fn without_cards(norm: &str) -> Option<String> {
+    let mut fields: Vec<(usize, usize)> = Vec::new();
+    for label in CARD_LABELS {
+        for (at, _) in norm.match_indices(label) {
+            let after = at + label.len();
+            if norm[after..].starts_with(':') || norm[after..].starts_with('：') {
+                fields.push((at, after));
+            }
+        }
+    }
+    if fields.len() < 2 {
+        return None;
+    }
+    fields.sort();
+    let start = fields.first()?.0;
+    let last = fields.last()?.1;
+    let value_start = last + norm[last..].chars().next().map_or(0, char::len_utf8);
+    let end = norm[value_start..]
+        .find([' ', '\n'])
+        .map_or(norm.len(), |i| value_start + i);
+    let mut own = String::with_capacity(norm.len() - (end - start));
+    own.push_str(&norm[..start]);
+    own.push_str(&norm[end..]);
+    Some(own)
+}
+
+#[cfg(test)]
+mod card_tests {
+    #[test]
+    fn pasted_order_cards_are_not_the_customers_words() {
+        assert_eq!(
+            super::without_cards(
+                "订单号:[订单1] 商品:男士纯棉短袖t恤 下单时间:[日期1] 状态:已付款 这个啥时候发"
+            )
+            .as_deref(),
+            Some(" 这个啥时候发")
+        );
+        assert_eq!(super::without_cards("这个纯棉的吗"), None);
+        assert_eq!(super::without_cards("商品:xx"), None);
+    }
+}
