@@ -320,12 +320,15 @@ impl<'a> Analysis<'a> {
             });
         let gift_offer = hits.all(Key::Gift).find(|r| not_refused(r));
 
-        let promotion = hits.first(Key::Promotion).or_else(|| {
-            scorer
-                .threshold_phrases
-                .iter()
-                .find_map(|t| hits.first(t.spend).or_else(|| hits.first(t.ship)))
-        });
+        let promotion = hits
+            .all(Key::Promotion)
+            .find(|r| not_refused(r))
+            .or_else(|| {
+                scorer
+                    .threshold_phrases
+                    .iter()
+                    .find_map(|t| hits.first(t.spend).or_else(|| hits.first(t.ship)))
+            });
 
         Analysis {
             reading,

@@ -724,7 +724,8 @@ fn bargaining(ctx: &Ctx<'_>) -> Option<Verdict> {
             .map(|(_, s)| s.clone())
             .or_else(|| a.free_shipping_offer.clone())
             .or_else(|| a.gift_offer.clone());
-        if first_ask && a.personal.is_none() {
+        // On the first ask even a small, personal concession comes too easily.
+        if first_ask {
             return verdict(
                 ctx,
                 35.0,
@@ -765,7 +766,15 @@ fn bargaining(ctx: &Ctx<'_>) -> Option<Verdict> {
             span,
         );
     }
-    if let Some(span) = a.value.as_ref().or(a.product_facts.as_ref()) {
+    // The shop's own promotion or a matching add-on is a way forward without a concession.
+    let add_on = a.add_on().map(|(_, r)| r.clone());
+    if let Some(span) = a
+        .value
+        .as_ref()
+        .or(a.product_facts.as_ref())
+        .or(a.promotion.as_ref())
+        .or(add_on.as_ref())
+    {
         return verdict(
             ctx,
             100.0,

@@ -816,20 +816,35 @@ pub(crate) fn review_manipulation(ctx: &Ctx<'_>, p: &ReviewParams) -> Option<Ver
             Some(span),
         )
     };
+    let praise = |r: &Range<usize>| {
+        let w = a.norm.get(r.clone()).unwrap_or("");
+        ["好评", "五星", "5星", "晒图"]
+            .iter()
+            .any(|p| w.contains(p))
+    };
     for review in hits.all(p.reviews) {
-        if read::negated(hits, negation, &a.clauses, &review) {
+        if read::negated(hits, negation, &a.clauses, &review)
+            || read::refused_after(&a.norm, &a.clauses, &review)
+        {
             continue;
         }
-        let clause = a.clauses.around(review.start);
-        // The clause of the review and the one after it: "给个五星好评，截图返您5元".
-        let next = a
-            .clauses
-            .around(clause.end.saturating_add(1).min(a.norm.len()));
-        let reach = clause.start..next.end.min(a.norm.len());
+        // The review's clause and the two after it: "给个五星好评，截图发小妹，返您5元哦".
+        let reach = clause_window(&a.clauses, &a.norm, &review, 2);
         let inside = |r: &Range<usize>| reach.start <= r.start && r.end <= reach.end;
         if let Some(reward) = hits.all(p.rewards).find(|r| inside(r)) {
-            if !read::negated(hits, negation, &a.clauses, &reward) {
+            if !read::negated(hits, negation, &a.clauses, &reward)
+                && !read::refused_after(&a.norm, &a.clauses, &reward)
+            {
                 return fail(review.start.min(reward.start)..review.end.max(reward.end));
+            }
+        }
+        // Money promised beside a good review: "五星好评加15字以上，下次立减5元".
+        if praise(&review) {
+            let paid = read::money_facts(&a.norm, hits, negation, &a.clauses)
+                .into_iter()
+                .find(|m| !m.negated && inside(&m.range));
+            if let Some(m) = paid {
+                return fail(review.start.min(m.range.start)..review.end.max(m.range.end));
             }
         }
         let removal = hits.all(p.removals).find(|r| inside(r));
@@ -849,11 +864,16 @@ pub(crate) fn review_manipulation(ctx: &Ctx<'_>, p: &ReviewParams) -> Option<Ver
     )
 }
 
-/// The clause of `span` and the one after it: "给个五星好评，截图返您5元" is one offer.
-fn clause_pair(clauses: &Clauses, norm: &str, span: &Range<usize>) -> Range<usize> {
-    let clause = clauses.around(span.start);
-    let next = clauses.around(clause.end.saturating_add(1).min(norm.len()));
-    clause.start..next.end.min(norm.len())
+/// The clause of `span` and the `more` clauses after it.
+fn clause_window(clauses: &Clauses, norm: &str, span: &Range<usize>, more: usize) -> Range<usize> {
+    let mut window = clauses.around(span.start);
+    for _ in 0..more {
+        if window.end >= norm.len() {
+            break;
+        }
+        window.end = clauses.around(window.end + 1).end;
+    }
+    window.start..window.end.min(norm.len())
 }
 
 /// Two kinds of words said together (see [`TogetherParams`]), neither refused.
@@ -881,8 +901,8 @@ pub(crate) fn together(ctx: &Ctx<'_>, p: &TogetherParams) -> Option<Verdict> {
             if read::negated(&a.hits, negation, &a.clauses, &first) {
                 continue;
             }
-            // The clause before, its own and the one after.
-            let reach = clause_pair(&a.clauses, &a.norm, &first);
+            // The clause before, its own and the two after.
+            let reach = clause_window(&a.clauses, &a.norm, &first, 2);
             let own = a.clauses.around(first.start);
             let from = a
                 .clauses

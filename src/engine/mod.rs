@@ -117,6 +117,8 @@ pub struct Scorer {
     threshold_phrases: Vec<ThresholdPhrases>,
     /// The topic bit of a size question, set also for questions with no size word.
     size_topic: u64,
+    /// The topic bit of a discount ask, set also for "少30吧" and "打个七折".
+    discount_topic: u64,
     /// The topics that close a conversation for its farewell check, and those that keep it open
     /// (its `when.asks_any` and `when.asks_none`).
     closings: Vec<(u64, Option<u64>)>,
@@ -469,6 +471,7 @@ impl Scorer {
             derive_signals: true,
             threshold_phrases,
             size_topic: topics.bit("size"),
+            discount_topic: topics.bit("discount"),
             topic_labels: rubric.topic_labels.clone(),
             closings,
             topics,
@@ -549,6 +552,9 @@ impl Scorer {
         let question = asks_something(norm);
         if topics & self.size_topic == 0 && self.size_intent(norm, question) {
             topics |= self.size_topic;
+        }
+        if topics & self.discount_topic == 0 && discount_intent(norm) {
+            topics |= self.discount_topic;
         }
         state.pending_question |= question;
         if !extract::size_mentions(norm).is_empty() {
@@ -726,6 +732,20 @@ impl Scorer {
             red_line,
         }
     }
+}
+
+/// Whether a customer message asks for money off with a number: "少30吧", "少五十", "打个七折".
+fn discount_intent(norm: &str) -> bool {
+    let numeral = |c: char| c.is_ascii_digit() || text::cn_digit(c).is_some();
+    norm.match_indices('少').any(|(at, _)| {
+        norm[at + '少'.len_utf8()..]
+            .trim_start_matches(['个', '点'])
+            .chars()
+            .next()
+            .is_some_and(numeral)
+    }) || norm.match_indices('折').any(|(at, _)| {
+        norm[..at].chars().next_back().is_some_and(numeral) && !norm[..at].ends_with("不打")
+    })
 }
 
 /// Whether a customer message asks something: a question mark, 吗, a question word, an A不A

@@ -286,9 +286,45 @@ const UNIT_BEFORE: &[&str] = &[
     "一件", "每件", "一双", "每双", "一条", "每条", "一个", "每个",
 ];
 const CONCESSION_BEFORE: &[&str] = &[
-    "减", "便宜", "少", "优惠", "让", "抹", "立减", "直降", "降", "省", "返",
+    "减", "便宜", "少", "优惠", "让", "抹", "立减", "直降", "降", "返",
 ];
+/// Words after an amount that make it a favour given: 5元红包, 10元优惠券.
+const CONCESSION_AFTER: &[&str] = &["红包", "优惠券", "的券", "无门槛"];
 const COMPENSATION_BEFORE: &[&str] = &["补偿", "赔", "红包", "补贴", "赔付", "补您", "返您", "补"];
+/// Words after an amount in its clause, or in the next one, that refuse it: "少五十真的做不到",
+/// "八折就是少25块多了，这个真的申请不下来".
+const REFUSED_AFTER: &[&str] = &[
+    "做不到",
+    "给不了",
+    "申请不下来",
+    "申请不了",
+    "没办法",
+    "真的不行",
+    "不行哦",
+    "不行的",
+    "不可以",
+    "不能",
+    "改不了",
+    "减不了",
+    "让不了",
+    "少不了",
+    "便宜不了",
+    "达不到",
+    "不允许",
+    "不做",
+    "不搞",
+    "违规",
+    "不参与",
+];
+
+/// Whether what follows `span` in its clause and the next one refuses it.
+pub fn refused_after(norm: &str, clauses: &Clauses, span: &Range<usize>) -> bool {
+    let clause = clauses.around(span.start);
+    let next = clauses.around(clause.end.saturating_add(1).min(norm.len()));
+    let end = next.end.min(norm.len()).max(span.end);
+    let after = norm.get(span.end..end).unwrap_or("");
+    REFUSED_AFTER.iter().any(|w| after.contains(w))
+}
 
 /// The role of each amount of money in a reply.
 pub fn money_facts(norm: &str, hits: &Hits, negation: SetId, clauses: &Clauses) -> Vec<MoneyFact> {
@@ -321,12 +357,17 @@ pub fn money_facts(norm: &str, hits: &Hits, negation: SetId, clauses: &Clauses) 
                 AmountRole::Compensation
             } else if promotion_amount(before) || has(SHOP_PRICE_BEFORE, near_before) {
                 AmountRole::ShopPrice
-            } else if ends(CONCESSION_BEFORE, near_before) {
+            } else if ends(CONCESSION_BEFORE, near_before)
+                || CONCESSION_AFTER
+                    .iter()
+                    .any(|w| after.trim_start_matches(['的', '个']).starts_with(w))
+            {
                 AmountRole::Concession
             } else {
                 AmountRole::Other
             };
-            let negated = negated(hits, negation, clauses, &range);
+            let negated =
+                negated(hits, negation, clauses, &range) || refused_after(norm, clauses, &range);
             MoneyFact {
                 yuan,
                 range,
@@ -378,7 +419,10 @@ pub fn rate_concession(
         return None;
     }
     let span = clause.start..(at + '折'.len_utf8());
-    if negated(hits, negation, clauses, &span) || negated(hits, negation, clauses, &(at..at + 3)) {
+    if negated(hits, negation, clauses, &span)
+        || negated(hits, negation, clauses, &(at..at + 3))
+        || refused_after(norm, clauses, &(at..at + 3))
+    {
         return None;
     }
     Some((price * (1.0 - f64::from(rate)), span))
