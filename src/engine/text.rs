@@ -5,7 +5,6 @@
 //! ASCII and traditional characters never need special cases downstream.
 
 use std::ops::Range;
-use std::sync::LazyLock;
 
 /// First and last code point of the CJK unified ideographs: the block whose traditional
 /// characters are folded, and the one the phrasebook walker codes through a table.
@@ -15,17 +14,10 @@ pub(crate) const CJK_LAST: u32 = 0x9FFF;
 /// Number of code points in the CJK block.
 const CJK_LEN: usize = (CJK_LAST - CJK_FIRST + 1) as usize;
 
-/// Folds that shop chat needs and OpenCC's character table does not make: OpenCC folds 帳 to 帐
-/// (蚊帐), but customers write 帳號, 帳戶, 對帳 (账号, 账户, 对账); and it keeps 妳, the Taiwanese
-/// "you" said to a woman, so that 妳好 would not match 你好. They win over OpenCC's table.
-const FOLD_OVERRIDES: &[(char, char)] = &[('妳', '你'), ('帳', '账')];
-
-/// Traditional → simplified, one character for one, over the CJK block: made once, from the
-/// character table of OpenCC (`TSCharacters`, the default of each entry, as `opencc-fmmseg`
-/// ships it) and [`FOLD_OVERRIDES`]. Phrase rules are left out, since normalisation keeps
-/// character positions (see [`normalize`]); so are entries whose simplified form is not one
-/// character, and traditional characters outside the block (rare ones of extension A and
-/// beyond, which chat does not use).
+/// Traditional → simplified, one character for one, over the CJK block: OpenCC's character
+/// table and the few folds shop chat needs on top of it (`FOLD_OVERRIDES`), made by build.rs
+/// (see there for what is left out). Chains are followed to their end, so that normalising twice
+/// changes nothing.
 struct TradFold {
     /// One bit per code point of the block, set for the characters that fold.
     bits: [u64; CJK_LEN.div_ceil(64)],
@@ -33,67 +25,13 @@ struct TradFold {
     /// below a character's in its own word, where its fold is in `simp`.
     rank: [u16; CJK_LEN.div_ceil(64)],
     /// The simplified characters, in the order of the traditional ones.
-    simp: Box<[char]>,
+    simp: &'static [char],
 }
 
-static TRAD_FOLD: LazyLock<TradFold> = LazyLock::new(|| {
-    // The dictionaries are embedded in the crate; should they ever fail to load, only
-    // FOLD_OVERRIDES fold (and the tests fail).
-    let dicts = opencc_fmmseg::DictionaryMaxlength::new().ok();
-    let opencc = dicts.iter().flat_map(|d| d.ts_characters.iter());
-    TradFold::new(opencc.filter_map(|(key, value)| match key {
-        &[t] => one_char(value).map(|s| (t, s)),
-        _ => None,
-    }))
-});
-
-/// The only character of `s`, if it has exactly one.
-fn one_char(s: &str) -> Option<char> {
-    let mut chars = s.chars();
-    chars.next().filter(|_| chars.next().is_none())
-}
+// `static TRAD_FOLD: TradFold`, and for the tests `FOLD_OVERRIDES`.
+include!(concat!(env!("OUT_DIR"), "/trad_table.rs"));
 
 impl TradFold {
-    /// The table of `pairs` (traditional, simplified) and [`FOLD_OVERRIDES`]. Chains (a → b,
-    /// b → c) are followed to their end, so that normalising twice changes nothing.
-    fn new(pairs: impl Iterator<Item = (char, char)>) -> TradFold {
-        let mut map = std::collections::BTreeMap::new();
-        for (t, s) in pairs.chain(FOLD_OVERRIDES.iter().copied()) {
-            if (CJK_FIRST..=CJK_LAST).contains(&(t as u32)) {
-                map.insert(t, s);
-            }
-        }
-        let end_of = |mut s: char| {
-            for _ in 0..8 {
-                match map.get(&s) {
-                    Some(&next) if next != s => s = next,
-                    _ => break,
-                }
-            }
-            s
-        };
-        let folds: Vec<(char, char)> = map
-            .iter()
-            .map(|(&t, &s)| (t, end_of(s)))
-            .filter(|&(t, s)| t != s)
-            .collect();
-        let mut bits = [0u64; CJK_LEN.div_ceil(64)];
-        for &(t, _) in &folds {
-            let off = (t as u32 - CJK_FIRST) as usize;
-            if let Some(w) = bits.get_mut(off / 64) {
-                *w |= 1 << (off % 64);
-            }
-        }
-        let mut rank = [0u16; CJK_LEN.div_ceil(64)];
-        let mut below = 0u16;
-        for (r, w) in rank.iter_mut().zip(&bits) {
-            *r = below;
-            below += w.count_ones() as u16;
-        }
-        let simp = folds.iter().map(|&(_, s)| s).collect();
-        TradFold { bits, rank, simp }
-    }
-
     /// Whether `cp` folds (never outside the CJK block).
     #[inline]
     fn is_traditional(&self, cp: u32) -> bool {
@@ -207,7 +145,7 @@ pub fn normalize_with_bits(s: &str) -> (String, CharBits) {
 }
 
 fn normalize_inner<const BITS: bool>(s: &str) -> (String, CharBits) {
-    let fold = &*TRAD_FOLD;
+    let fold = &TRAD_FOLD;
     let mut bits = CharBits::default();
     let mut out = String::with_capacity(s.len());
     let bytes = s.as_bytes();
@@ -635,28 +573,22 @@ mod tests {
     }
 
     #[test]
-    fn a_fold_table_follows_chains_and_takes_the_overrides() {
-        let fold = TradFold::new(
-            [
-                ('薴', '苧'),
-                ('苧', '苎'),
-                ('帳', '帐'),
-                ('一', '一'),
-                ('㑮', '𫝈'),
-            ]
-            .into_iter(),
-        );
-        assert_eq!(fold.get('薴'), Some('苎'));
-        assert_eq!(fold.get('苧'), Some('苎'));
-        assert_eq!(fold.get('帳'), Some('账'));
-        assert_eq!(fold.get('妳'), Some('你'));
-        // An identity and a character outside the CJK block are no folds.
-        assert_eq!(fold.get('一'), None);
-        assert_eq!(fold.get('㑮'), None);
-        assert_eq!(fold.get('苎'), None);
-        assert_eq!(fold.pairs().count(), 4);
-        let empty = TradFold::new(std::iter::empty());
-        assert_eq!(empty.pairs().count(), FOLD_OVERRIDES.len());
+    fn the_table_follows_chains_and_takes_the_overrides() {
+        // OpenCC's table has 薴 → 苧 and 苧 → 苎: both fold to the end of the chain.
+        assert_eq!(TRAD_FOLD.get('薴'), Some('苎'));
+        assert_eq!(TRAD_FOLD.get('苧'), Some('苎'));
+        assert_eq!(TRAD_FOLD.get('苎'), None);
+        // OpenCC has 帳 → 帐 and keeps 妳: the overrides win.
+        assert_eq!(TRAD_FOLD.get('帳'), Some('账'));
+        assert_eq!(TRAD_FOLD.get('妳'), Some('你'));
+        assert_eq!(normalize("妳好，帳號"), "你好,账号");
+        // OpenCC's 㑮 → 𫝈 is outside the CJK block, and no fold; nor is a simplified character.
+        assert_eq!(TRAD_FOLD.get('㑮'), None);
+        assert_eq!(normalize_char('㑮'), '㑮');
+        assert_eq!(TRAD_FOLD.get('一'), None);
+        // The ranks are right: the folds, by traditional code point, are `simp` in order.
+        let simp: Vec<char> = TRAD_FOLD.pairs().map(|(_, s)| s).collect();
+        assert_eq!(simp, TRAD_FOLD.simp);
     }
 
     /// What customers who write traditional characters type, and what it folds to.
