@@ -286,6 +286,27 @@ const FIBRES: &[(&str, &str)] = &[
 /// Words before a fibre that claim the whole fabric is that fibre.
 const PURE: &[&str] = &["纯", "全", "100%", "百分百", "百分之百"];
 
+/// Garment nouns after a fibre that make it part of a product's name.
+const GARMENTS: &[&str] = &[
+    "衬衫",
+    "t恤",
+    "短袖",
+    "长袖",
+    "袜",
+    "中筒袜",
+    "卫衣",
+    "裤",
+    "外套",
+    "打底",
+    "围巾",
+    "针织衫",
+    "毛衣",
+    "连衣裙",
+    "裙",
+    "帆布包",
+    "托特包",
+];
+
 /// Words in a clause that make a fibre named in it a claim about this product's fabric.
 const FABRIC_TALK: &[&str] = &[
     "面料",
@@ -304,6 +325,25 @@ const FABRIC_TALK: &[&str] = &[
 /// A product's fibres with their share, from its structured spec, else read from its
 /// material line and name ("棉92% 聚酯纤维6%", "全棉", "纯棉短袖T恤").
 fn fibres_of(product: &Product) -> Vec<(&'static str, f32)> {
+    if !product.spec.fibres.is_empty() {
+        let mut out: Vec<(&'static str, f32)> = Vec::new();
+        for f in &product.spec.fibres {
+            // The catalog's fibre names, as the readers name them.
+            let name = FIBRES
+                .iter()
+                .find(|(w, _)| f.fibre.contains(w))
+                .map_or("", |(_, canon)| *canon);
+            if !name.is_empty() {
+                match out.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, share)) => *share += f.percent,
+                    None => out.push((name, f.percent)),
+                }
+            }
+        }
+        if !out.is_empty() {
+            return out;
+        }
+    }
     let text = format!(
         "{} {}",
         product.material.as_deref().unwrap_or(""),
@@ -359,6 +399,14 @@ pub(crate) fn truthful(ctx: &Ctx<'_>) -> Option<Verdict> {
         note(free_shipping_claim(ctx, product), &mut claims);
         note(
             colour_claim(norm, &a.hits, negation, &a.clauses, product, lang),
+            &mut claims,
+        );
+    }
+    note(policy_claims(ctx), &mut claims);
+    if let Some(product) = ctx.product() {
+        note(figure_claim(norm, product, lang), &mut claims);
+        note(
+            variant_claim(norm, &a.hits, negation, &a.clauses, product, lang),
             &mut claims,
         );
     }
@@ -487,6 +535,19 @@ fn material_claim(
                 continue;
             }
             if read::negated(hits, negation, clauses, &span) {
+                continue;
+            }
+            // "纯棉长袖衬衫", "纯棉短袖T恤": another product's name, not this one's fabric.
+            let garment = norm[from..].trim_start_matches(['的', ' ']);
+            if GARMENTS.iter().any(|g| garment.starts_with(g)) {
+                continue;
+            }
+            // "雪纺加棉混纺内衬": the lining's fibre, not the fabric's.
+            let tail: String = norm[from..].chars().take(5).collect();
+            if ["内衬", "里衬", "衬里", "内里", "里布"]
+                .iter()
+                .any(|w| tail.contains(w))
+            {
                 continue;
             }
             let pure =
@@ -647,7 +708,8 @@ fn free_shipping_claim(ctx: &Ctx<'_>, product: &Product) -> Option<(String, Rang
     let clause_text = &norm[clause.start..clause.end.min(norm.len())];
     // A threshold, a condition or a favour is no claim that this item ships free.
     if [
-        "满", "凑", "加", "再", "够", "差", "给您", "帮您", "申请", "送您", "不", "吗", "?",
+        "满", "凑", "加", "再", "够", "差", "过", "超过", "以上", "两件", "一起", "给您", "帮您",
+        "申请", "送您", "不", "吗", "?",
     ]
     .iter()
     .any(|w| clause_text.contains(w))
@@ -710,6 +772,11 @@ fn colour_claim(
     if product.colors.is_empty() || !norm.contains('色') {
         return None;
     }
+    // "有的亲，黑色很耐脏": a yes at the start stands for every colour named after it.
+    let opening = norm.trim_start_matches(['亲', ',', ' ', '~']);
+    let affirms = ["有的", "有哦", "有呢", "有货", "有滴"]
+        .iter()
+        .any(|w| opening.starts_with(w));
     let mut from = 0;
     while let Some(at) = norm[from..].find('色').map(|i| i + from) {
         from = at + '色'.len_utf8();
@@ -728,7 +795,8 @@ fn colour_claim(
         let stocked = ["有货", "有现货", "有的", "还有", "有呢", "有哦", "都有"]
             .iter()
             .any(|w| clause_text.contains(w))
-            || clause_text.starts_with('有');
+            || clause_text.starts_with('有')
+            || affirms;
         if !stocked || read::negated(hits, negation, clauses, &span) || clause_text.contains('吗')
         {
             continue;
@@ -751,6 +819,257 @@ fn colour_claim(
             ),
             span,
         ));
+    }
+    None
+}
+
+/// The shop's rules as a reply states them: how long price protection lasts ("价保30天"),
+/// whether cash on delivery costs more ("货到付款不加钱"), whether promotions stack.
+fn policy_claims(ctx: &Ctx<'_>) -> Option<(String, Range<usize>)> {
+    let a = ctx.analysis;
+    let lang = ctx.scorer().lang;
+    let norm = a.norm.as_str();
+    let catalog = &ctx.scorer().catalog;
+    let shop = &catalog.shop;
+    let negation = Key::Negation.set();
+    // 价保30天, 价保期是30天: the days after the word.
+    for word in ["价保", "保价"] {
+        let Some(at) = norm.find(word) else { continue };
+        let clause = a.clauses.around(at);
+        let rest = &norm[at + word.len()..clause.end.min(norm.len())];
+        let digits: String = rest
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let Ok(n) = digits.parse::<u32>() else {
+            continue;
+        };
+        if !rest.contains('天') {
+            continue;
+        }
+        let span = at..clause.end.min(norm.len());
+        if n == shop.price_protection_days {
+            return Some((String::new(), span));
+        }
+        return Some((
+            tr!(
+                lang,
+                "说价保{}天，店铺是签收{}天内降价退差价",
+                "says {} days of price protection; the shop gives {}",
+                n,
+                shop.price_protection_days
+            ),
+            span,
+        ));
+    }
+    if shop.cod_surcharge > 0 {
+        for word in ["货到付款", "到付"] {
+            let Some(at) = norm.find(word) else { continue };
+            let clause = a.clauses.around(at);
+            let next = a
+                .clauses
+                .around(clause.end.saturating_add(1).min(norm.len()));
+            let text = &norm[clause.start..next.end.min(norm.len())];
+            let free = [
+                "不加钱",
+                "不收",
+                "免费",
+                "不多收",
+                "一样的价",
+                "不另外",
+                "没有手续费",
+                "不用加",
+            ];
+            if free.iter().any(|w| text.contains(w)) {
+                return Some((
+                    tr!(
+                        lang,
+                        "说货到付款不加钱，店铺货到付款要多收{}元",
+                        "says cash on delivery costs nothing more; the shop charges {} yuan",
+                        shop.cod_surcharge
+                    ),
+                    at..at + word.len(),
+                ));
+            }
+        }
+    }
+    if let Some(at) = norm.find("叠加") {
+        let span = at..at + "叠加".len();
+        let refused = read::negated(&a.hits, negation, &a.clauses, &span)
+            || norm[..at].ends_with('不')
+            || read::refused_after(norm, &a.clauses, &span);
+        let exclusive = catalog.promotions.iter().any(|p| p.text.contains("不叠加"));
+        if !refused && exclusive && !norm[at..].starts_with("叠加吗") {
+            return Some((
+                tr!(
+                    lang,
+                    "说优惠可以叠加，店铺的满减不叠加",
+                    "says the promotions stack; the shop's do not"
+                ),
+                span,
+            ));
+        }
+    }
+    None
+}
+
+/// Labels of a product's figures, as the catalog and agents write them.
+const FIGURE_LABELS: &[&str] = &[
+    "含绒量",
+    "充绒量",
+    "容量",
+    "裙长",
+    "裤长",
+    "衣长",
+    "克重",
+    "袖长",
+];
+
+/// A figure stated for the product ("含绒量95%", "容量500ml", "L码裤长105cm") checked against
+/// the same label in its material line and facts.
+fn figure_claim(
+    norm: &str,
+    product: &Product,
+    lang: crate::lang::Lang,
+) -> Option<(String, Range<usize>)> {
+    let catalog_text = format!(
+        "{} {}",
+        product.material.as_deref().unwrap_or(""),
+        product.facts.join(" ")
+    );
+    let catalog_text = super::text::normalize(&catalog_text);
+    for label in FIGURE_LABELS {
+        let Some(at) = norm.find(label) else { continue };
+        let Some((said, end)) = figure_after(norm, at + label.len()) else {
+            continue;
+        };
+        // The size the figure is for, when the reply names one ("L码裤长").
+        let size = norm[..at]
+            .trim_end_matches(['的', ' '])
+            .trim_end_matches(['码', '号'])
+            .rsplit(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .unwrap_or("");
+        // Else the size the reply advised before it ("选2XL码刚好，裤长108cm").
+        let earlier_size = super::extract::size_mentions_all(&norm[..at])
+            .last()
+            .map(|m| m.size.to_lowercase());
+        let size = if size.is_empty() {
+            earlier_size.unwrap_or_default()
+        } else {
+            size.to_string()
+        };
+        let close = |v: f64, truth: f64| (v - truth).abs() <= truth.abs() * 0.01 + 0.5;
+        let mut truth = None;
+        let mut per_size: Vec<f64> = Vec::new();
+        for (cat_at, _) in catalog_text.match_indices(label) {
+            let from = cat_at + label.len();
+            // "裤长：M码100cm，L码103cm": the figure of the size named.
+            let sized = (!size.is_empty())
+                .then(|| catalog_text[from..].find(&format!("{size}码")))
+                .flatten();
+            if let Some(i) = sized {
+                truth =
+                    figure_after(&catalog_text, from + i + size.len() + "码".len()).map(|(v, _)| v);
+                break;
+            }
+            // Every size's figure, for a reply that names none.
+            let mut next = from;
+            while let Some((v, e)) = figure_after(&catalog_text, next) {
+                per_size.push(v);
+                if !catalog_text[e..]
+                    .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                    .starts_with([',', '，', ' '])
+                {
+                    break;
+                }
+                next = e + 1;
+            }
+            truth = per_size.first().copied();
+            break;
+        }
+        let Some(truth) = truth else { continue };
+        let span = at..end;
+        if close(said, truth) || per_size.iter().any(|v| close(said, *v)) {
+            return Some((String::new(), span));
+        }
+        return Some((
+            tr!(
+                lang,
+                "说{}是{}，这款是{}",
+                "says the {} is {}; the item's is {}",
+                label,
+                said,
+                truth
+            ),
+            span,
+        ));
+    }
+    None
+}
+
+/// The first number within a few characters after `from` (约, 大概, ：, 是 may come first).
+fn figure_after(text: &str, from: usize) -> Option<(f64, usize)> {
+    let rest = text.get(from..)?;
+    let start = rest.find(|c: char| c.is_ascii_digit())?;
+    if rest[..start].chars().count() > 4 {
+        return None;
+    }
+    let digits: String = rest[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let v = digits.parse().ok()?;
+    Some((v, from + start + digits.len()))
+}
+
+/// Words of which a product has one: a reply naming another of its group is wrong.
+const VARIANTS: &[&[&str]] = &[
+    &["头层", "二层"],
+    &["白鸭绒", "灰鸭绒", "白鹅绒", "灰鹅绒"],
+    &["硬领", "软领"],
+];
+
+/// "二层牛皮" for a 头层牛皮 belt: a variant the product's catalog text does not have.
+fn variant_claim(
+    norm: &str,
+    hits: &Hits,
+    negation: SetId,
+    clauses: &Clauses,
+    product: &Product,
+    lang: crate::lang::Lang,
+) -> Option<(String, Range<usize>)> {
+    let catalog_text = format!(
+        "{} {} {}",
+        product.name,
+        product.material.as_deref().unwrap_or(""),
+        product.facts.join(" ")
+    );
+    for group in VARIANTS {
+        let Some(has) = group.iter().find(|v| catalog_text.contains(*v)) else {
+            continue;
+        };
+        for said in group.iter() {
+            let Some(at) = norm.find(said) else { continue };
+            let span = at..at + said.len();
+            if read::negated(hits, negation, clauses, &span) || norm[at..].contains("还是") {
+                continue;
+            }
+            if said == has {
+                return Some((String::new(), span));
+            }
+            return Some((
+                tr!(
+                    lang,
+                    "说是{}，这款是{}",
+                    "says {}; the item is {}",
+                    said,
+                    has
+                ),
+                span,
+            ));
+        }
     }
     None
 }
