@@ -319,6 +319,7 @@ impl<'a> Analysis<'a> {
                 hits.before(Key::Concession, r.start, 15) || hits.before(Key::Personal, r.start, 24)
             });
         let gift_offer = hits.all(Key::Gift).find(|r| not_refused(r));
+        let blame = hits.all(Key::Blame).find(|r| not_refused(r));
 
         let promotion = hits
             .all(Key::Promotion)
@@ -349,7 +350,7 @@ impl<'a> Analysis<'a> {
             apology: hits.first(Key::Apology),
             solution: hits.first(Key::Solution),
             time: OnceCell::new(),
-            blame: hits.first(Key::Blame),
+            blame,
             excuse: hits.first(Key::Excuse),
             brush_off: hits.first(Key::BrushOff),
             review_pressure: hits.first(Key::ReviewPressure),

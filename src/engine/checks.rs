@@ -259,6 +259,8 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
             }
         }
         Kind::Hedging if !ctx.answering => None,
+        // Only a question wants a definite answer.
+        Kind::Hedging if !ctx.state.pending_question => None,
         Kind::Hedging => match &a.hedge {
             Some(span) => {
                 let definite = a.solution.is_some() || !a.sizing().named.is_empty();
@@ -819,15 +821,20 @@ fn bargaining(ctx: &Ctx<'_>) -> Option<Verdict> {
 fn recovery(ctx: &Ctx<'_>, excuse_chars: usize) -> Option<Verdict> {
     let lang = ctx.scorer().lang;
     let a = ctx.analysis;
+    // The handling so far counts: an apology in one reply and the time in the next is whole.
+    let done = ctx.state.handling;
+    let apology = a.apology.is_some() || done.apology;
+    let action = a.solution.is_some() || done.action;
+    let time = a.time().is_some() || done.time;
     let mut score: f64 = 15.0;
-    if a.apology.is_some() {
+    if apology {
+        score += 25.0;
+    }
+    if action {
         score += 30.0;
     }
-    if a.solution.is_some() {
-        score += 35.0;
-    }
-    if a.time().is_some() {
-        score += 20.0;
+    if time {
+        score += 30.0;
     }
     let mut span = a.solution.clone().or_else(|| a.apology.clone());
     if let Some(b) = &a.blame {
@@ -847,17 +854,17 @@ fn recovery(ctx: &Ctx<'_>, excuse_chars: usize) -> Option<Verdict> {
     let message = || {
         let mut good = Vec::new();
         let mut missing = Vec::new();
-        if a.apology.is_some() {
+        if apology {
             good.push(tr!(lang, "道歉", "apology"));
         } else {
             missing.push(tr!(lang, "真诚道歉", "a sincere apology"));
         }
-        if a.solution.is_some() {
+        if action {
             good.push(tr!(lang, "具体方案", "a concrete action"));
         } else {
             missing.push(tr!(lang, "具体怎么处理", "what you will do"));
         }
-        if a.time().is_some() {
+        if time {
             good.push(tr!(lang, "时间", "a time"));
         } else {
             missing.push(tr!(lang, "什么时候办好", "by when"));

@@ -456,6 +456,8 @@ impl Kind {
             | Kind::Truthful
             | Kind::Repeated(_)
             | Kind::Together(_) => 100.0,
+            // Apology, action and time, all three, across the handling.
+            Kind::Recovery(_) => 80.0,
             _ => 60.0,
         }
     }

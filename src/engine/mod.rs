@@ -119,6 +119,8 @@ pub struct Scorer {
     size_topic: u64,
     /// The topic bit of a discount ask, set also for "少30吧" and "打个七折".
     discount_topic: u64,
+    /// The topic bit of a complaint, whose handling is followed over the replies.
+    complaint_topic: u64,
     /// The topics that close a conversation for its farewell check, and those that keep it open
     /// (its `when.asks_any` and `when.asks_none`).
     closings: Vec<(u64, Option<u64>)>,
@@ -190,6 +192,17 @@ pub struct ConversationState {
     pub(crate) pending_question: bool,
     /// The customer has named a size of their own ("平时穿L"), a reference for advice.
     pub(crate) customer_size: bool,
+    /// What the replies so far have done about a complaint.
+    pub(crate) handling: Handling,
+}
+
+/// What the replies have done about a complaint so far: a complaint is judged on its handling,
+/// not on every reply alone.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Handling {
+    pub apology: bool,
+    pub action: bool,
+    pub time: bool,
 }
 
 /// The state of a conversation's farewell.
@@ -472,6 +485,7 @@ impl Scorer {
             threshold_phrases,
             size_topic: topics.bit("size"),
             discount_topic: topics.bit("discount"),
+            complaint_topic: topics.bit("complaint"),
             topic_labels: rubric.topic_labels.clone(),
             closings,
             topics,
@@ -700,6 +714,11 @@ impl Scorer {
         let memo = ReplyMemo {
             warm: analysis.warm.is_some(),
             farewell: analysis.farewell.is_some(),
+            handling: Handling {
+                apology: analysis.apology.is_some(),
+                action: analysis.solution.is_some(),
+                time: analysis.time().is_some(),
+            },
             norm: analysis.norm.clone(),
         };
         let Tally {
@@ -764,6 +783,7 @@ fn asks_something(norm: &str) -> bool {
 struct ReplyMemo {
     warm: bool,
     farewell: bool,
+    handling: Handling,
     norm: String,
 }
 
@@ -854,6 +874,11 @@ impl Scorer {
     fn remember_reply(&self, state: &mut ConversationState, memo: ReplyMemo) {
         if memo.warm {
             state.warm_replies += 1;
+        }
+        if state.pending_topics & self.complaint_topic != 0 || state.handling.apology {
+            state.handling.apology |= memo.handling.apology;
+            state.handling.action |= memo.handling.action;
+            state.handling.time |= memo.handling.time;
         }
         if let Some(closing) = &mut state.closing {
             if memo.farewell {
