@@ -168,7 +168,15 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
             verdict(ctx, score, message, None)
         }
         Kind::Length(p) => {
-            let over_chars = a.chars.saturating_sub(p.max_chars) as f64 / p.max_chars.max(1) as f64;
+            // Bubbles sent one after another are short messages each: the longest counts.
+            let longest = a
+                .norm
+                .split([' ', '\n'])
+                .map(super::text::char_len)
+                .max()
+                .unwrap_or(0)
+                .min(a.chars);
+            let over_chars = longest.saturating_sub(p.max_chars) as f64 / p.max_chars.max(1) as f64;
             let over_lines = a.lines.saturating_sub(p.max_lines) as f64 / p.max_lines.max(1) as f64;
             let over = over_chars.max(over_lines);
             if over <= 0.0 {
@@ -213,7 +221,8 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                 });
                 let refused = p.mode == PhraseMode::Forbid
                     && p.negatable
-                    && read::negated(hits, negation, &a.clauses, r);
+                    && (read::negated(hits, negation, &a.clauses, r)
+                        || read::refused_after(&a.norm, &a.clauses, r));
                 !excepted && !refused
             };
             let mut hit = if p.except.is_none() && !(p.negatable && p.mode == PhraseMode::Forbid) {
@@ -633,7 +642,13 @@ fn upsell(ctx: &Ctx<'_>, params: &super::kinds::UpsellParams) -> Option<Verdict>
     let lang = ctx.scorer().lang;
     let a = ctx.analysis;
     let product = ctx.product()?;
-    if let Some((name, span)) = a.add_on() {
+    // A list of the whole shop ("我们家有T恤、休闲裤、针织衫…", "所有商品都可以看看") is no
+    // recommendation.
+    let dump = ctx.scorer().products_named(&a.norm) >= 4
+        || ["所有商品", "全店商品", "随便挑", "都可以看看", "随便看看"]
+            .iter()
+            .any(|w| a.norm.contains(w));
+    if let Some((name, span)) = a.add_on().filter(|_| !dump) {
         return verdict(
             ctx,
             100.0,
@@ -641,16 +656,44 @@ fn upsell(ctx: &Ctx<'_>, params: &super::kinds::UpsellParams) -> Option<Verdict>
             Some(span.clone()),
         );
     }
+    // Another colour of the same item to take as well ("燕麦色也很百搭，各拿一件换着穿").
+    let colours = product
+        .colors
+        .iter()
+        .filter(|c| a.norm.contains(c.trim_end_matches('色')))
+        .count();
+    if colours >= 1
+        && [
+            "各拿",
+            "各来",
+            "再拿一件",
+            "再来一件",
+            "换着穿",
+            "也很百搭",
+            "两个颜色",
+            "一起备注",
+        ]
+        .iter()
+        .any(|w| a.norm.contains(w))
+    {
+        return verdict(
+            ctx,
+            100.0,
+            || tr!(lang, "推荐了再拿一个颜色", "suggested a second colour"),
+            None,
+        );
+    }
     let moment = params.moments == 0 || ctx.state.pending_topics & params.moments != 0;
+    // A threshold alone, with no item named to reach it, is half an upsell.
     if let Some(span) = a.promotion.as_ref().filter(|_| moment) {
         return verdict(
             ctx,
-            80.0,
+            50.0,
             || {
                 tr!(
                     lang,
-                    "提到了优惠门槛，再点名一件搭配商品更好",
-                    "mentioned the promotion; naming a matching item is better still"
+                    "只提了优惠门槛，没有点名一件搭配商品帮顾客凑单",
+                    "mentions the threshold but names no matching item to reach it"
                 )
             },
             Some(span.clone()),
@@ -931,10 +974,10 @@ fn over_promise(ctx: &Ctx<'_>, phrases: super::lexicon::SetId) -> Option<Verdict
         }
     }
     let negation = Key::Negation.set();
-    let promised = a
-        .hits
-        .all(phrases)
-        .find(|r| !read::negated(&a.hits, negation, &a.clauses, r));
+    let promised = a.hits.all(phrases).find(|r| {
+        !read::negated(&a.hits, negation, &a.clauses, r)
+            && !read::refused_after(&a.norm, &a.clauses, r)
+    });
     if let Some(span) = promised {
         return verdict(
             ctx,

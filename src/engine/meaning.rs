@@ -129,9 +129,11 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
             Some(span),
         );
     }
-    let empty = a.hedge.clone().or(a.vague.clone()).or(a.brush_off.clone());
-    // A question on no topic the rubric knows ("能装咖啡吗"): only an empty reply is judged.
+    let mut empty = a.hedge.clone().or(a.vague.clone()).or(a.brush_off.clone());
+    // A question on no topic the rubric knows ("能装咖啡吗"): only a hedge or an empty
+    // assurance is judged; "没有的亲" or "不会的" may be the whole answer.
     if wanted.is_empty() {
+        empty = a.hedge.clone().or(a.vague.clone());
         let substance = a.product_facts.is_some() || a.figure.is_some() || a.solution.is_some();
         if empty.is_none() || substance {
             return None;

@@ -908,6 +908,14 @@ impl Scorer {
             .collect()
     }
 
+    /// How many catalog products a reply names, by name or alias.
+    pub(crate) fn products_named(&self, norm: &str) -> usize {
+        self.product_names
+            .iter()
+            .filter(|names| names.strings.iter().any(|n| norm.contains(n.as_str())))
+            .count()
+    }
+
     /// Whether a piece of a reply names a product other than `product` (its price is then no
     /// claim about `product`).
     pub(crate) fn names_other_product(
