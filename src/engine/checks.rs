@@ -222,7 +222,7 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                 let refused = p.mode == PhraseMode::Forbid
                     && p.negatable
                     && (read::negated(hits, negation, &a.clauses, r)
-                        || read::refused_after(&a.norm, &a.clauses, r));
+                        || read::disclaimed_after(&a.norm, &a.clauses, r));
                 !excepted && !refused
             };
             let mut hit = if p.except.is_none() && !(p.negatable && p.mode == PhraseMode::Forbid) {
@@ -976,7 +976,7 @@ fn over_promise(ctx: &Ctx<'_>, phrases: super::lexicon::SetId) -> Option<Verdict
     let negation = Key::Negation.set();
     let promised = a.hits.all(phrases).find(|r| {
         !read::negated(&a.hits, negation, &a.clauses, r)
-            && !read::refused_after(&a.norm, &a.clauses, r)
+            && !read::disclaimed_after(&a.norm, &a.clauses, r)
     });
     if let Some(span) = promised {
         return verdict(

@@ -42,15 +42,18 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
         }
     };
     // An empty assurance ("放心吧，都是正品") carries no answer, whatever words are in it.
-    let empty_words = [a.vague.clone(), a.hedge.clone()];
+    let empty_words: Vec<Range<usize>> = a
+        .hits
+        .all(Key::Vague)
+        .chain(a.hits.all(Key::Hedge))
+        .collect();
     let in_empty = |r: &Range<usize>| {
         empty_words
             .iter()
-            .flatten()
             .any(|e| e.start <= r.start && r.end <= e.end)
     };
     // The question asked again, and the same reply pasted back.
-    if is_repeat(ctx.state, &a.norm, 0.85, 8) {
+    if is_repeat(ctx.state, &a.norm, 0.8, 8) {
         return verdict(
             ctx,
             10.0,
@@ -134,7 +137,14 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
     // assurance is judged; "没有的亲" or "不会的" may be the whole answer.
     if wanted.is_empty() {
         empty = a.hedge.clone().or(a.vague.clone());
-        let substance = a.product_facts.is_some() || a.figure.is_some() || a.solution.is_some();
+        // "不会的亲，杯盖的硅胶圈可以拆下来洗": a yes or no with its reason.
+        let said = empty.as_ref().map_or(0, |e| {
+            super::text::char_len(a.norm.get(e.clone()).unwrap_or(""))
+        });
+        let substance = a.product_facts.is_some()
+            || a.figure.is_some()
+            || a.solution.is_some()
+            || a.chars >= said + 10;
         if empty.is_none() || substance {
             return None;
         }
@@ -199,6 +209,20 @@ pub(crate) fn is_repeat(
 pub(crate) fn after_sales(ctx: &Ctx<'_>) -> Option<Verdict> {
     let lang = ctx.scorer().lang;
     let a = ctx.analysis;
+    if is_repeat(ctx.state, &a.norm, 0.8, 8) {
+        return verdict(
+            ctx,
+            10.0,
+            || {
+                tr!(
+                    lang,
+                    "顾客追问进度，回复只是把上一条重发了一遍",
+                    "the buyer asked again, and the reply repeats the last one"
+                )
+            },
+            None,
+        );
+    }
     if let Some(span) = a.blame.clone() {
         return verdict(
             ctx,

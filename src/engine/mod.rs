@@ -770,7 +770,7 @@ fn discount_intent(norm: &str) -> bool {
 /// Whether a customer message asks something: a question mark, 吗, a question word, an A不A
 /// pair (透不透, 掉不掉色, 够不够暖) or a choice (硬领还是软领).
 fn asks_something(norm: &str) -> bool {
-    if extract::is_question(norm) || norm.contains("还是") {
+    if extract::is_question(norm) || norm.contains("还是") || norm.contains("我问") {
         return true;
     }
     let chars: Vec<char> = norm.chars().collect();

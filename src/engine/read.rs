@@ -310,20 +310,41 @@ const REFUSED_AFTER: &[&str] = &[
     "少不了",
     "便宜不了",
     "达不到",
+];
+/// Words after a claim or an offer named only to decline it: "好评返现是不允许的，我们不做",
+/// "全网最便宜小妹不敢乱说", "双倍赔偿小妹这边没有这个权限".
+const DISCLAIMED_AFTER: &[&str] = &[
     "不允许",
     "不做",
     "不搞",
     "违规",
     "不参与",
+    "没有这个权限",
+    "没这个权限",
+    "做不了主",
+    "不敢乱说",
+    "不敢说",
+    "不敢保证",
+    "不能保证",
 ];
 
-/// Whether what follows `span` in its clause and the next one refuses it.
-pub fn refused_after(norm: &str, clauses: &Clauses, span: &Range<usize>) -> bool {
+/// Whether what follows `span` in its clause and the next one names it only to decline it.
+pub fn disclaimed_after(norm: &str, clauses: &Clauses, span: &Range<usize>) -> bool {
+    following(norm, clauses, span, DISCLAIMED_AFTER)
+}
+
+/// Whether `words` follow `span` in its clause or the next one.
+fn following(norm: &str, clauses: &Clauses, span: &Range<usize>, words: &[&str]) -> bool {
     let clause = clauses.around(span.start);
     let next = clauses.around(clause.end.saturating_add(1).min(norm.len()));
     let end = next.end.min(norm.len()).max(span.end);
     let after = norm.get(span.end..end).unwrap_or("");
-    REFUSED_AFTER.iter().any(|w| after.contains(w))
+    words.iter().any(|w| after.contains(w))
+}
+
+/// Whether what follows `span` in its clause and the next one refuses it (or disclaims it).
+pub fn refused_after(norm: &str, clauses: &Clauses, span: &Range<usize>) -> bool {
+    following(norm, clauses, span, REFUSED_AFTER) || disclaimed_after(norm, clauses, span)
 }
 
 /// The role of each amount of money in a reply.
