@@ -299,7 +299,7 @@ impl<'a> Analysis<'a> {
                 *slot = Some((m.yuan, m.range.clone()));
             }
         }
-        if let Some(price) = reading.product.map(|p| f64::from(p.price)) {
+        if let Some(price) = reading.product.map(|p| p.price) {
             if let Some((off, span)) =
                 read::rate_concession(&norm, &hits, negation, &clauses, price)
             {

@@ -987,19 +987,19 @@ fn figure_claim(
             size.to_string()
         };
         let close = |v: f64, truth: f64| (v - truth).abs() <= truth.abs() * 0.01 + 0.5;
-        let mut truth = None;
+        // The catalog's first line with the label: "裤长：M码100cm，L码103cm".
+        let Some(cat_at) = catalog_text.find(label) else {
+            continue;
+        };
+        let from = cat_at + label.len();
+        let sized = (!size.is_empty())
+            .then(|| catalog_text[from..].find(&format!("{size}码")))
+            .flatten();
         let mut per_size: Vec<f64> = Vec::new();
-        for (cat_at, _) in catalog_text.match_indices(label) {
-            let from = cat_at + label.len();
-            // "裤长：M码100cm，L码103cm": the figure of the size named.
-            let sized = (!size.is_empty())
-                .then(|| catalog_text[from..].find(&format!("{size}码")))
-                .flatten();
-            if let Some(i) = sized {
-                truth =
-                    figure_after(&catalog_text, from + i + size.len() + "码".len()).map(|(v, _)| v);
-                break;
-            }
+        let truth = if let Some(i) = sized {
+            // The figure of the size named.
+            figure_after(&catalog_text, from + i + size.len() + "码".len()).map(|(v, _)| v)
+        } else {
             // Every size's figure, for a reply that names none.
             let mut next = from;
             while let Some((v, e)) = figure_after(&catalog_text, next) {
@@ -1012,9 +1012,8 @@ fn figure_claim(
                 }
                 next = e + 1;
             }
-            truth = per_size.first().copied();
-            break;
-        }
+            per_size.first().copied()
+        };
         let Some(truth) = truth else { continue };
         let span = at..end;
         if close(said, truth) || per_size.iter().any(|v| close(said, *v)) {

@@ -45,6 +45,8 @@ pub struct DimensionInfo {
     pub weight: f64,
     pub aggregate: Aggregate,
     pub red_line: bool,
+    /// The dimension judges response times (its checks are `latency` checks).
+    pub timed: bool,
 }
 
 impl DimensionInfo {
@@ -214,6 +216,11 @@ struct Closing {
     reply: Option<String>,
 }
 
+/// How similar a reply must be to an earlier one to count as pasted again, and the most any
+/// dimension but speed and red lines then scores.
+const PASTED_SIMILARITY: f64 = 0.9;
+const PASTED_CAP: f64 = 20.0;
+
 /// Earlier replies kept for spotting a repeat, and how many characters of each.
 const EARLIER_REPLIES_KEPT: usize = 16;
 const EARLIER_REPLY_CHARS: usize = 120;
@@ -378,6 +385,10 @@ impl Scorer {
                 weight: d.weight,
                 aggregate: d.aggregate,
                 red_line: d.red_line,
+                timed: rubric
+                    .checks
+                    .iter()
+                    .any(|c| c.dimension.get_ref() == d.id() && c.kind.get_ref() == "latency"),
             })
             .collect();
         let mut checks = Vec::new();
@@ -662,6 +673,9 @@ impl Scorer {
             growth: state.growth,
         };
         let analysis = Analysis::new(reading, reply);
+        // The same reply pasted again after the customer said something new answers nothing.
+        let pasted = !state.pending.is_empty()
+            && meaning::is_repeat(state, &analysis.norm, PASTED_SIMILARITY, 8);
         let answering = !state.pending.is_empty();
         let first_reply = state.replies == 0;
         let reply_number = state.replies + 1;
@@ -727,12 +741,25 @@ impl Scorer {
             red_line,
         } = tally;
         results.sort_by_key(|r| !r.red_line);
-        let dimensions = self.dimension_scores(dim_totals, red_line);
+        let mut dimensions = self.dimension_scores(dim_totals, red_line);
+        if pasted {
+            // Scored as what it is: a non-answer in every dimension but speed and red lines.
+            for (score, dim) in dimensions.iter_mut().zip(&self.dimensions) {
+                if let Some(s) = score.as_mut().filter(|_| !dim.red_line && !dim.timed) {
+                    *s = s.min(PASTED_CAP);
+                }
+            }
+        }
         let overall = overall_score(&self.dimensions, &dimensions, red_line);
-        let mut signals = if self.derive_signals {
-            analysis.signals()
-        } else {
+        let mut signals = if !self.derive_signals {
             crate::signal::Signals::default()
+        } else if pasted {
+            // The customer hears nothing new.
+            let mut s = crate::signal::Signals::default();
+            s.insert(crate::signal::Signal::BrushedOff);
+            s
+        } else {
+            analysis.signals()
         };
         if red_line {
             signals.insert(crate::signal::Signal::RedLine);

@@ -34,9 +34,8 @@ impl Clauses {
                 }
                 _ => false,
             };
-            if boundary {
-                ends.push(i);
-            } else if TURNS.iter().any(|t| norm[i..].starts_with(t)) && i > 0 {
+            let turn = i > 0 && TURNS.iter().any(|t| norm[i..].starts_with(t));
+            if boundary || turn {
                 ends.push(i);
             }
         }

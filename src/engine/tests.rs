@@ -50,13 +50,17 @@ fn score(case: Case<'_>) -> ReplyScore {
     if !case.customer.is_empty() {
         scorer.customer_message(&mut state, case.customer);
     }
-    scorer.score_reply(
+    let mut reply = scorer.score_reply(
         &mut state,
         &situation,
         case.reply,
         (case.latency_s * 1000.0) as u64,
         None,
-    )
+    );
+    // The conversation-level checks, as if the chat ended here (their dimensions are not
+    // mixed into the reply's).
+    reply.checks.extend(scorer.finish(&state).checks);
+    reply
 }
 
 fn check<'a>(s: &'a ReplyScore, id: &str) -> Option<&'a CheckResult> {
@@ -493,19 +497,19 @@ fn over_promising_is_a_red_line() {
 }
 
 #[test]
-fn specifics_for_picky_questions() {
+fn picky_questions_want_the_fact_not_an_assurance() {
     let vague = score(Case {
         customer: "是正品吗？别是假货",
         reply: "放心吧亲，都是正品",
         ..Case::default()
     });
-    assert!(!check(&vague, "specific-answer").unwrap().passed);
+    assert!(!check(&vague, "answered").unwrap().passed);
     let specific = score(Case {
         customer: "是正品吗？别是假货",
         reply: "亲，每件都有吊牌和检测报告，扫码可查～",
         ..Case::default()
     });
-    assert!(check(&specific, "specific-answer").unwrap().passed);
+    assert!(check(&specific, "answered").unwrap().passed);
 }
 
 #[test]
