@@ -176,7 +176,16 @@ pub fn verdict_line(ex: &Exchange, lang: Lang) -> String {
         None => {
             // Praise what the customer asked about (sizing, bargaining…) before the routine
             // checks; the time is on the line already.
-            const ROUTINE: &[&str] = &["phrases", "over_promise", "latency", "length", "hedging"];
+            const ROUTINE: &[&str] = &[
+                "phrases",
+                "over_promise",
+                "latency",
+                "length",
+                "hedging",
+                "review_manipulation",
+                "together",
+                "repeated",
+            ];
             let mut good: Vec<&crate::engine::CheckResult> = score
                 .checks
                 .iter()
@@ -199,7 +208,11 @@ pub fn verdict_line(ex: &Exchange, lang: Lang) -> String {
     format!("  ⏱ {secs:.1}s · {head}{red} · {tail}")
 }
 
+/// A red line first; then the failure that cost the most weighted points.
 fn worst_failure(score: &ReplyScore) -> Option<&crate::engine::CheckResult> {
+    if let Some(red) = score.failures().find(|c| c.red_line && !c.review) {
+        return Some(red);
+    }
     score
         .failures()
         .max_by(|a, b| ((100.0 - a.score) * a.weight).total_cmp(&((100.0 - b.score) * b.weight)))
