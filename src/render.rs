@@ -176,12 +176,13 @@ pub fn verdict_line(ex: &Exchange, lang: Lang) -> String {
         None => {
             // Praise what the customer asked about (sizing, bargaining…) before the routine
             // checks; the time is on the line already.
+            // Routine checks in the order their praise is worth hearing.
             const ROUTINE: &[&str] = &[
-                "phrases",
-                "over_promise",
                 "latency",
                 "length",
                 "hedging",
+                "over_promise",
+                "phrases",
                 "review_manipulation",
                 "together",
                 "repeated",
@@ -191,7 +192,12 @@ pub fn verdict_line(ex: &Exchange, lang: Lang) -> String {
                 .iter()
                 .filter(|c| c.passed && c.score >= 100.0)
                 .collect();
-            good.sort_by_key(|c| ROUTINE.contains(&c.kind));
+            good.sort_by_key(|c| {
+                ROUTINE
+                    .iter()
+                    .position(|k| *k == c.kind)
+                    .map_or(0, |i| i + 1)
+            });
             let good: Vec<&str> = good.iter().map(|c| c.message.as_str()).take(2).collect();
             if good.is_empty() {
                 tr!(lang, "✓ 没有问题", "✓ no problems")
