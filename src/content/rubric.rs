@@ -153,6 +153,10 @@ pub struct When {
     /// Only until the check has passed once in the conversation.
     #[serde(default)]
     pub until_passed: bool,
+    /// Never once the conversation has raised one of these topics (an upsell has no place in a
+    /// chat about a refund, however it ends).
+    #[serde(default)]
+    pub unless_raised: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -309,7 +309,7 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                     },
                     None,
                 )
-            } else if a.is_question() {
+            } else if a.is_question() && a.norm.contains(['?', '？', '吗']) {
                 verdict(
                     ctx,
                     65.0,

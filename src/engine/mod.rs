@@ -78,6 +78,7 @@ struct CompiledWhen {
     sized_product: Option<bool>,
     min_replies: Option<usize>,
     until_passed: bool,
+    unless_raised: u64,
 }
 
 /// Product names and aliases, normalized, for spotting a product in a message.
@@ -123,6 +124,10 @@ pub struct Scorer {
     discount_topic: u64,
     /// The topic bit of a complaint, whose handling is followed over the replies.
     complaint_topic: u64,
+    /// The topic bit of a stock question, which a bare "L码呢" may go on.
+    stock_topic: u64,
+    /// The topic bit of a bare greeting ("在吗"), which wants an open question back.
+    hello_topic: u64,
     /// The topics that close a conversation for its farewell check, and those that keep it open
     /// (its `when.asks_any` and `when.asks_none`).
     closings: Vec<(u64, Option<u64>)>,
@@ -196,6 +201,8 @@ pub struct ConversationState {
     pub(crate) customer_size: bool,
     /// What the replies so far have done about a complaint.
     pub(crate) handling: Handling,
+    /// Every topic the customer has raised in the conversation.
+    pub(crate) raised_topics: u64,
 }
 
 /// What the replies have done about a complaint so far: a complaint is judged on its handling,
@@ -497,6 +504,8 @@ impl Scorer {
             size_topic: topics.bit("size"),
             discount_topic: topics.bit("discount"),
             complaint_topic: topics.bit("complaint"),
+            stock_topic: topics.bit("stock"),
+            hello_topic: topics.bit("hello"),
             topic_labels: rubric.topic_labels.clone(),
             closings,
             topics,
@@ -581,6 +590,19 @@ impl Scorer {
         if topics & self.discount_topic == 0 && discount_intent(norm) {
             topics |= self.discount_topic;
         }
+        // "L码呢" after "黑色的有吗" goes on asking about stock, not which size to take.
+        if topics & self.size_topic != 0
+            && state.raised_topics & self.stock_topic != 0
+            && text::char_len(norm) <= 5
+            && extract::measurements(norm) == extract::Measurements::default()
+        {
+            topics = (topics & !self.size_topic) | self.stock_topic;
+        }
+        // A greeting with the need already in it ("你好 衣服收到了袖子上有个洞") is no bare hello.
+        if topics & self.hello_topic != 0 && text::char_len(norm) > 8 {
+            topics &= !self.hello_topic;
+        }
+        state.raised_topics |= topics;
         state.pending_question |= question;
         if !extract::size_mentions(norm).is_empty() {
             state.customer_size = true;
@@ -702,7 +724,8 @@ impl Scorer {
                 && w.sized_product
                     .is_none_or(|s| product.is_some_and(|p| p.is_sized()) == s)
                 && w.min_replies.is_none_or(|n| reply_number >= n)
-                && !(w.until_passed && state.passed[index]);
+                && !(w.until_passed && state.passed[index])
+                && state.raised_topics & w.unless_raised == 0;
             if !applies {
                 continue;
             }
@@ -1061,6 +1084,7 @@ fn compile_when(when: &When, topics: &Topics) -> CompiledWhen {
         sized_product: when.sized_product,
         min_replies: when.min_replies,
         until_passed: when.until_passed,
+        unless_raised: mask(&when.unless_raised),
     }
 }
 
