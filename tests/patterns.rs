@@ -262,7 +262,7 @@ fn pattern_01_which_checks_apply_is_read_from_the_whole_message() {
             (
                 chat(
                     "women-knit-top",
-                    &[Customer("算了 不要了 家里还有件差不多的")],
+                    &[Customer("不要了 家里还有件差不多的")],
                     "好的亲，有需要随时找小妹哦～",
                 )
                 .want("farewell", Absent),
@@ -356,7 +356,6 @@ fn pattern_01_which_checks_apply_is_read_from_the_whole_message() {
 }
 
 #[test]
-#[ignore = "engine: 不合身 and a size named in a stock question raise a size question; 第一遍 is an absolute claim; 详情页写得 is pushing work even when the agent explains; 送到 raises no delivery question"]
 fn pattern_01_which_checks_apply_engine_gaps() {
     assert_cases(
         "pattern 1 gaps",
@@ -503,7 +502,6 @@ fn pattern_02_negation_and_refusal_are_not_the_act() {
 }
 
 #[test]
-#[ignore = "engine: a refund of the difference past price protection is no over-promise; a negation after the amount (八折真打不了) still counts as a concession"]
 fn pattern_02_negation_and_refusal_engine_gaps() {
     assert_cases(
         "pattern 2 gaps",
@@ -662,7 +660,6 @@ fn pattern_03_amounts_are_read_with_their_roles() {
 }
 
 #[test]
-#[ignore = "engine: a final price alone (算您120) is read as no answer to the ask, not as a ¥9 concession; 八折 of ¥129 is shown as 25.799998462200165元"]
 fn pattern_03_amounts_engine_gaps() {
     assert_cases(
         "pattern 3 gaps",
@@ -756,7 +753,6 @@ fn pattern_04_stance_not_order_decides_the_recommendation() {
 }
 
 #[test]
-#[ignore = "engine: 还有别的推荐吗 raises no request for a recommendation"]
 fn pattern_04_stance_engine_gaps() {
     assert_cases(
         "pattern 4 gaps",
@@ -866,7 +862,6 @@ fn pattern_05_unanswered_questions_are_seen() {
 }
 
 #[test]
-#[ignore = "engine: 可以退不 (an A不 question ending in 不) is not seen as a question, so a brush-off is not judged"]
 fn pattern_05_unanswered_questions_engine_gaps() {
     assert_cases(
         "pattern 5 gaps",
@@ -1164,7 +1159,6 @@ fn pattern_07_tone_address_and_closing_in_shop_idiom() {
 }
 
 #[test]
-#[ignore = "engine: body-mocking (像个水桶) and contempt (没买过好东西) wrapped in 亲/您 pass no-insults"]
 fn pattern_07_tone_engine_gaps() {
     assert_cases(
         "pattern 7 gaps",
@@ -1299,7 +1293,6 @@ fn pattern_08_complaints_are_told_from_after_sales() {
 }
 
 #[test]
-#[ignore = "engine: late, broken and damaged goods said without a listed word raise no complaint; 发成都 is read as 发成 (wrong item); 换个L码 raises a size question"]
 fn pattern_08_complaints_engine_gaps() {
     let brush_off = "亲，您拧紧一点就好了";
     assert_cases(
@@ -1559,7 +1552,6 @@ fn pattern_09_red_lines_as_they_really_appear() {
 }
 
 #[test]
-#[ignore = "engine: 加小妹微信, a transfer to the agent's own bank card or account, selling on 闲鱼, and a threat naming the buyer's 小区 pass"]
 fn pattern_09_red_lines_engine_gaps() {
     assert_cases(
         "pattern 9 gaps",

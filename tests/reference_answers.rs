@@ -3,11 +3,25 @@
 //! the turn brings up.
 
 use kefu::content::Content;
-use kefu::engine::{Scorer, Situation};
+use kefu::engine::{ConversationState, ReplyScore, Scorer, SessionScore, Situation};
 use kefu::lang::Lang;
 use kefu::sim::Customer;
 
 const GENERIC_POOR: &[&str] = &["不知道", "自己看详情页", "嗯"];
+
+/// A reply's overall and dimensions with the conversation-level checks (tone, farewell) judged
+/// as if the conversation ended after it: a closing turn is judged on its farewell.
+fn with_closing(
+    scorer: &Scorer,
+    state: &ConversationState,
+    reply: &ReplyScore,
+) -> (Option<f64>, Vec<Option<f64>>) {
+    let mut session = SessionScore::new(scorer.dimensions.len());
+    session.add(reply);
+    session.add_closing(&scorer.finish(state));
+    let scores = session.scores(&scorer.dimensions);
+    (session.overall(&scorer.dimensions, &scores), scores)
+}
 
 #[test]
 fn reference_answers_beat_poor_replies_on_every_turn() {
@@ -37,24 +51,27 @@ fn reference_answers_beat_poor_replies_on_every_turn() {
                 let mut poor_replies: Vec<String> =
                     GENERIC_POOR.iter().map(|s| s.to_string()).collect();
                 poor_replies.extend(customer.poor_reply());
-                let good =
-                    scorer.score_reply(&mut state.clone(), &situation, &reference, 8_000, None);
+                let mut good_state = state.clone();
+                let good = scorer.score_reply(&mut good_state, &situation, &reference, 8_000, None);
+                let (good_overall, good_dims) = with_closing(&scorer, &good_state, &good);
                 for poor in &poor_replies {
-                    let bad = scorer.score_reply(&mut state.clone(), &situation, poor, 8_000, None);
+                    let mut bad_state = state.clone();
+                    let bad = scorer.score_reply(&mut bad_state, &situation, poor, 8_000, None);
+                    let (bad_overall, bad_dims) = with_closing(&scorer, &bad_state, &bad);
                     let where_ = format!(
                         "{} seed {seed} turn `{}`",
                         scenario.id(),
                         customer.turn_id()
                     );
-                    if good.overall <= bad.overall {
+                    if good_overall <= bad_overall {
                         failures.push(format!(
                             "{where_}: reference {:?} <= poor {:?} ({poor}) — reference: {reference}; fails: {:?}",
-                            good.overall,
-                            bad.overall,
+                            good_overall,
+                            bad_overall,
                             good.failures().map(|c| c.message.clone()).collect::<Vec<_>>()
                         ));
                     }
-                    for (i, (g, b)) in good.dimensions.iter().zip(&bad.dimensions).enumerate() {
+                    for (i, (g, b)) in good_dims.iter().zip(&bad_dims).enumerate() {
                         if let (Some(g), Some(b)) = (g, b) {
                             if g < b {
                                 failures.push(format!(

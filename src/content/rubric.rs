@@ -157,6 +157,10 @@ pub struct When {
     /// chat about a refund, however it ends).
     #[serde(default)]
     pub unless_raised: Vec<Spanned<String>>,
+    /// Once the conversation has raised one of these topics, from then on (a complaint is
+    /// handled over several replies, whatever the customer says in between).
+    #[serde(default)]
+    pub raised_any: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -299,6 +299,16 @@ impl<'a> Analysis<'a> {
                 *slot = Some((m.yuan, m.range.clone()));
             }
         }
+        // "算您120吧": a final price below the item's is the concession of the difference.
+        if let (None, Some(price)) = (&concession, reading.product.map(|p| p.price)) {
+            let deal = money
+                .iter()
+                .filter(|m| !m.negated && m.role == read::AmountRole::Final && m.yuan < price)
+                .min_by(|a, b| a.yuan.total_cmp(&b.yuan));
+            if let Some(m) = deal.filter(|m| m.yuan > price * 0.3) {
+                concession = Some((price - m.yuan, m.range.clone()));
+            }
+        }
         if let Some(price) = reading.product.map(|p| p.price) {
             if let Some((off, span)) =
                 read::rate_concession(&norm, &hits, negation, &clauses, price)

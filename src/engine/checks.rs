@@ -55,6 +55,20 @@ impl std::fmt::Display for Whole {
     }
 }
 
+/// An amount of money as a person writes it: 5, 25.8 (not 25.799998462200165).
+struct Yuan(f64);
+
+impl std::fmt::Display for Yuan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tenths = (self.0 * 10.0).round() / 10.0;
+        if tenths.fract() == 0.0 {
+            write!(f, "{}", Whole(tenths))
+        } else {
+            write!(f, "{tenths:.1}")
+        }
+    }
+}
+
 /// A verdict; its message is built only when it will be kept (failed checks, or passes when
 /// they are explained).
 pub(crate) fn verdict(
@@ -397,6 +411,7 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
         Kind::ReviewManipulation(p) => meaning::review_manipulation(ctx, p),
         Kind::Repeated(p) => meaning::repeated(ctx, p),
         Kind::Together(p) => meaning::together(ctx, p),
+        Kind::Curt => meaning::curt(ctx),
         // Judged at the conversation's end (see `meaning::conversation`).
         Kind::WarmTone(_) | Kind::Farewell => None,
     }
@@ -684,11 +699,11 @@ fn upsell(ctx: &Ctx<'_>, params: &super::kinds::UpsellParams) -> Option<Verdict>
         );
     }
     let moment = params.moments == 0 || ctx.state.pending_topics & params.moments != 0;
-    // A threshold alone, with no item named to reach it, is half an upsell.
+    // A threshold alone, with no item named to reach it, passes but is not the best upsell.
     if let Some(span) = a.promotion.as_ref().filter(|_| moment) {
         return verdict(
             ctx,
-            50.0,
+            70.0,
             || {
                 tr!(
                     lang,
@@ -754,13 +769,65 @@ fn bargaining(ctx: &Ctx<'_>) -> Option<Verdict> {
                         lang,
                         "让了{}元，超出权限（最多{}元）",
                         "conceded {} yuan, beyond the {} yuan you may give",
-                        yuan,
+                        Yuan(*yuan),
                         shop.max_discount
                     )
                 },
                 Some(span.clone()),
             );
         }
+    }
+    // A gift the shop's rules allow: the order is within `gift_reach` of a gift threshold.
+    let gift_by_rule = a.concession.is_none()
+        && a.free_shipping_offer.is_none()
+        && a.gift_offer.is_some()
+        && ctx.product().is_some_and(|p| {
+            ctx.scorer().catalog.promotions.iter().any(|promo| {
+                let short = f64::from(promo.threshold) - p.price;
+                promo.kind == crate::content::PromotionKind::Gift
+                    && short > 0.0
+                    && short <= f64::from(shop.gift_reach)
+            })
+        });
+    // Refusing a gift the rules allow ("没满199是不行的") turns away a sale for nothing.
+    let gift_allowed = ctx.product().is_some_and(|p| {
+        ctx.scorer().catalog.promotions.iter().any(|promo| {
+            let short = f64::from(promo.threshold) - p.price;
+            promo.kind == crate::content::PromotionKind::Gift
+                && short > 0.0
+                && short <= f64::from(shop.gift_reach)
+        })
+    });
+    let asked = ctx.state.pending_topics;
+    let gift_only =
+        asked & ctx.scorer().gift_topic() != 0 && asked & ctx.scorer().topic_bit("discount") == 0;
+    if gift_allowed && !a.conceded() && gift_only {
+        return verdict(
+            ctx,
+            40.0,
+            || {
+                tr!(
+                    lang,
+                    "差额在可申请加赠的范围内，店铺允许加赠，却拒绝了顾客",
+                    "the order is within the gift reach: the shop allows the gift, and the reply refuses it"
+                )
+            },
+            None,
+        );
+    }
+    if gift_by_rule {
+        return verdict(
+            ctx,
+            100.0,
+            || {
+                tr!(
+                    lang,
+                    "差额在可申请加赠的范围内，按店铺规则送赠品",
+                    "within the gift reach of the threshold: a gift the shop's rules allow"
+                )
+            },
+            a.gift_offer.clone(),
+        );
     }
     if a.conceded() {
         let span = a
@@ -868,7 +935,13 @@ fn recovery(ctx: &Ctx<'_>, excuse_chars: usize) -> Option<Verdict> {
     let done = ctx.state.handling;
     let apology = a.apology.is_some() || done.apology;
     let action = a.solution.is_some() || done.action;
-    let time = a.time().is_some() || done.time;
+    // A fresh complaint message (not a closing one) wants its own "when": the time given for
+    // an earlier step does not answer "照片发你了，这下清楚了吧".
+    let scorer = ctx.scorer();
+    let asked = ctx.state.pending_topics;
+    let fresh =
+        asked & scorer.topic_bit("complaint") != 0 && asked & scorer.topic_bit("closing") == 0;
+    let time = a.time().is_some() || (done.time && !fresh);
     let mut score: f64 = 15.0;
     if apology {
         score += 25.0;

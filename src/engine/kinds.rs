@@ -30,6 +30,7 @@ pub const KIND_NAMES: &[&str] = &[
     "warm_tone",
     "farewell",
     "together",
+    "curt",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -270,6 +271,7 @@ pub enum Kind {
     WarmTone(WarmToneParams),
     Farewell,
     Together(TogetherParams),
+    Curt,
 }
 
 fn params<T: DeserializeOwned>(check: &Check) -> Result<T, (Range<usize>, String)> {
@@ -383,6 +385,7 @@ impl Kind {
             "repeated" => Kind::Repeated(params(check)?),
             "warm_tone" => Kind::WarmTone(params(check)?),
             "farewell" => Kind::Farewell,
+            "curt" => Kind::Curt,
             "together" => {
                 let raw: RawTogetherParams = params(check)?;
                 Kind::Together(TogetherParams {
@@ -439,6 +442,7 @@ impl Kind {
             Kind::WarmTone(_) => "warm_tone",
             Kind::Farewell => "farewell",
             Kind::Together(_) => "together",
+            Kind::Curt => "curt",
         }
     }
 

@@ -52,6 +52,28 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
             .iter()
             .any(|e| e.start <= r.start && r.end <= e.end)
     };
+    // "嗯", "好的": a question answered with a grunt.
+    let content_chars = a
+        .norm
+        .chars()
+        .filter(|c| c.is_alphanumeric() && !"亲哦呢啊呀嗯哈的".contains(*c))
+        .count();
+    if content_chars <= 2 && a.hits.first(Key::Clarify).is_none() {
+        return verdict(
+            ctx,
+            10.0,
+            || {
+                tr!(
+                    lang,
+                    "顾客问了{}，只回了「{}」",
+                    "the customer asked about {}, and the reply is only \u{300c}{}\u{300d}",
+                    topic_names(),
+                    a.norm.trim()
+                )
+            },
+            None,
+        );
+    }
     // The question asked again, and the same reply pasted back.
     if is_repeat(ctx.state, &a.norm, 0.8, 8) {
         return verdict(
@@ -68,9 +90,16 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
             None,
         );
     }
+    // The asked word said back ("会钻绒吗" → "不会钻绒的") carries no fact of its own.
+    let asked_text = &ctx.state.pending;
+    let echo = |r: &Range<usize>| {
+        a.norm
+            .get(r.clone())
+            .is_some_and(|w| text_chars(w) >= 2 && asked_text.contains(w))
+    };
     let found: Vec<Range<usize>> = wanted
         .iter()
-        .filter_map(|(_, set)| a.hits.all(*set).find(|r| !in_empty(r)))
+        .filter_map(|(_, set)| a.hits.all(*set).find(|r| !in_empty(r) && !echo(r)))
         .collect();
     // A keyword salad: the answers to many questions, when one was asked.
     let answer_sets_hit = p.answers.iter().filter(|(_, set)| a.hits.any(*set)).count();
@@ -90,7 +119,8 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
         );
     }
     if let Some(span) = found.first() {
-        let score = if found.len() == wanted.len() {
+        // An answer beside an empty assurance ("没有色差的亲，百分百实拍") is half-hearted.
+        let score = if found.len() == wanted.len() && empty_words.is_empty() {
             100.0
         } else {
             70.0
@@ -133,6 +163,32 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
         );
     }
     let mut empty = a.hedge.clone().or(a.vague.clone()).or(a.brush_off.clone());
+    // The question said back with a yes or a no and nothing more ("能刻字吗" → "不能刻字的").
+    let asked: Vec<char> = asked_text.chars().collect();
+    let said: Vec<char> = a.norm.chars().filter(|c| c.is_alphanumeric()).collect();
+    let pair = |x: usize, y: usize| {
+        asked
+            .windows(2)
+            .any(|w| Some(&w[0]) == said.get(x) && Some(&w[1]) == said.get(y))
+    };
+    let echoed = |i: usize| (i + 1 < said.len() && pair(i, i + 1)) || (i > 0 && pair(i - 1, i));
+    let own = (0..said.len())
+        .filter(|&i| !echoed(i) && !"亲哦呢啊呀嗯哈的了是不能会可以有没".contains(said[i]))
+        .count();
+    if own <= 2 && a.hits.first(Key::Clarify).is_none() {
+        return verdict(
+            ctx,
+            20.0,
+            || {
+                tr!(
+                    lang,
+                    "只把顾客的问题说回去，答了是或否却没有理由",
+                    "says the question back with a yes or no and no reason"
+                )
+            },
+            None,
+        );
+    }
     // A question on no topic the rubric knows ("能装咖啡吗"): only a hedge or an empty
     // assurance is judged; "没有的亲" or "不会的" may be the whole answer.
     if wanted.is_empty() {
@@ -169,6 +225,10 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
         },
         empty.clone(),
     )
+}
+
+fn text_chars(s: &str) -> usize {
+    s.chars().count()
 }
 
 /// A reply as it is compared for repeats: its letters and digits only, so that punctuation
@@ -429,6 +489,12 @@ pub(crate) fn truthful(ctx: &Ctx<'_>) -> Option<Verdict> {
         );
     }
     note(policy_claims(ctx), &mut claims);
+    if let Some(product) = ctx.product() {
+        note(
+            care_claim(norm, &a.hits, negation, &a.clauses, product, lang),
+            &mut claims,
+        );
+    }
     if let Some(product) = ctx.product() {
         note(figure_claim(norm, product, lang), &mut claims);
         note(
@@ -743,6 +809,13 @@ fn free_shipping_claim(ctx: &Ctx<'_>, product: &Product) -> Option<(String, Rang
     {
         return None;
     }
+    // "T恤加袜子一起拍": the cart holds more than this item.
+    if ["一起", "加", "凑", "两件", "两条", "都要", "再买"]
+        .iter()
+        .any(|w| ctx.state.pending.contains(w))
+    {
+        return None;
+    }
     let threshold = f64::from(ctx.scorer().shop().free_shipping_threshold);
     if product.price >= threshold {
         return Some((String::new(), span));
@@ -936,6 +1009,69 @@ fn policy_claims(ctx: &Ctx<'_>) -> Option<(String, Range<usize>)> {
                 span,
             ));
         }
+    }
+    None
+}
+
+/// How a reply says to wash the item, against its `[products.spec].care`: "建议干洗" for a knit
+/// that machine-washes, "可以机洗" for a hand-wash-only dress, "可以烘干" for one that may not be
+/// tumble-dried.
+fn care_claim(
+    norm: &str,
+    hits: &Hits,
+    negation: SetId,
+    clauses: &Clauses,
+    product: &Product,
+    lang: crate::lang::Lang,
+) -> Option<(String, Range<usize>)> {
+    let care = &product.spec.care;
+    let said = |words: &[&str]| {
+        words.iter().find_map(|w| {
+            let at = norm.find(w)?;
+            let span = at..at + w.len();
+            (!read::negated(hits, negation, clauses, &span)).then_some(span)
+        })
+    };
+    let washes = care.machine_wash == Some(true) || care.hand_wash == Some(true);
+    if let Some(span) = said(&["建议干洗", "只能干洗", "要干洗", "必须干洗"]) {
+        if care.dry_clean_only == Some(false) && washes {
+            return Some((
+                tr!(
+                    lang,
+                    "说要干洗，这款可以水洗",
+                    "says dry-clean; the item washes"
+                ),
+                span,
+            ));
+        }
+        return Some((String::new(), span));
+    }
+    if let Some(span) = said(&["可以机洗", "能机洗", "洗衣机洗", "丢洗衣机", "直接机洗"])
+    {
+        if care.machine_wash == Some(false) {
+            return Some((
+                tr!(
+                    lang,
+                    "说可以机洗，这款只能手洗",
+                    "says machine-wash; the item is hand-wash"
+                ),
+                span,
+            ));
+        }
+        return Some((String::new(), span));
+    }
+    if let Some(span) = said(&["可以烘干", "能烘干", "直接烘干"]) {
+        if care.tumble_dry == Some(false) {
+            return Some((
+                tr!(
+                    lang,
+                    "说可以烘干，这款不能烘干",
+                    "says it may be tumble-dried; it may not"
+                ),
+                span,
+            ));
+        }
+        return Some((String::new(), span));
     }
     None
 }
@@ -1326,6 +1462,45 @@ pub(crate) fn contact_number(norm: &str) -> Option<(Range<usize>, bool)> {
         i = j.max(i + 1);
     }
     None
+}
+
+/// A one-word reply ("嗯", "好的。", "不知道") to a customer who said something: cold, and no
+/// help.
+pub(crate) fn curt(ctx: &Ctx<'_>) -> Option<Verdict> {
+    let lang = ctx.scorer().lang;
+    let a = ctx.analysis;
+    if !ctx.answering {
+        return None;
+    }
+    let content = a
+        .norm
+        .chars()
+        .filter(|c| c.is_alphanumeric() && !"嗯哦呢啊呀哈的了好行是".contains(*c))
+        .count();
+    let shrug = ["不知道", "不清楚", "随便"]
+        .iter()
+        .any(|w| a.norm.trim_end_matches(['。', '.', ' ']) == *w);
+    if content == 0 || shrug {
+        return verdict(
+            ctx,
+            0.0,
+            || {
+                tr!(
+                    lang,
+                    "只回了「{}」，既没称呼也没内容",
+                    "only \u{300c}{}\u{300d}: no address and nothing said",
+                    a.norm.trim()
+                )
+            },
+            None,
+        );
+    }
+    verdict(
+        ctx,
+        100.0,
+        || tr!(lang, "不是一字回复", "more than a grunt"),
+        None,
+    )
 }
 
 /// The same reply pasted again instead of moving the conversation on.

@@ -79,6 +79,7 @@ struct CompiledWhen {
     min_replies: Option<usize>,
     until_passed: bool,
     unless_raised: u64,
+    raised_any: u64,
 }
 
 /// Product names and aliases, normalized, for spotting a product in a message.
@@ -176,7 +177,7 @@ pub struct ConversationState {
     /// Agent replies scored so far.
     pub replies: usize,
     /// Customer text since the last reply, normalized.
-    pending: String,
+    pub(crate) pending: String,
     /// Topics raised since the last reply.
     pub(crate) pending_topics: u64,
     /// How many customer messages asked for a discount or a gift.
@@ -584,7 +585,7 @@ impl Scorer {
         }
         let mut topics = self.topics.raised(hits);
         let question = asks_something(norm);
-        if topics & self.size_topic == 0 && self.size_intent(norm, question) {
+        if topics & (self.size_topic | self.stock_topic) == 0 && self.size_intent(norm, question) {
             topics |= self.size_topic;
         }
         if topics & self.discount_topic == 0 && discount_intent(norm) {
@@ -598,6 +599,40 @@ impl Scorer {
         {
             topics = (topics & !self.size_topic) | self.stock_topic;
         }
+        // A bad experience elsewhere or before ("质量差的羽绒服我穿怕了", "上次在别家买的线头
+        //特别多") is a worry to answer, not a complaint about this order.
+        if topics & self.complaint_topic != 0 {
+            let past = [
+                "之前",
+                "以前",
+                "上次",
+                "别家",
+                "别的店",
+                "怕了",
+                "买过的",
+                "别穿",
+                "会不会",
+                "怕",
+            ]
+            .iter()
+            .any(|w| norm.contains(w));
+            let here = [
+                "收到",
+                "到货",
+                "这次",
+                "这件",
+                "到现在",
+                "订单",
+                "你们发",
+                "发的",
+                "给我发",
+            ]
+            .iter()
+            .any(|w| norm.contains(w));
+            if past && !here {
+                topics &= !self.complaint_topic;
+            }
+        }
         // A greeting with the need already in it ("你好 衣服收到了袖子上有个洞") is no bare hello.
         if topics & self.hello_topic != 0 && text::char_len(norm) > 8 {
             topics &= !self.hello_topic;
@@ -607,11 +642,14 @@ impl Scorer {
         if !extract::size_mentions(norm).is_empty() {
             state.customer_size = true;
         }
+        // A closing that asks nothing more ("行吧，这次就算了，下次别再发错") closes, whatever
+        // else it mentions; "谢谢，那会掉毛吗" still wants an answer first.
         let closes = self
             .closings
             .iter()
-            .any(|&(any, none)| topics & any != 0 && none.is_none_or(|mask| topics & mask == 0));
-        if closes && state.closing.is_none() {
+            .any(|&(any, _)| topics & any != 0 && !question);
+        // Each close wants its own goodbye: an earlier "谢谢" answered does not cover the last.
+        if closes {
             state.closing = Some(Closing::default());
         }
         if topics & (self.topics.bit("discount") | self.topics.bit("gift")) != 0 {
@@ -712,7 +750,9 @@ impl Scorer {
             let applies = (w.personas.is_empty()
                 || situation.persona.is_some_and(|p| w.personas.contains(&p)))
                 && (w.tags_any.is_empty() || w.tags_any.iter().any(|t| situation.tags.contains(t)))
-                && (w.asks_any == 0 || state.pending_topics & w.asks_any != 0)
+                && (w.asks_any == 0
+                    || state.pending_topics & w.asks_any != 0
+                    || (answering && state.raised_topics & w.raised_any != 0))
                 && w.asks_none.is_none_or(|mask| {
                     if mask == 0 {
                         answering && state.pending_topics == 0
@@ -820,7 +860,13 @@ fn discount_intent(norm: &str) -> bool {
 /// Whether a customer message asks something: a question mark, 吗, a question word, an A不A
 /// pair (透不透, 掉不掉色, 够不够暖) or a choice (硬领还是软领).
 fn asks_something(norm: &str) -> bool {
-    if extract::is_question(norm) || norm.contains("还是") || norm.contains("我问") {
+    let tail = norm.trim_end_matches(['?', '？', ' ', '~', '～']);
+    if extract::is_question(norm)
+        || norm.contains("还是")
+        || norm.contains("我问")
+        || tail.ends_with("不")
+        || tail.ends_with("没")
+    {
         return true;
     }
     let chars: Vec<char> = norm.chars().collect();
@@ -958,6 +1004,16 @@ impl Scorer {
             .collect()
     }
 
+    /// The bit of a topic by name (0 for a topic the rubric does not have).
+    pub(crate) fn topic_bit(&self, name: &str) -> u64 {
+        self.topics.bit(name)
+    }
+
+    /// The topic bit of a gift ask.
+    pub(crate) fn gift_topic(&self) -> u64 {
+        self.topics.bit("gift")
+    }
+
     /// How many catalog products a reply names, by name or alias.
     pub(crate) fn products_named(&self, norm: &str) -> usize {
         self.product_names
@@ -1085,6 +1141,7 @@ fn compile_when(when: &When, topics: &Topics) -> CompiledWhen {
         min_replies: when.min_replies,
         until_passed: when.until_passed,
         unless_raised: mask(&when.unless_raised),
+        raised_any: mask(&when.raised_any),
     }
 }
 

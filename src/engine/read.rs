@@ -293,6 +293,8 @@ const COMPENSATION_BEFORE: &[&str] = &["补偿", "赔", "红包", "补贴", "赔
 /// Words after an amount in its clause, or in the next one, that refuse it: "少五十真的做不到",
 /// "八折就是少25块多了，这个真的申请不下来".
 const REFUSED_AFTER: &[&str] = &[
+    "打不了",
+    "给不到",
     "做不到",
     "给不了",
     "申请不下来",
