@@ -659,11 +659,13 @@ fn upsell(ctx: &Ctx<'_>, params: &super::kinds::UpsellParams) -> Option<Verdict>
     let product = ctx.product()?;
     // A list of the whole shop ("我们家有T恤、休闲裤、针织衫…", "所有商品都可以看看") is no
     // recommendation.
-    let dump = ctx.scorer().products_named(&a.norm) >= 4
-        || ["所有商品", "全店商品", "随便挑", "都可以看看", "随便看看"]
+    let dump = || {
+        ["所有商品", "全店商品", "随便挑", "都可以看看", "随便看看"]
             .iter()
-            .any(|w| a.norm.contains(w));
-    if let Some((name, span)) = a.add_on().filter(|_| !dump) {
+            .any(|w| a.norm.contains(w))
+            || ctx.scorer().products_named(&a.norm) >= 4
+    };
+    if let Some((name, span)) = a.add_on().filter(|_| !dump()) {
         return verdict(
             ctx,
             100.0,

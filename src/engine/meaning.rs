@@ -56,9 +56,16 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
     let content_chars = a
         .norm
         .chars()
-        .filter(|c| c.is_alphanumeric() && !"亲哦呢啊呀嗯哈的".contains(*c))
+        .filter(|c| is_word_char(*c) && !"亲哦呢啊呀嗯哈的".contains(*c))
         .count();
-    if content_chars <= 2 && a.hits.first(Key::Clarify).is_none() {
+    let yes_no = ["有的", "有", "没有", "是的", "对的", "不是", "有哦", "有呢"]
+        .iter()
+        .any(|w| a.norm.trim_start_matches(['亲', ',', ' ']).starts_with(w));
+    let confirm_topics = ["stock", "color", "material"]
+        .iter()
+        .fold(0u64, |m, t| m | ctx.scorer().topic_bit(t));
+    let confirmed = yes_no && asked & confirm_topics != 0;
+    if content_chars <= 2 && !confirmed && a.hits.first(Key::Clarify).is_none() {
         return verdict(
             ctx,
             10.0,
@@ -90,12 +97,21 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
             None,
         );
     }
-    // The asked word said back ("会钻绒吗" → "不会钻绒的") carries no fact of its own.
+    // The asked word said back ("会钻绒吗" → "不会钻绒的") carries no fact of its own; but
+    // where the fact asked for is the word itself (是纯羊毛吗 → 是的，纯羊毛的; 有黑色吗 → 有的),
+    // a yes or a no is the answer.
     let asked_text = &ctx.state.pending;
+    let scorer = ctx.scorer();
+    let confirmable = ["material", "stock", "color", "price", "shipping"]
+        .iter()
+        .fold(0u64, |m, t| m | scorer.topic_bit(t));
+    let wanted_bits = wanted.iter().fold(0u64, |m, (b, _)| m | b);
+    let yes_no_is_answer = wanted_bits != 0 && wanted_bits & !confirmable == 0;
     let echo = |r: &Range<usize>| {
-        a.norm
-            .get(r.clone())
-            .is_some_and(|w| text_chars(w) >= 2 && asked_text.contains(w))
+        !yes_no_is_answer
+            && a.norm
+                .get(r.clone())
+                .is_some_and(|w| text_chars(w) >= 2 && asked_text.contains(w))
     };
     let found: Vec<Range<usize>> = wanted
         .iter()
@@ -165,7 +181,7 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
     let mut empty = a.hedge.clone().or(a.vague.clone()).or(a.brush_off.clone());
     // The question said back with a yes or a no and nothing more ("能刻字吗" → "不能刻字的").
     let asked: Vec<char> = asked_text.chars().collect();
-    let said: Vec<char> = a.norm.chars().filter(|c| c.is_alphanumeric()).collect();
+    let said: Vec<char> = a.norm.chars().filter(|c| is_word_char(*c)).collect();
     let pair = |x: usize, y: usize| {
         asked
             .windows(2)
@@ -175,7 +191,7 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
     let own = (0..said.len())
         .filter(|&i| !echoed(i) && !"亲哦呢啊呀嗯哈的了是不能会可以有没".contains(said[i]))
         .count();
-    if own <= 2 && a.hits.first(Key::Clarify).is_none() {
+    if own <= 2 && !yes_no_is_answer && a.hits.first(Key::Clarify).is_none() {
         return verdict(
             ctx,
             20.0,
@@ -227,6 +243,19 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
     )
 }
 
+/// Whether a character is part of the words of a message (not punctuation, space or a
+/// symbol): cheaper than `char::is_alphanumeric` for CJK text.
+pub(crate) fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    !matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FF0F}' | '\u{FF1A}'..='\u{FF20}' | '\u{2000}'..='\u{206F}' | '～')
+}
+
+/// Characters of two replies compared for a near repeat: enough to tell a paste, and the edit
+/// distance stays cheap.
+const REPEAT_COMPARE_CHARS: usize = 40;
+
 fn text_chars(s: &str) -> usize {
     s.chars().count()
 }
@@ -235,7 +264,7 @@ fn text_chars(s: &str) -> usize {
 /// and spacing do not hide a paste, shortened.
 pub(crate) fn repeat_key(norm: &str) -> String {
     norm.chars()
-        .filter(|c| c.is_alphanumeric())
+        .filter(|c| is_word_char(*c))
         .take(super::EARLIER_REPLY_CHARS)
         .collect()
 }
@@ -260,7 +289,11 @@ pub(crate) fn is_repeat(
                 return false;
             }
             let head = |s: &str| s.chars().take(2).collect::<String>();
-            head(e) == head(&kept) && strsim::normalized_levenshtein(e, &kept) >= similarity
+            head(e) == head(&kept)
+                && strsim::normalized_levenshtein(
+                    &e.chars().take(REPEAT_COMPARE_CHARS).collect::<String>(),
+                    &kept.chars().take(REPEAT_COMPARE_CHARS).collect::<String>(),
+                ) >= similarity
         })
 }
 
@@ -1095,6 +1128,9 @@ fn figure_claim(
     product: &Product,
     lang: crate::lang::Lang,
 ) -> Option<(String, Range<usize>)> {
+    if !FIGURE_LABELS.iter().any(|l| norm.contains(l)) {
+        return None;
+    }
     let catalog_text = format!(
         "{} {}",
         product.material.as_deref().unwrap_or(""),
@@ -1201,6 +1237,9 @@ fn variant_claim(
     product: &Product,
     lang: crate::lang::Lang,
 ) -> Option<(String, Range<usize>)> {
+    if !VARIANTS.iter().any(|g| g.iter().any(|v| norm.contains(v))) {
+        return None;
+    }
     let catalog_text = format!(
         "{} {} {}",
         product.name,
@@ -1475,7 +1514,7 @@ pub(crate) fn curt(ctx: &Ctx<'_>) -> Option<Verdict> {
     let content = a
         .norm
         .chars()
-        .filter(|c| c.is_alphanumeric() && !"嗯哦呢啊呀哈的了好行是".contains(*c))
+        .filter(|c| is_word_char(*c) && !"嗯哦呢啊呀哈的了好行是".contains(*c))
         .count();
     let shrug = ["不知道", "不清楚", "随便"]
         .iter()
