@@ -1,7 +1,8 @@
 //! QA scoring benchmark: `cargo bench --bench qa`.
 //!
-//! Generates a synthetic corpus with `kefu gen transcripts`, then measures, in the same run and
-//! taking turns:
+//! Generates a synthetic corpus with `kefu gen transcripts` (about a third of its conversations
+//! in the messy register of real exports: bubbles, bursts, pasted order cards and logistics
+//! notices, anonymised placeholders), then measures, in the same run and taking turns:
 //! - the baseline: parsing every JSONL line into a struct with serde_json alone (one thread);
 //! - `kefu score` on the same file (all cores, output to /dev/null), whole process.
 //!

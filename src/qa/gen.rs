@@ -5,6 +5,12 @@
 //! to a scripted agent from a small roster, every agent reply is scored by the [`Scorer`] and the
 //! customer reacts to that score, so branching, moods and outcomes are the ones training gives.
 //!
+//! About a third of the played conversations are then rewritten in the register of real exports
+//! (module `messy`): agent replies in bubbles or joined with spaces behind openers like "亲 在的呢",
+//! casual customers without punctuation who send bursts, pasted order cards and logistics notices,
+//! and anonymised placeholders (`[数字1]`, `[金额1]`, `[订单1]`, `[姓名1]`…), so that the scorer is measured
+//! on what real chats look like, not only on reference answers.
+//!
 //! Playing is the slow part, so only a pool of distinct template conversations is played
 //! (scenario × seed × agent, at most [`TEMPLATE_POOL`]); the corpus samples them, giving each
 //! copy its own conversation id and start time. Conversations arrive at staggered times and
@@ -30,6 +36,8 @@ use crate::engine::{Scorer, Situation};
 use crate::session::clock::format_unix;
 use crate::sim::Customer;
 use crate::transcript::Role;
+
+mod messy;
 
 /// 2026-11-23 09:00:00 UTC.
 pub const DEFAULT_START_TS: i64 = 1_795_424_400;
@@ -223,7 +231,7 @@ const ORDER_PAID: (&str, &str) = ("order_paid", "买家已付款");
 const CUSTOMER_LEFT: (&str, &str) = ("customer_left", "买家已离开");
 
 /// One message of a template, timed from the conversation's start.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct TemplateMessage {
     offset: u32,
     role: Role,
@@ -232,11 +240,14 @@ struct TemplateMessage {
 }
 
 /// One played conversation.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Template {
     agent: usize,
     scenario: usize,
-    /// The first message is always the customer's opening.
+    /// The size that fits the customer, for an order card.
+    size: Option<Box<str>>,
+    /// The first message is always the customer's (the opening, or a greeting or paste before
+    /// it).
     messages: Vec<TemplateMessage>,
 }
 
@@ -351,7 +362,9 @@ fn play_templates(
         let scenario = playable[pair % scenarios];
         let agent = (pair / scenarios + pair % scenarios) % agents;
         let template_seed = mix(seed, i as u64);
-        templates.push(play(content, scorer, scenario, agent, template_seed));
+        let mut template = play(content, scorer, scenario, agent, template_seed);
+        messy::roughen(&mut template, content, template_seed);
+        templates.push(template);
     }
     Ok(templates)
 }
@@ -474,6 +487,7 @@ fn play(
     Template {
         agent: agent_index,
         scenario: scenario_index,
+        size: customer.right_size().map(Into::into),
         messages,
     }
 }
@@ -937,6 +951,152 @@ mod tests {
             })
             .count();
         assert_eq!(headers, jsonl.len());
+    }
+
+    /// Whether `text` has a digit outside square brackets.
+    fn digit_outside_brackets(text: &str) -> bool {
+        let mut inside = false;
+        text.chars().any(|c| {
+            match c {
+                '[' => inside = true,
+                ']' => inside = false,
+                _ => {}
+            }
+            !inside && c.is_ascii_digit()
+        })
+    }
+
+    #[test]
+    fn about_a_third_of_the_templates_are_roughened_deterministically() {
+        let (content, scorer) = setup();
+        let playable: Vec<usize> = (0..content.scenarios.len())
+            .filter(|&i| Customer::new(&content, &content.scenarios[i], 0).is_some())
+            .collect();
+        let n = 300;
+        let mut messy = 0;
+        for i in 0..n {
+            let seed = mix(9, i as u64);
+            let clean = play(
+                &content,
+                &scorer,
+                playable[i % playable.len()],
+                i % ROSTER.len(),
+                seed,
+            );
+            let mut rough = clean.clone();
+            messy::roughen(&mut rough, &content, seed);
+            let mut again = clean.clone();
+            messy::roughen(&mut again, &content, seed);
+            assert_eq!(rough.messages, again.messages, "same seed, same mess");
+            if rough.messages == clean.messages {
+                continue;
+            }
+            messy += 1;
+            // Mess adds and rewrites; it keeps who opens, time order, the outcome and the
+            // number of turns.
+            let m = &rough.messages;
+            assert_eq!(m[0].role, Role::Customer);
+            assert!(m.windows(2).all(|w| w[0].offset <= w[1].offset), "{m:#?}");
+            assert!(m.len() >= clean.messages.len());
+            let events =
+                |t: &Template| -> Vec<&str> { t.messages.iter().filter_map(|m| m.event).collect() };
+            assert_eq!(events(&rough), events(&clean));
+            for m in m {
+                assert!(!m.text.is_empty() && m.text.trim() == &*m.text, "{m:?}");
+                assert!(!m.text.contains('\n'), "{m:?}");
+            }
+            assert!(rough.messages.last().unwrap().offset >= clean.messages.last().unwrap().offset);
+        }
+        let share = f64::from(messy) / n as f64;
+        assert!((0.25..=0.45).contains(&share), "{share}");
+    }
+
+    #[test]
+    fn the_corpus_speaks_the_register_of_real_exports() {
+        let (content, scorer) = setup();
+        let text = run(&content, &scorer, 500, 1, Format::Jsonl);
+        assert_eq!(
+            text,
+            run(&content, &scorer, 500, 1, Format::Jsonl),
+            "same seed, same bytes"
+        );
+        let msgs = messages(&text);
+        let mut by_conv: BTreeMap<&str, Vec<&Message>> = BTreeMap::new();
+        for m in &msgs {
+            by_conv.entry(&m.conversation).or_default().push(m);
+        }
+        let is = |m: &Message, role: Role| m.role == Some(role);
+        let pairs = || by_conv.values().flat_map(|c| c.windows(2));
+        let texts = || msgs.iter().map(|m| m.text.as_str());
+
+        // Agent bubbles: an opener as its own message with the reply after it, and openers
+        // joined with the reply into one line.
+        assert!(pairs().any(|w| {
+            is(w[0], Role::Agent)
+                && is(w[1], Role::Agent)
+                && messy::FIRST_OPENERS.contains(&w[0].text.as_str())
+        }));
+        assert!(msgs.iter().any(|m| {
+            is(m, Role::Agent)
+                && messy::FIRST_OPENERS
+                    .iter()
+                    .chain(messy::LATER_OPENERS)
+                    .any(|o| m.text.starts_with(&format!("{o} ")))
+        }));
+        // Casual customers: a greeting before the question, bursts, a hurried word, colloquial
+        // words, lines without punctuation.
+        assert!(pairs().any(|w| {
+            is(w[0], Role::Customer)
+                && is(w[1], Role::Customer)
+                && messy::GREETINGS.contains(&w[0].text.as_str())
+        }));
+        assert!(
+            msgs.iter()
+                .any(|m| { is(m, Role::Customer) && messy::HURRY.contains(&m.text.as_str()) })
+        );
+        assert!(msgs.iter().any(|m| {
+            is(m, Role::Customer) && (m.text.contains('咋') || m.text.contains('啥'))
+        }));
+        assert!(msgs.iter().any(|m| {
+            is(m, Role::Customer) && m.text.contains('能') && m.text.ends_with('不')
+        }));
+        let bare = msgs
+            .iter()
+            .filter(|m| is(m, Role::Customer) && m.text.chars().count() >= 8)
+            .filter(|m| !m.text.contains(['，', '。', '？', '！', '?', '!', '～']))
+            .count();
+        assert!(bare > 50, "{bare}");
+        // Pasted order cards, logistics notices, links and titles.
+        assert!(texts().any(|t| t.starts_with("订单号：") && t.contains("状态：")));
+        assert!(texts().any(|t| t.starts_with("【物流】")));
+        assert!(texts().any(|t| t.contains("item.taobao.com") || t.contains("[链接")));
+        assert!(texts().any(|t| t.contains("新款") || t.contains("百搭")));
+        // Anonymised conversations: every kind of placeholder, and no digit left outside one.
+        for label in [
+            "数字", "金额", "订单", "姓名", "地址", "电话", "日期", "时间", "站点", "链接",
+        ] {
+            let p = format!("[{label}1]");
+            assert!(texts().any(|t| t.contains(&p)), "{p}");
+        }
+        let mut anonymised = 0;
+        for conv in by_conv.values() {
+            if conv
+                .iter()
+                .any(|m| m.text.contains("[数字") || m.text.contains("[金额"))
+            {
+                anonymised += 1;
+                for m in conv.iter().filter(|m| m.role != Some(Role::System)) {
+                    assert!(!digit_outside_brackets(&m.text), "{}", m.text);
+                }
+            }
+        }
+        assert!(anonymised > 20, "{anonymised}");
+        // Most conversations are still tidy.
+        let tidy = by_conv
+            .values()
+            .filter(|c| c.iter().all(|m| !m.text.contains('[')))
+            .count();
+        assert!(tidy > 250, "{tidy}");
     }
 
     #[test]
