@@ -186,6 +186,7 @@ pub fn verdict_line(ex: &Exchange, lang: Lang) -> String {
                 "review_manipulation",
                 "together",
                 "repeated",
+                "curt",
             ];
             let mut good: Vec<&crate::engine::CheckResult> = score
                 .checks

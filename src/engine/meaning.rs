@@ -1603,7 +1603,10 @@ pub(crate) fn conversation(
         super::kinds::Kind::WarmTone(p) => warm_tone(scorer, state, p),
         super::kinds::Kind::Farewell => {
             let closing = state.closing.as_ref()?;
-            let (score, message) = if closing.farewell {
+            // A chat that ends on the buyer's close ("行，拍了一件。") is judged on the goodbye
+            // the last reply already said.
+            let said = closing.farewell || (closing.reply.is_none() && state.last_reply_farewell);
+            let (score, message) = if said {
                 (
                     100.0,
                     tr!(

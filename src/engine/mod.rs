@@ -204,6 +204,10 @@ pub struct ConversationState {
     pub(crate) handling: Handling,
     /// Every topic the customer has raised in the conversation.
     pub(crate) raised_topics: u64,
+    /// The last reply said goodbye as a shop does (for a close the conversation ends on).
+    last_reply_farewell: bool,
+    /// The last reply, normalized: what a conversation-level finding quotes.
+    last_reply: String,
 }
 
 /// What the replies have done about a complaint so far: a complaint is judged on its handling,
@@ -971,6 +975,7 @@ impl Scorer {
         if memo.warm {
             state.warm_replies += 1;
         }
+        state.last_reply_farewell = memo.farewell;
         if state.pending_topics & self.complaint_topic != 0 || state.handling.apology {
             state.handling.apology |= memo.handling.apology;
             state.handling.action |= memo.handling.action;
@@ -987,6 +992,7 @@ impl Scorer {
         if state.earlier_replies.len() < EARLIER_REPLIES_KEPT {
             state.earlier_replies.push(meaning::repeat_key(&memo.norm));
         }
+        state.last_reply = memo.norm;
     }
 
     /// The labels of the topics in `mask`, as the rubric's `[topic_labels]` gives them (the
@@ -1047,8 +1053,7 @@ impl Scorer {
                     .closing
                     .as_ref()
                     .and_then(|c| c.reply.clone())
-                    .or_else(|| state.earlier_replies.last().cloned())
-                    .unwrap_or_default();
+                    .unwrap_or_else(|| state.last_reply.clone());
                 let Some(verdict) = meaning::conversation(&check.kind, self, state) else {
                     continue;
                 };
