@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use super::checks::{Ctx, verdict, verdict_for_review};
 use super::kinds::{AnsweredParams, RepeatedParams, ReviewParams, TogetherParams, WarmToneParams};
-use super::lexicon::{Hits, Key, SetId};
+use super::lexicon::{Key, PhrasebookBuilder, SetId};
 use super::read::{self, AmountRole, Clauses};
 use super::{ConversationState, Scorer, Verdict};
 use crate::content::Product;
@@ -491,101 +491,86 @@ fn fibres_of(product: &Product) -> Vec<(&'static str, f32)> {
     out
 }
 
+/// A claim a reply makes: what is wrong with it (empty when it is true) and where it stands.
+type Claim = (String, Range<usize>);
+/// A reader of one kind of claim about the item under discussion.
+type ProductReader = fn(&Ctx<'_>, &Product) -> Option<Claim>;
+/// A reader of one kind of claim about the shop's rules.
+type ShopReader = fn(&Ctx<'_>) -> Option<Claim>;
+
+/// What a reply must contain for each claim reader to read it, as sets of the reply's
+/// phrasebook: the readers run only where the one pass over the reply found their words.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClaimGates {
+    material: SetId,
+    price: SetId,
+    free_shipping: SetId,
+    colour: SetId,
+    care: SetId,
+    figure: SetId,
+    variant: SetId,
+    policy: SetId,
+    returns: SetId,
+    protection: SetId,
+}
+
+impl ClaimGates {
+    pub(crate) fn register(book: &mut PhrasebookBuilder) -> ClaimGates {
+        let care: Vec<&str> = [DRY_CLEAN, MACHINE_WASH, TUMBLE_DRY].concat();
+        let variants: Vec<&str> = VARIANTS.concat();
+        let protection: Vec<&str> = [PROTECTION_TAILS, PROTECTION_HEADS].concat();
+        ClaimGates {
+            material: book.add_phrases(&FIBRES.iter().map(|(w, _)| *w).collect::<Vec<_>>()),
+            price: book.add_phrases(PRICE_TALK),
+            free_shipping: book.add_phrases(&["包邮"]),
+            colour: book.add_phrases(&["色"]),
+            care: book.add_phrases(&care),
+            figure: book.add_phrases(FIGURE_LABELS),
+            variant: book.add_phrases(&variants),
+            policy: book.add_phrases(POLICY_WORDS),
+            returns: book.add_phrases(RETURN_TAILS),
+            protection: book.add_phrases(&protection),
+        }
+    }
+}
+
 /// A claim of the reply that the catalog or the shop's policy contradicts, with what is true.
 pub(crate) fn truthful(ctx: &Ctx<'_>) -> Option<Verdict> {
     let lang = ctx.scorer().lang;
-    let a = ctx.analysis;
-    let scorer = ctx.scorer();
-    let shop = scorer.shop();
-    let norm = a.norm.as_str();
-    let negation = Key::Negation.set();
+    let hits = &ctx.analysis.hits;
+    let g = ctx.scorer().claim_gates;
+    let product_readers: [(SetId, ProductReader); 7] = [
+        (g.material, material_claim),
+        (g.price, price_claim),
+        (g.free_shipping, free_shipping_claim),
+        (g.colour, colour_claim),
+        (g.care, care_claim),
+        (g.figure, figure_claim),
+        (g.variant, variant_claim),
+    ];
+    let shop_readers: [(SetId, ShopReader); 3] = [
+        (g.policy, policy_claims),
+        (g.returns, returns_claim),
+        (g.protection, protection_claim),
+    ];
+    let about_product = ctx.product().into_iter().flat_map(|product| {
+        product_readers
+            .iter()
+            .filter(|(gate, _)| hits.any(*gate))
+            .filter_map(move |(_, read)| read(ctx, product))
+    });
+    let about_shop = shop_readers
+        .iter()
+        .filter(|(gate, _)| hits.any(*gate))
+        .filter_map(|(_, read)| read(ctx));
     let mut claims = 0;
-    let mut wrong: Option<(String, Range<usize>)> = None;
-    let mut note = |found: Option<(String, Range<usize>)>, claims: &mut usize| {
-        if let Some(f) = found {
-            *claims += 1;
-            if wrong.is_none() && !f.0.is_empty() {
-                wrong = Some(f);
-            }
+    let mut wrong: Option<Claim> = None;
+    for (message, span) in about_product.chain(about_shop) {
+        claims += 1;
+        if wrong.is_none() && !message.is_empty() {
+            wrong = Some((message, span));
         }
-    };
-    if let Some(product) = ctx.product() {
-        note(
-            material_claim(norm, &a.hits, negation, &a.clauses, product, lang),
-            &mut claims,
-        );
-        note(price_claim(ctx, product), &mut claims);
-        note(free_shipping_claim(ctx, product), &mut claims);
-        note(
-            colour_claim(norm, &a.hits, negation, &a.clauses, product, lang),
-            &mut claims,
-        );
     }
-    note(policy_claims(ctx), &mut claims);
-    if let Some(product) = ctx.product() {
-        note(
-            care_claim(norm, &a.hits, negation, &a.clauses, product, lang),
-            &mut claims,
-        );
-    }
-    if let Some(product) = ctx.product() {
-        note(figure_claim(norm, product, lang), &mut claims);
-        note(
-            variant_claim(norm, &a.hits, negation, &a.clauses, product, lang),
-            &mut claims,
-        );
-    }
-    note(
-        days_claim(
-            norm,
-            &["天无理由", "天内无理由", "天退换", "天内退换", "天包退"],
-            shop.return_days,
-        )
-        .map(|(n, r)| {
-            let msg = if n == shop.return_days {
-                String::new()
-            } else {
-                tr!(
-                    lang,
-                    "说{}天无理由，店铺是{}天无理由退换",
-                    "says {} days of no-reason returns; the shop gives {}",
-                    n,
-                    shop.return_days
-                )
-            };
-            (msg, r)
-        }),
-        &mut claims,
-    );
-    note(
-        days_claim(
-            norm,
-            &[
-                "天价保",
-                "天内价保",
-                "天保价",
-                "天内降价",
-                "天内退差价",
-                "天退差价",
-            ],
-            shop.price_protection_days,
-        )
-        .map(|(n, r)| {
-            let msg = if n == shop.price_protection_days {
-                String::new()
-            } else {
-                tr!(
-                    lang,
-                    "说{}天价保，店铺是签收{}天内降价退差价",
-                    "says {} days of price protection; the shop gives {}",
-                    n,
-                    shop.price_protection_days
-                )
-            };
-            (msg, r)
-        }),
-        &mut claims,
-    );
     if claims == 0 {
         return None;
     }
@@ -620,14 +605,11 @@ pub(crate) fn truthful(ctx: &Ctx<'_>) -> Option<Verdict> {
 
 /// A claim about the fabric: "100%纯棉", "是涤纶的", "面料是羊毛". `Some((message, span))`
 /// for a claim, with an empty message when it is true.
-fn material_claim(
-    norm: &str,
-    hits: &Hits,
-    negation: SetId,
-    clauses: &Clauses,
-    product: &Product,
-    lang: crate::lang::Lang,
-) -> Option<(String, Range<usize>)> {
+fn material_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
+    let a = ctx.analysis;
+    let (norm, hits, clauses) = (a.norm.as_str(), &a.hits, &a.clauses);
+    let negation = Key::Negation.set();
+    let lang = ctx.scorer().lang;
     if !FIBRES.iter().any(|(w, _)| norm.contains(w)) {
         return None;
     }
@@ -735,7 +717,7 @@ const PRICE_TALK: &[&str] = &[
 
 /// A price stated for the item ("129已经是活动价"), checked against its catalog price and the
 /// shop's promotions.
-fn price_claim(ctx: &Ctx<'_>, product: &Product) -> Option<(String, Range<usize>)> {
+fn price_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
     let a = ctx.analysis;
     let lang = ctx.scorer().lang;
     let norm = a.norm.as_str();
@@ -823,7 +805,7 @@ fn price_claim(ctx: &Ctx<'_>, product: &Product) -> Option<(String, Range<usize>
 }
 
 /// "包邮的" stated as the shop's rule for an item below the free-shipping threshold.
-fn free_shipping_claim(ctx: &Ctx<'_>, product: &Product) -> Option<(String, Range<usize>)> {
+fn free_shipping_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
     let a = ctx.analysis;
     let lang = ctx.scorer().lang;
     let norm = a.norm.as_str();
@@ -893,14 +875,11 @@ const COLOURS: &[&str] = &[
 ];
 
 /// "有白色的" / "白色有现货" for a colour the item does not come in.
-fn colour_claim(
-    norm: &str,
-    hits: &Hits,
-    negation: SetId,
-    clauses: &Clauses,
-    product: &Product,
-    lang: crate::lang::Lang,
-) -> Option<(String, Range<usize>)> {
+fn colour_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
+    let a = ctx.analysis;
+    let (norm, hits, clauses) = (a.norm.as_str(), &a.hits, &a.clauses);
+    let negation = Key::Negation.set();
+    let lang = ctx.scorer().lang;
     if product.colors.is_empty() || !norm.contains('色') {
         return None;
     }
@@ -957,44 +936,13 @@ fn colour_claim(
 
 /// The shop's rules as a reply states them: how long price protection lasts ("价保30天"),
 /// whether cash on delivery costs more ("货到付款不加钱"), whether promotions stack.
-fn policy_claims(ctx: &Ctx<'_>) -> Option<(String, Range<usize>)> {
+fn policy_claims(ctx: &Ctx<'_>) -> Option<Claim> {
     let a = ctx.analysis;
     let lang = ctx.scorer().lang;
     let norm = a.norm.as_str();
     let catalog = &ctx.scorer().catalog;
     let shop = &catalog.shop;
     let negation = Key::Negation.set();
-    // 价保30天, 价保期是30天: the days after the word.
-    for word in ["价保", "保价"] {
-        let Some(at) = norm.find(word) else { continue };
-        let clause = a.clauses.around(at);
-        let rest = &norm[at + word.len()..clause.end.min(norm.len())];
-        let digits: String = rest
-            .chars()
-            .skip_while(|c| !c.is_ascii_digit())
-            .take_while(char::is_ascii_digit)
-            .collect();
-        let Ok(n) = digits.parse::<u32>() else {
-            continue;
-        };
-        if !rest.contains('天') {
-            continue;
-        }
-        let span = at..clause.end.min(norm.len());
-        if n == shop.price_protection_days {
-            return Some((String::new(), span));
-        }
-        return Some((
-            tr!(
-                lang,
-                "说价保{}天，店铺是签收{}天内降价退差价",
-                "says {} days of price protection; the shop gives {}",
-                n,
-                shop.price_protection_days
-            ),
-            span,
-        ));
-    }
     if shop.cod_surcharge > 0 {
         for word in ["货到付款", "到付"] {
             let Some(at) = norm.find(word) else { continue };
@@ -1046,17 +994,21 @@ fn policy_claims(ctx: &Ctx<'_>) -> Option<(String, Range<usize>)> {
     None
 }
 
+/// Ways of saying the item wants dry cleaning, may go in the machine, may be tumble-dried.
+const DRY_CLEAN: &[&str] = &["建议干洗", "只能干洗", "要干洗", "必须干洗"];
+const MACHINE_WASH: &[&str] = &["可以机洗", "能机洗", "洗衣机洗", "丢洗衣机", "直接机洗"];
+const TUMBLE_DRY: &[&str] = &["可以烘干", "能烘干", "直接烘干"];
+/// Words of the shop's other rules: cash on delivery, promotions that stack.
+const POLICY_WORDS: &[&str] = &["货到付款", "到付", "叠加"];
+
 /// How a reply says to wash the item, against its `[products.spec].care`: "建议干洗" for a knit
 /// that machine-washes, "可以机洗" for a hand-wash-only dress, "可以烘干" for one that may not be
 /// tumble-dried.
-fn care_claim(
-    norm: &str,
-    hits: &Hits,
-    negation: SetId,
-    clauses: &Clauses,
-    product: &Product,
-    lang: crate::lang::Lang,
-) -> Option<(String, Range<usize>)> {
+fn care_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
+    let a = ctx.analysis;
+    let (norm, hits, clauses) = (a.norm.as_str(), &a.hits, &a.clauses);
+    let negation = Key::Negation.set();
+    let lang = ctx.scorer().lang;
     let care = &product.spec.care;
     let said = |words: &[&str]| {
         words.iter().find_map(|w| {
@@ -1066,7 +1018,7 @@ fn care_claim(
         })
     };
     let washes = care.machine_wash == Some(true) || care.hand_wash == Some(true);
-    if let Some(span) = said(&["建议干洗", "只能干洗", "要干洗", "必须干洗"]) {
+    if let Some(span) = said(DRY_CLEAN) {
         if care.dry_clean_only == Some(false) && washes {
             return Some((
                 tr!(
@@ -1079,8 +1031,7 @@ fn care_claim(
         }
         return Some((String::new(), span));
     }
-    if let Some(span) = said(&["可以机洗", "能机洗", "洗衣机洗", "丢洗衣机", "直接机洗"])
-    {
+    if let Some(span) = said(MACHINE_WASH) {
         if care.machine_wash == Some(false) {
             return Some((
                 tr!(
@@ -1093,7 +1044,7 @@ fn care_claim(
         }
         return Some((String::new(), span));
     }
-    if let Some(span) = said(&["可以烘干", "能烘干", "直接烘干"]) {
+    if let Some(span) = said(TUMBLE_DRY) {
         if care.tumble_dry == Some(false) {
             return Some((
                 tr!(
@@ -1123,11 +1074,9 @@ const FIGURE_LABELS: &[&str] = &[
 
 /// A figure stated for the product ("含绒量95%", "容量500ml", "L码裤长105cm") checked against
 /// the same label in its material line and facts.
-fn figure_claim(
-    norm: &str,
-    product: &Product,
-    lang: crate::lang::Lang,
-) -> Option<(String, Range<usize>)> {
+fn figure_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
+    let norm = ctx.analysis.norm.as_str();
+    let lang = ctx.scorer().lang;
     if !FIGURE_LABELS.iter().any(|l| norm.contains(l)) {
         return None;
     }
@@ -1229,14 +1178,11 @@ const VARIANTS: &[&[&str]] = &[
 ];
 
 /// "二层牛皮" for a 头层牛皮 belt: a variant the product's catalog text does not have.
-fn variant_claim(
-    norm: &str,
-    hits: &Hits,
-    negation: SetId,
-    clauses: &Clauses,
-    product: &Product,
-    lang: crate::lang::Lang,
-) -> Option<(String, Range<usize>)> {
+fn variant_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
+    let a = ctx.analysis;
+    let (norm, hits, clauses) = (a.norm.as_str(), &a.hits, &a.clauses);
+    let negation = Key::Negation.set();
+    let lang = ctx.scorer().lang;
     if !VARIANTS.iter().any(|g| g.iter().any(|v| norm.contains(v))) {
         return None;
     }
@@ -1274,36 +1220,99 @@ fn variant_claim(
     None
 }
 
-/// A number of days stated with one of `tails` ("15天价保", "7天无理由"), with its span.
-fn days_claim(norm: &str, tails: &[&str], _policy: u32) -> Option<(u32, Range<usize>)> {
+/// "7天无理由", "15天内退差价": the number of days comes before these.
+const RETURN_TAILS: &[&str] = &["天无理由", "天内无理由", "天退换", "天内退换", "天包退"];
+const PROTECTION_TAILS: &[&str] = &[
+    "天价保",
+    "天内价保",
+    "天保价",
+    "天内降价",
+    "天内退差价",
+    "天退差价",
+];
+/// "价保30天", "价保期是30天": the number of days comes after these, in their clause.
+const PROTECTION_HEADS: &[&str] = &["价保", "保价"];
+
+/// The return period a reply states ("7天无理由"), against `[shop].return_days`.
+fn returns_claim(ctx: &Ctx<'_>) -> Option<Claim> {
+    let lang = ctx.scorer().lang;
+    let truth = ctx.scorer().shop().return_days;
+    let (n, span) = days_before(&ctx.analysis.norm, RETURN_TAILS)?;
+    let message = if n == truth {
+        String::new()
+    } else {
+        tr!(
+            lang,
+            "说{}天无理由，店铺是{}天无理由退换",
+            "says {} days of no-reason returns; the shop gives {}",
+            n,
+            truth
+        )
+    };
+    Some((message, span))
+}
+
+/// The price-protection period a reply states ("15天价保", "价保30天"), against
+/// `[shop].price_protection_days`.
+fn protection_claim(ctx: &Ctx<'_>) -> Option<Claim> {
+    let a = ctx.analysis;
+    let lang = ctx.scorer().lang;
+    let truth = ctx.scorer().shop().price_protection_days;
+    let (n, span) = days_before(&a.norm, PROTECTION_TAILS)
+        .or_else(|| days_after(&a.norm, &a.clauses, PROTECTION_HEADS))?;
+    let message = if n == truth {
+        String::new()
+    } else {
+        tr!(
+            lang,
+            "说价保{}天，店铺是签收{}天内降价退差价",
+            "says {} days of price protection; the shop gives {}",
+            n,
+            truth
+        )
+    };
+    Some((message, span))
+}
+
+/// A number of days written just before one of `tails` ("15天价保", "七天无理由"), with its span.
+fn days_before(norm: &str, tails: &[&str]) -> Option<(u32, Range<usize>)> {
     for tail in tails {
-        let mut from = 0;
-        while let Some(at) = norm[from..].find(tail).map(|i| i + from) {
-            from = at + tail.len();
-            let digits: String = norm[..at]
-                .chars()
-                .rev()
-                .take_while(char::is_ascii_digit)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            let chinese = norm[..at]
-                .chars()
-                .rev()
-                .take_while(|c| super::text::cn_digit(*c).is_some() || *c == '十')
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect::<String>();
-            let (n, len) = if !digits.is_empty() {
-                (digits.parse().ok(), digits.len())
+        for (at, _) in norm.match_indices(tail) {
+            let before = &norm[..at];
+            let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+            let (n, len) = if digits > 0 {
+                (before[at - digits..].parse().ok(), digits)
             } else {
-                (super::text::chinese_number(&chinese), chinese.len())
+                let chinese = before.len()
+                    - before
+                        .trim_end_matches(|c: char| super::text::cn_digit(c).is_some() || c == '十')
+                        .len();
+                (
+                    super::text::chinese_number(&before[at - chinese..]),
+                    chinese,
+                )
             };
             if let Some(n) = n {
-                return Some((n, at - len..from));
+                return Some((n, at - len..at + tail.len()));
             }
+        }
+    }
+    None
+}
+
+/// A number of days written after one of `heads` in its clause ("价保期是30天").
+fn days_after(norm: &str, clauses: &Clauses, heads: &[&str]) -> Option<(u32, Range<usize>)> {
+    for head in heads {
+        let Some(at) = norm.find(head) else { continue };
+        let clause_end = clauses.around(at).end.min(norm.len());
+        let rest = &norm[at + head.len()..clause_end];
+        let digits: String = rest
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(char::is_ascii_digit)
+            .collect();
+        if let (Ok(n), true) = (digits.parse::<u32>(), rest.contains('天')) {
+            return Some((n, at..clause_end));
         }
     }
     None

@@ -132,6 +132,8 @@ pub struct Scorer {
     /// The topics that close a conversation for its farewell check, and those that keep it open
     /// (its `when.asks_any` and `when.asks_none`).
     closings: Vec<(u64, Option<u64>)>,
+    /// Where the claim readers of `truthful` look (see [`meaning::ClaimGates`]).
+    claim_gates: meaning::ClaimGates,
     /// Topic id → what users read (`[topic_labels]` of the rubric).
     topic_labels: std::collections::BTreeMap<String, String>,
 }
@@ -464,6 +466,7 @@ impl Scorer {
             open: book.add_set(extract::open_words()),
         };
         let time_anchors = book.add_set(extract::time_anchors());
+        let claim_gates = meaning::ClaimGates::register(&mut book);
         let customer_names = NameSets::register(&mut customer_book, &flat_names);
         let threshold_phrases = std::iter::once(content.catalog.shop.free_shipping_threshold)
             .chain(content.catalog.promotions.iter().map(|p| p.threshold))
@@ -512,6 +515,7 @@ impl Scorer {
             stock_topic: topics.bit("stock"),
             hello_topic: topics.bit("hello"),
             topic_labels: rubric.topic_labels.clone(),
+            claim_gates,
             closings,
             topics,
         })
