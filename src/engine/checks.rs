@@ -19,6 +19,8 @@ pub(crate) struct Ctx<'a> {
     pub reply_number: usize,
     /// The check's pass mark: verdicts at or above it are passes.
     pub pass_mark: f64,
+    /// How close the reply comes to an earlier one.
+    pub repeat: meaning::Repeat,
 }
 
 impl<'a> Ctx<'a> {

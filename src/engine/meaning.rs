@@ -82,7 +82,7 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
         );
     }
     // The question asked again, and the same reply pasted back.
-    if is_repeat(ctx.state, &a.norm, 0.8, 8) {
+    if ctx.repeat.at_least(REPEAT_SIMILARITY, REPEAT_MIN_CHARS) {
         return verdict(
             ctx,
             10.0,
@@ -180,18 +180,10 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
     }
     let mut empty = a.hedge.clone().or(a.vague.clone()).or(a.brush_off.clone());
     // The question said back with a yes or a no and nothing more ("能刻字吗" → "不能刻字的").
-    let asked: Vec<char> = asked_text.chars().collect();
-    let said: Vec<char> = a.norm.chars().filter(|c| is_word_char(*c)).collect();
-    let pair = |x: usize, y: usize| {
-        asked
-            .windows(2)
-            .any(|w| Some(&w[0]) == said.get(x) && Some(&w[1]) == said.get(y))
-    };
-    let echoed = |i: usize| (i + 1 < said.len() && pair(i, i + 1)) || (i > 0 && pair(i - 1, i));
-    let own = (0..said.len())
-        .filter(|&i| !echoed(i) && !"亲哦呢啊呀嗯哈的了是不能会可以有没".contains(said[i]))
-        .count();
-    if own <= 2 && !yes_no_is_answer && a.hits.first(Key::Clarify).is_none() {
+    if !yes_no_is_answer
+        && says_only_the_question(asked_text, &a.norm)
+        && a.hits.first(Key::Clarify).is_none()
+    {
         return verdict(
             ctx,
             20.0,
@@ -252,6 +244,16 @@ pub(crate) fn is_word_char(c: char) -> bool {
     !matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FF0F}' | '\u{FF1A}'..='\u{FF20}' | '\u{2000}'..='\u{206F}' | '～')
 }
 
+/// The first `n` characters of `s`, borrowed.
+fn prefix_chars(s: &str, n: usize) -> &str {
+    s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
+}
+
+/// How close and how long a reply must be for `answered` and `after_sales` to take it as the
+/// last one pasted again.
+pub(crate) const REPEAT_SIMILARITY: f64 = 0.8;
+const REPEAT_MIN_CHARS: usize = 8;
+
 /// Characters of two replies compared for a near repeat: enough to tell a paste, and the edit
 /// distance stays cheap.
 const REPEAT_COMPARE_CHARS: usize = 40;
@@ -269,32 +271,68 @@ pub(crate) fn repeat_key(norm: &str) -> String {
         .collect()
 }
 
-/// Whether `norm` repeats one of the conversation's earlier replies, exactly or nearly.
-pub(crate) fn is_repeat(
-    state: &ConversationState,
-    norm: &str,
+/// Whether a reply is the question said back with a yes or a no: at most two characters of
+/// its own beside pairs of characters the question had and particles (能刻字吗 → 不能刻字的).
+fn says_only_the_question(asked: &str, reply: &str) -> bool {
+    let said: Vec<char> = reply.chars().filter(|c| is_word_char(*c)).collect();
+    // A reply this much longer than the question has words of its own.
+    if said.len() > asked.chars().count() + 6 {
+        return false;
+    }
+    let pairs: Vec<(char, char)> = asked.chars().zip(asked.chars().skip(1)).collect();
+    let pair = |x: usize, y: usize| match (said.get(x), said.get(y)) {
+        (Some(&p), Some(&q)) => pairs.contains(&(p, q)),
+        _ => false,
+    };
+    let echoed = |i: usize| pair(i, i + 1) || (i > 0 && pair(i - 1, i));
+    let own = (0..said.len())
+        .filter(|&i| !echoed(i) && !"亲哦呢啊呀嗯哈的了是不能会可以有没".contains(said[i]))
+        .count();
+    own <= 2
+}
+
+/// How close a reply comes to one of the conversation's earlier replies: worked out once per
+/// reply, for every check that asks.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Repeat {
+    /// The reply's word characters (see [`repeat_key`]).
+    chars: usize,
+    /// The highest similarity (0–1, by edit distance) to an earlier reply.
     similarity: f64,
-    min_chars: usize,
-) -> bool {
-    let kept = repeat_key(norm);
-    let len = kept.chars().count();
-    len >= min_chars
-        && state.earlier_replies.iter().any(|e| {
-            if *e == kept {
-                return true;
-            }
-            let elen = e.chars().count();
-            let (short, long) = (len.min(elen) as f64, len.max(elen) as f64);
-            if short / long < similarity {
-                return false;
-            }
-            let head = |s: &str| s.chars().take(2).collect::<String>();
-            head(e) == head(&kept)
-                && strsim::normalized_levenshtein(
-                    &e.chars().take(REPEAT_COMPARE_CHARS).collect::<String>(),
-                    &kept.chars().take(REPEAT_COMPARE_CHARS).collect::<String>(),
-                ) >= similarity
-        })
+}
+
+impl Repeat {
+    /// `floor`: the lowest similarity any check asks about; below it, the edit distance is not
+    /// worked out.
+    pub(crate) fn of(state: &ConversationState, norm: &str, floor: f64) -> Repeat {
+        let kept = repeat_key(norm);
+        let chars = kept.chars().count();
+        let head = prefix_chars(&kept, 2);
+        let compared = prefix_chars(&kept, REPEAT_COMPARE_CHARS);
+        let similarity = state
+            .earlier_replies
+            .iter()
+            .map(|e| {
+                if *e == kept {
+                    return 1.0;
+                }
+                let elen = e.chars().count();
+                // Edit-distance similarity is at most the ratio of the lengths.
+                let ratio = chars.min(elen) as f64 / chars.max(elen).max(1) as f64;
+                if ratio < floor || !e.starts_with(head) {
+                    return 0.0;
+                }
+                strsim::normalized_levenshtein(prefix_chars(e, REPEAT_COMPARE_CHARS), compared)
+            })
+            .fold(0.0, f64::max);
+        Repeat { chars, similarity }
+    }
+
+    /// Whether the reply repeats an earlier one at least this closely, and is long enough to
+    /// count ("好的亲" may be said twice).
+    pub(crate) fn at_least(self, similarity: f64, min_chars: usize) -> bool {
+        self.chars >= min_chars && self.similarity >= similarity
+    }
 }
 
 /// A routine after-sales request (refund, return, exchange, price protection, invoice) is
@@ -302,7 +340,7 @@ pub(crate) fn is_repeat(
 pub(crate) fn after_sales(ctx: &Ctx<'_>) -> Option<Verdict> {
     let lang = ctx.scorer().lang;
     let a = ctx.analysis;
-    if is_repeat(ctx.state, &a.norm, 0.8, 8) {
+    if ctx.repeat.at_least(REPEAT_SIMILARITY, REPEAT_MIN_CHARS) {
         return verdict(
             ctx,
             10.0,
@@ -610,23 +648,20 @@ fn material_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
     let (norm, hits, clauses) = (a.norm.as_str(), &a.hits, &a.clauses);
     let negation = Key::Negation.set();
     let lang = ctx.scorer().lang;
-    if !FIBRES.iter().any(|(w, _)| norm.contains(w)) {
-        return None;
-    }
     let fibres = fibres_of(product);
     if fibres.is_empty() {
         return None;
     }
     let mut result: Option<(String, Range<usize>)> = None;
-    for &(word, fibre) in FIBRES {
-        let mut from = 0;
-        while let Some(at) = norm[from..].find(word).map(|i| i + from) {
-            from = at + word.len();
-            let span = at..from;
-            // The 棉 of 纯棉 was read with 纯棉.
-            if word == "棉" && (norm[..at].ends_with('纯') || norm[..at].ends_with('全')) {
-                continue;
-            }
+    // The fibre words where the reply's pass over the phrasebook found them, longest first
+    // (纯棉 before 棉, 聚酯纤维 before 聚酯).
+    for span in hits.all(ctx.scorer().claim_gates.material) {
+        let (at, from) = (span.start, span.end);
+        let word = &norm[span.clone()];
+        let Some(&(_, fibre)) = FIBRES.iter().find(|(w, _)| *w == word) else {
+            continue;
+        };
+        {
             let clause = clauses.around(at);
             let clause_text = &norm[clause.start..clause.end.min(norm.len())];
             if !FABRIC_TALK.iter().any(|w| clause_text.contains(w)) {
@@ -1453,6 +1488,10 @@ pub(crate) fn together(ctx: &Ctx<'_>, p: &TogetherParams) -> Option<Verdict> {
 /// dashes, or spelled in Chinese numerals (`Some((span, true))`); a plain mobile number, which
 /// may be the buyer's own read back for checking, is unsure (`Some((span, false))`).
 pub(crate) fn contact_number(norm: &str) -> Option<(Range<usize>, bool)> {
+    // Fewer than seven numerals in all, no contact number: the common case, read without
+    // collecting the characters.
+    let numeral = |c: char| c.is_ascii_digit() || super::text::cn_digit(c).is_some();
+    norm.chars().filter(|&c| numeral(c)).nth(6)?;
     let chars: Vec<(usize, char)> = norm.char_indices().collect();
     let mut i = 0;
     while i < chars.len() {
@@ -1491,12 +1530,7 @@ pub(crate) fn contact_number(norm: &str) -> Option<(Range<usize>, bool)> {
             before.ends_with(w) || before.trim_end_matches(['：', ':', ' ', '是']).ends_with(w)
         });
         if !is_order {
-            if chinese >= 7
-                || (separators > 0
-                    && (digits == 11 || (7..=12).contains(&digits))
-                    && digits >= 7
-                    && separators <= 4)
-            {
+            if chinese >= 7 || (separators > 0 && (7..=12).contains(&digits) && separators <= 4) {
                 return Some((start..end, true));
             }
             let run: String = norm[start..end]
@@ -1523,7 +1557,13 @@ pub(crate) fn curt(ctx: &Ctx<'_>) -> Option<Verdict> {
     let content = a
         .norm
         .chars()
-        .filter(|c| is_word_char(*c) && !"嗯哦呢啊呀哈的了好行是".contains(*c))
+        .filter(|c| {
+            is_word_char(*c)
+                && !matches!(
+                    c,
+                    '嗯' | '哦' | '呢' | '啊' | '呀' | '哈' | '的' | '了' | '好' | '行' | '是'
+                )
+        })
         .count();
     let shrug = ["不知道", "不清楚", "随便"]
         .iter()
@@ -1558,7 +1598,7 @@ pub(crate) fn repeated(ctx: &Ctx<'_>, p: &RepeatedParams) -> Option<Verdict> {
     if earlier.is_empty() {
         return None;
     }
-    let repeat = is_repeat(ctx.state, &ctx.analysis.norm, p.similarity, p.min_chars);
+    let repeat = ctx.repeat.at_least(p.similarity, p.min_chars);
     if repeat {
         return verdict(
             ctx,

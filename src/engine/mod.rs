@@ -105,6 +105,8 @@ pub struct Scorer {
     book: Phrasebook,
     agent_names: NameSets,
     questions: QuestionSets,
+    /// The same question words in the customer's phrasebook.
+    customer_questions: QuestionSets,
     /// The characters every time commitment contains (see [`extract::mentions_time`]).
     time_anchors: SetId,
     /// Topics, growth and fit words, product names: what a customer message is read for.
@@ -132,6 +134,8 @@ pub struct Scorer {
     /// The topics that close a conversation for its farewell check, and those that keep it open
     /// (its `when.asks_any` and `when.asks_none`).
     closings: Vec<(u64, Option<u64>)>,
+    /// The lowest similarity to an earlier reply that any check asks about.
+    repeat_floor: f64,
     /// Where the claim readers of `truthful` look (see [`meaning::ClaimGates`]).
     claim_gates: meaning::ClaimGates,
     /// Topic id → what users read (`[topic_labels]` of the rubric).
@@ -468,6 +472,12 @@ impl Scorer {
         let time_anchors = book.add_set(extract::time_anchors());
         let claim_gates = meaning::ClaimGates::register(&mut book);
         let customer_names = NameSets::register(&mut customer_book, &flat_names);
+        // The customer's question words, read in the same pass as the topics.
+        let customer_questions = QuestionSets {
+            marks: customer_book.add_set(extract::question_marks()),
+            asking: customer_book.add_set(extract::asking_words()),
+            open: customer_book.add_set(extract::open_words()),
+        };
         let threshold_phrases = std::iter::once(content.catalog.shop.free_shipping_threshold)
             .chain(content.catalog.promotions.iter().map(|p| p.threshold))
             .map(|t| ThresholdPhrases {
@@ -479,6 +489,13 @@ impl Scorer {
         if !problems.is_empty() {
             return Err(problems);
         }
+        let repeat_floor = checks
+            .iter()
+            .filter_map(|c| match &c.kind {
+                Kind::Repeated(p) => Some(p.similarity),
+                _ => None,
+            })
+            .fold(meaning::REPEAT_SIMILARITY.min(PASTED_SIMILARITY), f64::min);
         let closings = checks
             .iter()
             .filter(|c| matches!(c.kind, Kind::Farewell))
@@ -497,6 +514,7 @@ impl Scorer {
             book,
             agent_names,
             questions,
+            customer_questions,
             time_anchors,
             customer_book,
             customer_names,
@@ -516,6 +534,7 @@ impl Scorer {
             hello_topic: topics.bit("hello"),
             topic_labels: rubric.topic_labels.clone(),
             claim_gates,
+            repeat_floor,
             closings,
             topics,
         })
@@ -592,7 +611,8 @@ impl Scorer {
             return self.customer_normalized(state, &own, &hits);
         }
         let mut topics = self.topics.raised(hits);
-        let question = asks_something(norm);
+        let q = self.customer_questions;
+        let question = asks_something(norm, hits.any(q.marks), hits.any(q.asking));
         if topics & (self.size_topic | self.stock_topic) == 0 && self.size_intent(norm, question) {
             topics |= self.size_topic;
         }
@@ -742,8 +762,8 @@ impl Scorer {
         };
         let analysis = Analysis::new(reading, reply);
         // The same reply pasted again after the customer said something new answers nothing.
-        let pasted = !state.pending.is_empty()
-            && meaning::is_repeat(state, &analysis.norm, PASTED_SIMILARITY, 8);
+        let repeat = meaning::Repeat::of(state, &analysis.norm, self.repeat_floor);
+        let pasted = !state.pending.is_empty() && repeat.at_least(PASTED_SIMILARITY, 8);
         let answering = !state.pending.is_empty();
         let first_reply = state.replies == 0;
         let reply_number = state.replies + 1;
@@ -787,6 +807,7 @@ impl Scorer {
                 answering,
                 reply_number,
                 pass_mark: check.kind.pass_mark(),
+                repeat,
             };
             let Some(verdict) = checks::evaluate(&check.kind, &ctx) else {
                 continue; // the check found nothing to judge
@@ -867,9 +888,9 @@ fn discount_intent(norm: &str) -> bool {
 
 /// Whether a customer message asks something: a question mark, 吗, a question word, an A不A
 /// pair (透不透, 掉不掉色, 够不够暖) or a choice (硬领还是软领).
-fn asks_something(norm: &str) -> bool {
+fn asks_something(norm: &str, has_mark: bool, has_asking_word: bool) -> bool {
     let tail = norm.trim_end_matches(['?', '？', ' ', '~', '～']);
-    if extract::is_question(norm)
+    if extract::is_question_given(norm, has_mark, has_asking_word)
         || norm.contains("还是")
         || norm.contains("我问")
         || tail.ends_with("不")
@@ -877,10 +898,12 @@ fn asks_something(norm: &str) -> bool {
     {
         return true;
     }
-    let chars: Vec<char> = norm.chars().collect();
-    chars
-        .windows(3)
-        .any(|w| (w[1] == '不' || w[1] == '没') && w[0] == w[2] && !w[0].is_ascii())
+    // 不 and 没 are three bytes; an A不A pair is the same character on either side.
+    norm.match_indices(['不', '没']).any(|(at, neg)| {
+        let before = norm[..at].chars().next_back();
+        let after = norm[at + neg.len()..].chars().next();
+        before.is_some_and(|c| !c.is_ascii() && Some(c) == after)
+    })
 }
 
 /// What the conversation keeps of a reply once it is scored.

@@ -34,7 +34,10 @@ impl Clauses {
                 }
                 _ => false,
             };
-            let turn = i > 0 && TURNS.iter().any(|t| norm[i..].starts_with(t));
+            // Only the first characters of 但是/不过/可是/只是 can start a turn.
+            let turn = i > 0
+                && matches!(c, '但' | '不' | '可' | '只')
+                && TURNS.iter().any(|t| norm[i..].starts_with(t));
             if boundary || turn {
                 ends.push(i);
             }

@@ -687,3 +687,13 @@ fn both_phrasebooks_walk_as_their_dfas_read() {
     }
     assert!(read > 1000, "{read}");
 }
+
+#[test]
+fn bulk_scoring_walks_both_books_of_the_bundled_rubric() {
+    let bulk = Scorer::for_bulk(&CONTENT, Lang::Zh).expect("bundled rubric compiles");
+    assert!(bulk.book.walks(), "the reply book fell back to its DFA");
+    assert!(
+        bulk.customer_book.walks(),
+        "the customer book fell back to its DFA"
+    );
+}

@@ -749,6 +749,10 @@ const CARD_LABELS: &[&str] = &[
 /// or more card labels followed by a colon. Everything from the first label to the end of the
 /// last label's value (up to the next space) is the card.
 pub fn without_cards(norm: &str) -> Option<String> {
+    // Every card field has a colon (normalized to ASCII): most messages have none.
+    if !norm.contains(':') {
+        return None;
+    }
     let mut fields: Vec<(usize, usize)> = Vec::new();
     for label in CARD_LABELS {
         for (at, _) in norm.match_indices(label) {
