@@ -70,6 +70,11 @@ impl NameSets {
         }
         NameSets { first }
     }
+
+    /// Whether the scanned text holds the name with flat index `flat`, exactly.
+    pub(crate) fn named(self, hits: &Hits, flat: usize) -> bool {
+        self.first.is_some_and(|f| hits.any(f.nth(flat)))
+    }
 }
 
 /// A text to look for product names in, with its character filter (made when it was
@@ -113,7 +118,7 @@ impl<'a> NameHay<'a> {
         if (at_most as f64) < n as f64 * FUZZY_MIN {
             return 0.0;
         }
-        if self.names.first.is_some_and(|f| self.hits.any(f.nth(flat))) {
+        if self.names.named(self.hits, flat) {
             return 1.0;
         }
         if n < 3 {
@@ -226,6 +231,8 @@ pub struct Analysis<'a> {
     questions: OnceCell<(bool, bool)>,
     /// Sizes named and whether they fit (see [`Analysis::sizing`]).
     sizing: OnceCell<Sizing>,
+    /// Every amount of money with its role (see [`Analysis::money`]).
+    money: OnceCell<Vec<read::MoneyFact>>,
     pub hedge: Option<Range<usize>>,
     /// An add-on product named: its display name and where (see [`Analysis::add_on`]).
     add_on: OnceCell<Option<(String, Range<usize>)>>,
@@ -282,14 +289,14 @@ impl<'a> Analysis<'a> {
         let negation = Key::Negation.set();
         let clauses = read::Clauses::of(&norm);
         let money_words = hits.any(Key::Compensation) || hits.any(Key::Concession);
-        let money = if money_words || norm.contains('折') {
-            read::money_facts(&norm, &hits, negation, &clauses)
-        } else {
-            Vec::new()
-        };
+        let money = OnceCell::new();
+        if money_words || norm.contains('折') {
+            let _ = money.set(read::money_facts(&norm, &hits, negation, &clauses));
+        }
+        let facts = money.get().map_or(&[][..], Vec::as_slice);
         let mut concession: Option<(f64, Range<usize>)> = None;
         let mut compensation: Option<(f64, Range<usize>)> = None;
-        for m in money.iter().filter(|m| !m.negated) {
+        for m in facts.iter().filter(|m| !m.negated) {
             let slot = match m.role {
                 read::AmountRole::Concession => &mut concession,
                 read::AmountRole::Compensation => &mut compensation,
@@ -301,7 +308,7 @@ impl<'a> Analysis<'a> {
         }
         // "算您120吧": a final price below the item's is the concession of the difference.
         if let (None, Some(price)) = (&concession, reading.product.map(|p| p.price)) {
-            let deal = money
+            let deal = facts
                 .iter()
                 .filter(|m| !m.negated && m.role == read::AmountRole::Final && m.yuan < price)
                 .min_by(|a, b| a.yuan.total_cmp(&b.yuan));
@@ -348,6 +355,7 @@ impl<'a> Analysis<'a> {
             emoticon,
             questions: OnceCell::new(),
             sizing: OnceCell::new(),
+            money,
             hedge: hits.first(Key::Hedge),
             add_on: OnceCell::new(),
             promotion,
@@ -378,6 +386,14 @@ impl<'a> Analysis<'a> {
             char_bits,
             norm,
         }
+    }
+
+    /// Every amount of money in the reply with its role in its clause: read at once where the
+    /// reply has words of a concession or compensation (or 折), else on first need.
+    pub(crate) fn money(&self) -> &[read::MoneyFact] {
+        self.money.get_or_init(|| {
+            read::money_facts(&self.norm, &self.hits, Key::Negation.set(), &self.clauses)
+        })
     }
 
     /// Whether the reply asks the customer something (a question mark, 吗, or a question

@@ -665,7 +665,7 @@ fn upsell(ctx: &Ctx<'_>, params: &super::kinds::UpsellParams) -> Option<Verdict>
         ["所有商品", "全店商品", "随便挑", "都可以看看", "随便看看"]
             .iter()
             .any(|w| a.norm.contains(w))
-            || ctx.scorer().products_named(&a.norm) >= 4
+            || ctx.scorer().products_named(&a.hits) >= 4
     };
     if let Some((name, span)) = a.add_on().filter(|_| !dump()) {
         return verdict(
@@ -804,7 +804,7 @@ fn bargaining(ctx: &Ctx<'_>) -> Option<Verdict> {
     });
     let asked = ctx.state.pending_topics;
     let gift_only =
-        asked & ctx.scorer().gift_topic() != 0 && asked & ctx.scorer().topic_bit("discount") == 0;
+        asked & ctx.scorer().topic.gift != 0 && asked & ctx.scorer().topic.discount == 0;
     if gift_allowed && !a.conceded() && gift_only {
         return verdict(
             ctx,
@@ -943,8 +943,7 @@ fn recovery(ctx: &Ctx<'_>, excuse_chars: usize) -> Option<Verdict> {
     // an earlier step does not answer "照片发你了，这下清楚了吧".
     let scorer = ctx.scorer();
     let asked = ctx.state.pending_topics;
-    let fresh =
-        asked & scorer.topic_bit("complaint") != 0 && asked & scorer.topic_bit("closing") == 0;
+    let fresh = asked & scorer.topic.complaint != 0 && asked & scorer.topic.closing == 0;
     let time = a.time().is_some() || (done.time && !fresh);
     let mut score: f64 = 15.0;
     if apology {

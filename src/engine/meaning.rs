@@ -53,19 +53,19 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
             .any(|e| e.start <= r.start && r.end <= e.end)
     };
     // "嗯", "好的": a question answered with a grunt.
-    let content_chars = a
+    let grunt = a
         .norm
         .chars()
-        .filter(|c| is_word_char(*c) && !"亲哦呢啊呀嗯哈的".contains(*c))
-        .count();
+        .filter(|&c| {
+            is_word_char(c) && !matches!(c, '亲' | '哦' | '呢' | '啊' | '呀' | '嗯' | '哈' | '的')
+        })
+        .nth(2)
+        .is_none();
     let yes_no = ["有的", "有", "没有", "是的", "对的", "不是", "有哦", "有呢"]
         .iter()
         .any(|w| a.norm.trim_start_matches(['亲', ',', ' ']).starts_with(w));
-    let confirm_topics = ["stock", "color", "material"]
-        .iter()
-        .fold(0u64, |m, t| m | ctx.scorer().topic_bit(t));
-    let confirmed = yes_no && asked & confirm_topics != 0;
-    if content_chars <= 2 && !confirmed && a.hits.first(Key::Clarify).is_none() {
+    let confirmed = yes_no && asked & ctx.scorer().topic.confirmed_by_yes != 0;
+    if grunt && !confirmed && a.hits.first(Key::Clarify).is_none() {
         return verdict(
             ctx,
             10.0,
@@ -102,9 +102,7 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
     // a yes or a no is the answer.
     let asked_text = &ctx.state.pending;
     let scorer = ctx.scorer();
-    let confirmable = ["material", "stock", "color", "price", "shipping"]
-        .iter()
-        .fold(0u64, |m, t| m | scorer.topic_bit(t));
+    let confirmable = scorer.topic.confirmable;
     let wanted_bits = wanted.iter().fold(0u64, |m, (b, _)| m | b);
     let yes_no_is_answer = wanted_bits != 0 && wanted_bits & !confirmable == 0;
     let echo = |r: &Range<usize>| {
@@ -264,11 +262,37 @@ fn text_chars(s: &str) -> usize {
 
 /// A reply as it is compared for repeats: its letters and digits only, so that punctuation
 /// and spacing do not hide a paste, shortened.
-pub(crate) fn repeat_key(norm: &str) -> String {
-    norm.chars()
-        .filter(|c| is_word_char(*c))
-        .take(super::EARLIER_REPLY_CHARS)
-        .collect()
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RepeatKey {
+    text: String,
+    /// Its length in characters.
+    chars: usize,
+}
+
+impl RepeatKey {
+    pub(crate) fn of(norm: &str) -> RepeatKey {
+        let mut text = String::with_capacity(norm.len().min(super::EARLIER_REPLY_CHARS * 3));
+        let mut chars = 0;
+        // Runs of word characters are copied whole.
+        let mut run: Option<usize> = None;
+        let mut end = norm.len();
+        for (at, c) in norm.char_indices() {
+            if is_word_char(c) {
+                if chars == super::EARLIER_REPLY_CHARS {
+                    end = at;
+                    break;
+                }
+                run.get_or_insert(at);
+                chars += 1;
+            } else if let Some(start) = run.take() {
+                text.push_str(&norm[start..at]);
+            }
+        }
+        if let Some(start) = run {
+            text.push_str(&norm[start..end]);
+        }
+        RepeatKey { text, chars }
+    }
 }
 
 /// Whether a reply is the question said back with a yes or a no: at most two characters of
@@ -295,7 +319,7 @@ fn says_only_the_question(asked: &str, reply: &str) -> bool {
 /// reply, for every check that asks.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Repeat {
-    /// The reply's word characters (see [`repeat_key`]).
+    /// The reply's word characters (see [`RepeatKey`]).
     chars: usize,
     /// The highest similarity (0–1, by edit distance) to an earlier reply.
     similarity: f64,
@@ -304,25 +328,26 @@ pub(crate) struct Repeat {
 impl Repeat {
     /// `floor`: the lowest similarity any check asks about; below it, the edit distance is not
     /// worked out.
-    pub(crate) fn of(state: &ConversationState, norm: &str, floor: f64) -> Repeat {
-        let kept = repeat_key(norm);
-        let chars = kept.chars().count();
-        let head = prefix_chars(&kept, 2);
-        let compared = prefix_chars(&kept, REPEAT_COMPARE_CHARS);
+    pub(crate) fn of(state: &ConversationState, kept: &RepeatKey, floor: f64) -> Repeat {
+        let chars = kept.chars;
+        let head = prefix_chars(&kept.text, 2);
+        let compared = prefix_chars(&kept.text, REPEAT_COMPARE_CHARS);
         let similarity = state
             .earlier_replies
             .iter()
             .map(|e| {
-                if *e == kept {
+                if e == kept {
                     return 1.0;
                 }
-                let elen = e.chars().count();
                 // Edit-distance similarity is at most the ratio of the lengths.
-                let ratio = chars.min(elen) as f64 / chars.max(elen).max(1) as f64;
-                if ratio < floor || !e.starts_with(head) {
+                let ratio = chars.min(e.chars) as f64 / chars.max(e.chars).max(1) as f64;
+                if ratio < floor || !e.text.starts_with(head) {
                     return 0.0;
                 }
-                strsim::normalized_levenshtein(prefix_chars(e, REPEAT_COMPARE_CHARS), compared)
+                strsim::normalized_levenshtein(
+                    prefix_chars(&e.text, REPEAT_COMPARE_CHARS),
+                    compared,
+                )
             })
             .fold(0.0, f64::max);
         Repeat { chars, similarity }
@@ -478,6 +503,29 @@ const FABRIC_TALK: &[&str] = &[
     "百分百",
     "含",
 ];
+
+/// What the claim readers compare a reply with about one product, worked out once.
+#[derive(Debug, Clone)]
+pub(crate) struct Known {
+    /// Its fibres and their shares (see [`fibres_of`]).
+    fibres: Vec<(&'static str, f32)>,
+    /// Its material line and facts, normalized: where figures are looked up ("裤长：M码100cm").
+    facts: String,
+}
+
+impl Known {
+    pub(crate) fn of(product: &Product) -> Known {
+        let facts = format!(
+            "{} {}",
+            product.material.as_deref().unwrap_or(""),
+            product.facts.join(" ")
+        );
+        Known {
+            fibres: fibres_of(product),
+            facts: super::text::normalize(&facts),
+        }
+    }
+}
 
 /// A product's fibres with their share, from its structured spec, else read from its
 /// material line and name ("棉92% 聚酯纤维6%", "全棉", "纯棉短袖T恤").
@@ -648,7 +696,8 @@ fn material_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
     let (norm, hits, clauses) = (a.norm.as_str(), &a.hits, &a.clauses);
     let negation = Key::Negation.set();
     let lang = ctx.scorer().lang;
-    let fibres = fibres_of(product);
+    let known = ctx.scorer().known(product);
+    let fibres = &known.fibres;
     if fibres.is_empty() {
         return None;
     }
@@ -685,7 +734,7 @@ fn material_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
                 continue;
             }
             // "雪纺加棉混纺内衬": the lining's fibre, not the fabric's.
-            let tail: String = norm[from..].chars().take(5).collect();
+            let tail = prefix_chars(&norm[from..], 5);
             if ["内衬", "里衬", "衬里", "内里", "里布"]
                 .iter()
                 .any(|w| tail.contains(w))
@@ -699,24 +748,26 @@ fn material_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
                 .find(|(f, _)| *f == fibre)
                 .map_or(0.0, |(_, s)| *s);
             let present = fibres.iter().any(|(f, _)| *f == fibre);
-            let truth = fibres
-                .iter()
-                .map(|(f, s)| {
-                    if *s > 0.0 {
-                        format!("{f}{s}%")
-                    } else {
-                        f.to_string()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" ");
+            let truth = || {
+                fibres
+                    .iter()
+                    .map(|(f, s)| {
+                        if *s > 0.0 {
+                            format!("{f}{s}%")
+                        } else {
+                            f.to_string()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
             let message = if pure && share < 95.0 {
                 tr!(
                     lang,
                     "说是纯{}，这款实际是{}",
                     "claims pure {}; this item is {}",
                     fibre,
-                    truth
+                    truth()
                 )
             } else if !present {
                 tr!(
@@ -724,7 +775,7 @@ fn material_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
                     "说含{}，这款实际是{}",
                     "claims {}; this item is {}",
                     fibre,
-                    truth
+                    truth()
                 )
             } else {
                 String::new()
@@ -759,7 +810,6 @@ fn price_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
     if !PRICE_TALK.iter().any(|w| norm.contains(w)) {
         return None;
     }
-    let negation = Key::Negation.set();
     let catalog = &ctx.scorer().catalog;
     let shop = &catalog.shop;
     let known = |y: f64| {
@@ -772,11 +822,7 @@ fn price_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
             // A deal within the agent's authority.
             || (product.price - y >= 0.0 && product.price - y <= f64::from(shop.max_discount))
     };
-    let mut amounts: Vec<(f64, Range<usize>, bool, AmountRole)> =
-        read::money_facts(norm, &a.hits, negation, &a.clauses)
-            .into_iter()
-            .map(|m| (m.yuan, m.range, m.negated, m.role))
-            .collect();
+    let mut amounts: Vec<read::MoneyFact> = a.money().to_vec();
     // A bare number stated as the price: "129已经是活动价".
     for (at, _) in norm.match_indices(|c: char| c.is_ascii_digit()) {
         if at > 0 && norm.as_bytes()[at - 1].is_ascii_digit() {
@@ -791,20 +837,19 @@ fn price_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
         if ["已经是", "是活动价", "就是最低", "是最低", "是到手价"]
             .iter()
             .any(|w| rest.starts_with(w))
-            && !amounts.iter().any(|m| m.1.start <= at && at < m.1.end)
+            && !amounts.iter().any(|m| m.range.contains(&at))
         {
-            if let Ok(y) = digits.parse::<f64>() {
-                amounts.push((y, at..end, false, AmountRole::ShopPrice));
+            if let Ok(yuan) = digits.parse::<f64>() {
+                amounts.push(read::MoneyFact {
+                    yuan,
+                    range: at..end,
+                    role: AmountRole::ShopPrice,
+                    negated: false,
+                });
             }
         }
     }
-    for (yuan, range, negated, role) in amounts {
-        let m = read::MoneyFact {
-            yuan,
-            range,
-            role,
-            negated,
-        };
+    for m in amounts {
         if m.negated || !matches!(m.role, AmountRole::ShopPrice | AmountRole::Other) {
             continue;
         }
@@ -1115,12 +1160,8 @@ fn figure_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
     if !FIGURE_LABELS.iter().any(|l| norm.contains(l)) {
         return None;
     }
-    let catalog_text = format!(
-        "{} {}",
-        product.material.as_deref().unwrap_or(""),
-        product.facts.join(" ")
-    );
-    let catalog_text = super::text::normalize(&catalog_text);
+    let known = ctx.scorer().known(product);
+    let catalog_text = known.facts.as_str();
     for label in FIGURE_LABELS {
         let Some(at) = norm.find(label) else { continue };
         let Some((said, end)) = figure_after(norm, at + label.len()) else {
@@ -1134,11 +1175,11 @@ fn figure_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
             .next()
             .unwrap_or("");
         // Else the size the reply advised before it ("选2XL码刚好，裤长108cm").
-        let earlier_size = super::extract::size_mentions_all(&norm[..at])
-            .last()
-            .map(|m| m.size.to_lowercase());
         let size = if size.is_empty() {
-            earlier_size.unwrap_or_default()
+            super::extract::size_mentions_all(&norm[..at])
+                .last()
+                .map(|m| m.size.to_lowercase())
+                .unwrap_or_default()
         } else {
             size.to_string()
         };
@@ -1154,11 +1195,11 @@ fn figure_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
         let mut per_size: Vec<f64> = Vec::new();
         let truth = if let Some(i) = sized {
             // The figure of the size named.
-            figure_after(&catalog_text, from + i + size.len() + "码".len()).map(|(v, _)| v)
+            figure_after(catalog_text, from + i + size.len() + "码".len()).map(|(v, _)| v)
         } else {
             // Every size's figure, for a reply that names none.
             let mut next = from;
-            while let Some((v, e)) = figure_after(&catalog_text, next) {
+            while let Some((v, e)) = figure_after(catalog_text, next) {
                 per_size.push(v);
                 if !catalog_text[e..]
                     .trim_start_matches(|c: char| c.is_ascii_alphabetic())
@@ -1403,9 +1444,7 @@ pub(crate) fn review_manipulation(ctx: &Ctx<'_>, p: &ReviewParams) -> Option<Ver
         }
         // Money promised beside a good review: "五星好评加15字以上，下次立减5元".
         if praise(&review) {
-            let paid = read::money_facts(&a.norm, hits, negation, &a.clauses)
-                .into_iter()
-                .find(|m| !m.negated && inside(&m.range));
+            let paid = a.money().iter().find(|m| !m.negated && inside(&m.range));
             if let Some(m) = paid {
                 return fail(review.start.min(m.range.start)..review.end.max(m.range.end));
             }
@@ -1488,10 +1527,22 @@ pub(crate) fn together(ctx: &Ctx<'_>, p: &TogetherParams) -> Option<Verdict> {
 /// dashes, or spelled in Chinese numerals (`Some((span, true))`); a plain mobile number, which
 /// may be the buyer's own read back for checking, is unsure (`Some((span, false))`).
 pub(crate) fn contact_number(norm: &str) -> Option<(Range<usize>, bool)> {
-    // Fewer than seven numerals in all, no contact number: the common case, read without
-    // collecting the characters.
+    // No run of seven numerals (separators let through), no contact number: the common case,
+    // read without collecting the characters.
     let numeral = |c: char| c.is_ascii_digit() || super::text::cn_digit(c).is_some();
-    norm.chars().filter(|&c| numeral(c)).nth(6)?;
+    let mut run = 0;
+    let mut longest = 0;
+    for c in norm.chars() {
+        if numeral(c) {
+            run += 1;
+            longest = longest.max(run);
+        } else if !matches!(c, ' ' | '-' | '_' | '.' | '·') {
+            run = 0;
+        }
+    }
+    if longest < 7 {
+        return None;
+    }
     let chars: Vec<(usize, char)> = norm.char_indices().collect();
     let mut i = 0;
     while i < chars.len() {
@@ -1554,21 +1605,17 @@ pub(crate) fn curt(ctx: &Ctx<'_>) -> Option<Verdict> {
     if !ctx.answering {
         return None;
     }
-    let content = a
-        .norm
-        .chars()
-        .filter(|c| {
-            is_word_char(*c)
-                && !matches!(
-                    c,
-                    '嗯' | '哦' | '呢' | '啊' | '呀' | '哈' | '的' | '了' | '好' | '行' | '是'
-                )
-        })
-        .count();
+    let content = a.norm.chars().any(|c| {
+        is_word_char(c)
+            && !matches!(
+                c,
+                '嗯' | '哦' | '呢' | '啊' | '呀' | '哈' | '的' | '了' | '好' | '行' | '是'
+            )
+    });
     let shrug = ["不知道", "不清楚", "随便"]
         .iter()
         .any(|w| a.norm.trim_end_matches(['。', '.', ' ']) == *w);
-    if content == 0 || shrug {
+    if !content || shrug {
         return verdict(
             ctx,
             0.0,

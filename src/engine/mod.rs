@@ -121,21 +121,15 @@ pub struct Scorer {
     derive_signals: bool,
     /// Per threshold (free shipping first, then promotions): its phrases in the phrasebook.
     threshold_phrases: Vec<ThresholdPhrases>,
-    /// The topic bit of a size question, set also for questions with no size word.
-    size_topic: u64,
-    /// The topic bit of a discount ask, set also for "少30吧" and "打个七折".
-    discount_topic: u64,
-    /// The topic bit of a complaint, whose handling is followed over the replies.
-    complaint_topic: u64,
-    /// The topic bit of a stock question, which a bare "L码呢" may go on.
-    stock_topic: u64,
-    /// The topic bit of a bare greeting ("在吗"), which wants an open question back.
-    hello_topic: u64,
+    /// The bits of the topics the engine reads by name.
+    pub(crate) topic: TopicBits,
     /// The topics that close a conversation for its farewell check, and those that keep it open
     /// (its `when.asks_any` and `when.asks_none`).
     closings: Vec<(u64, Option<u64>)>,
     /// The lowest similarity to an earlier reply that any check asks about.
     repeat_floor: f64,
+    /// Per catalog product, in catalog order: what claims about it are checked against.
+    known: Vec<meaning::Known>,
     /// Where the claim readers of `truthful` look (see [`meaning::ClaimGates`]).
     claim_gates: meaning::ClaimGates,
     /// Topic id → what users read (`[topic_labels]` of the rubric).
@@ -201,7 +195,7 @@ pub struct ConversationState {
     /// to answer, and whether a reply since then thanked, offered help or invited a review.
     closing: Option<Closing>,
     /// The earlier replies, normalized and shortened, to spot one pasted again.
-    earlier_replies: Vec<String>,
+    earlier_replies: Vec<meaning::RepeatKey>,
     /// The customer's messages since the last reply hold a question.
     pub(crate) pending_question: bool,
     /// The customer has named a size of their own ("平时穿L"), a reference for advice.
@@ -527,13 +521,15 @@ impl Scorer {
             explain_passes: true,
             derive_signals: true,
             threshold_phrases,
-            size_topic: topics.bit("size"),
-            discount_topic: topics.bit("discount"),
-            complaint_topic: topics.bit("complaint"),
-            stock_topic: topics.bit("stock"),
-            hello_topic: topics.bit("hello"),
+            topic: TopicBits::of(&topics),
             topic_labels: rubric.topic_labels.clone(),
             claim_gates,
+            known: content
+                .catalog
+                .products
+                .iter()
+                .map(meaning::Known::of)
+                .collect(),
             repeat_floor,
             closings,
             topics,
@@ -613,23 +609,26 @@ impl Scorer {
         let mut topics = self.topics.raised(hits);
         let q = self.customer_questions;
         let question = asks_something(norm, hits.any(q.marks), hits.any(q.asking));
-        if topics & (self.size_topic | self.stock_topic) == 0 && self.size_intent(norm, question) {
-            topics |= self.size_topic;
+        let names_size = !extract::size_mentions_all(norm).is_empty();
+        if topics & (self.topic.size | self.topic.stock) == 0
+            && Self::size_intent(norm, question, names_size)
+        {
+            topics |= self.topic.size;
         }
-        if topics & self.discount_topic == 0 && discount_intent(norm) {
-            topics |= self.discount_topic;
+        if topics & self.topic.discount == 0 && discount_intent(norm) {
+            topics |= self.topic.discount;
         }
         // "L码呢" after "黑色的有吗" goes on asking about stock, not which size to take.
-        if topics & self.size_topic != 0
-            && state.raised_topics & self.stock_topic != 0
+        if topics & self.topic.size != 0
+            && state.raised_topics & self.topic.stock != 0
             && text::char_len(norm) <= 5
             && extract::measurements(norm) == extract::Measurements::default()
         {
-            topics = (topics & !self.size_topic) | self.stock_topic;
+            topics = (topics & !self.topic.size) | self.topic.stock;
         }
         // A bad experience elsewhere or before ("质量差的羽绒服我穿怕了", "上次在别家买的线头
         //特别多") is a worry to answer, not a complaint about this order.
-        if topics & self.complaint_topic != 0 {
+        if topics & self.topic.complaint != 0 {
             let past = [
                 "之前",
                 "以前",
@@ -658,16 +657,16 @@ impl Scorer {
             .iter()
             .any(|w| norm.contains(w));
             if past && !here {
-                topics &= !self.complaint_topic;
+                topics &= !self.topic.complaint;
             }
         }
         // A greeting with the need already in it ("你好 衣服收到了袖子上有个洞") is no bare hello.
-        if topics & self.hello_topic != 0 && text::char_len(norm) > 8 {
-            topics &= !self.hello_topic;
+        if topics & self.topic.hello != 0 && text::char_len(norm) > 8 {
+            topics &= !self.topic.hello;
         }
         state.raised_topics |= topics;
         state.pending_question |= question;
-        if !extract::size_mentions(norm).is_empty() {
+        if names_size {
             state.customer_size = true;
         }
         // A closing that asks nothing more ("行吧，这次就算了，下次别再发错") closes, whatever
@@ -680,7 +679,7 @@ impl Scorer {
         if closes {
             state.closing = Some(Closing::default());
         }
-        if topics & (self.topics.bit("discount") | self.topics.bit("gift")) != 0 {
+        if topics & (self.topic.discount | self.topic.gift) != 0 {
             state.discount_asks += 1;
         }
         state.measuring.get_mut().push(norm);
@@ -695,8 +694,9 @@ impl Scorer {
     }
 
     /// Whether a message asks which size without a size word: "162 48kg S还是M", "我175穿L行吗",
-    /// "给女儿买 她一米二". A size named in a question, or a height or weight given, is one.
-    fn size_intent(&self, norm: &str, question: bool) -> bool {
+    /// "给女儿买 她一米二". A size named in a question (`names_size`: the message names one), or
+    /// a height or weight given, is one.
+    fn size_intent(norm: &str, question: bool, names_size: bool) -> bool {
         let measured = norm.bytes().any(|b| b.is_ascii_digit())
             || ["米", "斤", "公斤", "kg"].iter().any(|w| norm.contains(w));
         if measured {
@@ -709,7 +709,7 @@ impl Scorer {
             || ["还是", "穿", "能不能", "行不行"]
                 .iter()
                 .any(|w| norm.contains(w));
-        asks && !extract::size_mentions(norm).is_empty()
+        asks && names_size
     }
 
     /// The catalog product a message most likely talks about, by name or alias (fuzzy).
@@ -762,7 +762,8 @@ impl Scorer {
         };
         let analysis = Analysis::new(reading, reply);
         // The same reply pasted again after the customer said something new answers nothing.
-        let repeat = meaning::Repeat::of(state, &analysis.norm, self.repeat_floor);
+        let repeat_key = meaning::RepeatKey::of(&analysis.norm);
+        let repeat = meaning::Repeat::of(state, &repeat_key, self.repeat_floor);
         let pasted = !state.pending.is_empty() && repeat.at_least(PASTED_SIMILARITY, 8);
         let answering = !state.pending.is_empty();
         let first_reply = state.replies == 0;
@@ -817,16 +818,6 @@ impl Scorer {
             }
             tally.record(self, check, verdict, reply, &analysis.norm, &reference);
         }
-        let memo = ReplyMemo {
-            warm: analysis.warm.is_some(),
-            farewell: analysis.farewell.is_some(),
-            handling: Handling {
-                apology: analysis.apology.is_some(),
-                action: analysis.solution.is_some(),
-                time: analysis.time().is_some(),
-            },
-            norm: analysis.norm.clone(),
-        };
         let Tally {
             mut results,
             dim_totals,
@@ -856,7 +847,17 @@ impl Scorer {
         if red_line {
             signals.insert(crate::signal::Signal::RedLine);
         }
-        drop(analysis);
+        let memo = ReplyMemo {
+            warm: analysis.warm.is_some(),
+            farewell: analysis.farewell.is_some(),
+            handling: Handling {
+                apology: analysis.apology.is_some(),
+                action: analysis.solution.is_some(),
+                time: analysis.time().is_some(),
+            },
+            norm: analysis.norm,
+            repeat_key,
+        };
         self.remember_reply(state, memo);
         state.replies += 1;
         state.pending.clear();
@@ -906,12 +907,54 @@ fn asks_something(norm: &str, has_mark: bool, has_asking_word: bool) -> bool {
     })
 }
 
+/// The bits of the topics the engine reads by name, each 0 when the rubric does not define it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TopicBits {
+    /// A size question, set also for questions with no size word.
+    pub size: u64,
+    /// A discount ask, set also for "少30吧" and "打个七折".
+    pub discount: u64,
+    /// A complaint, whose handling is followed over the replies.
+    pub complaint: u64,
+    /// A stock question, which a bare "L码呢" may go on.
+    pub stock: u64,
+    /// A bare greeting ("在吗"), which wants an open question back.
+    pub hello: u64,
+    /// A gift ask.
+    pub gift: u64,
+    /// The buyer closing the conversation.
+    pub closing: u64,
+    /// Questions a bare yes or no may answer, as the fact asked for is the word itself (是纯羊毛
+    /// 吗 → 是的; 有黑色吗 → 有的).
+    pub confirmable: u64,
+    /// Of those, the ones a lone 有的 or 是的 answers in full.
+    pub confirmed_by_yes: u64,
+}
+
+impl TopicBits {
+    fn of(topics: &Topics) -> TopicBits {
+        let bits = |names: &[&str]| names.iter().fold(0, |m, n| m | topics.bit(n));
+        TopicBits {
+            size: topics.bit("size"),
+            discount: topics.bit("discount"),
+            complaint: topics.bit("complaint"),
+            stock: topics.bit("stock"),
+            hello: topics.bit("hello"),
+            gift: topics.bit("gift"),
+            closing: topics.bit("closing"),
+            confirmable: bits(&["material", "stock", "color", "price", "shipping"]),
+            confirmed_by_yes: bits(&["stock", "color", "material"]),
+        }
+    }
+}
+
 /// What the conversation keeps of a reply once it is scored.
 struct ReplyMemo {
     warm: bool,
     farewell: bool,
     handling: Handling,
     norm: String,
+    repeat_key: meaning::RepeatKey,
 }
 
 /// The verdicts of one reply (or of a conversation's end) as they are collected.
@@ -1003,7 +1046,7 @@ impl Scorer {
             state.warm_replies += 1;
         }
         state.last_reply_farewell = memo.farewell;
-        if state.pending_topics & self.complaint_topic != 0 || state.handling.apology {
+        if state.pending_topics & self.topic.complaint != 0 || state.handling.apology {
             state.handling.apology |= memo.handling.apology;
             state.handling.action |= memo.handling.action;
             state.handling.time |= memo.handling.time;
@@ -1017,7 +1060,7 @@ impl Scorer {
             }
         }
         if state.earlier_replies.len() < EARLIER_REPLIES_KEPT {
-            state.earlier_replies.push(meaning::repeat_key(&memo.norm));
+            state.earlier_replies.push(memo.repeat_key);
         }
         state.last_reply = memo.norm;
     }
@@ -1037,21 +1080,30 @@ impl Scorer {
             .collect()
     }
 
-    /// The bit of a topic by name (0 for a topic the rubric does not have).
-    pub(crate) fn topic_bit(&self, name: &str) -> u64 {
-        self.topics.bit(name)
+    /// What claims about a product are checked against: worked out at start-up for the
+    /// catalog's own products.
+    pub(crate) fn known(
+        &self,
+        product: &crate::content::Product,
+    ) -> std::borrow::Cow<'_, meaning::Known> {
+        self.catalog
+            .products
+            .iter()
+            .position(|p| std::ptr::eq(p, product))
+            .and_then(|i| self.known.get(i))
+            .map_or_else(
+                || std::borrow::Cow::Owned(meaning::Known::of(product)),
+                std::borrow::Cow::Borrowed,
+            )
     }
 
-    /// The topic bit of a gift ask.
-    pub(crate) fn gift_topic(&self) -> u64 {
-        self.topics.bit("gift")
-    }
-
-    /// How many catalog products a reply names, by name or alias.
-    pub(crate) fn products_named(&self, norm: &str) -> usize {
+    /// How many catalog products a reply names, by name or alias: `hits` is its scan.
+    pub(crate) fn products_named(&self, hits: &Hits) -> usize {
         self.product_names
             .iter()
-            .filter(|names| names.strings.iter().any(|n| norm.contains(n.as_str())))
+            .filter(|names| {
+                (0..names.strings.len()).any(|j| self.agent_names.named(hits, names.first + j))
+            })
             .count()
     }
 

@@ -431,8 +431,8 @@ pub fn rate_concession(
     clauses: &Clauses,
     price: f64,
 ) -> Option<(f64, Range<usize>)> {
-    let rate = extract::discount_rate(norm)?;
     let at = norm.find('折')?;
+    let rate = extract::discount_rate(norm)?;
     let clause = clauses.around(at);
     let clause_text = norm
         .get(clause.start..clause.end.min(norm.len()))
