@@ -424,13 +424,22 @@ fn validate_rubric(content: &Content, problems: &mut Vec<Diagnostic>) {
                 ),
             ));
         }
-        let topics = check
-            .when
-            .asks_any
-            .iter()
-            .chain(check.when.asks_none.iter().flatten());
-        for topic in topics {
-            check_topic(content, check.file, topic, problems);
+        // An unknown topic has no bit and matches nothing: it would silently never hold, and an
+        // asks_any of unknown topics only would not restrict the check at all.
+        let when = &check.when;
+        let fields: [(&str, &[Spanned<String>]); 4] = [
+            ("when.asks_any", &when.asks_any),
+            (
+                "when.asks_none",
+                when.asks_none.as_deref().unwrap_or_default(),
+            ),
+            ("when.unless_raised", &when.unless_raised),
+            ("when.raised_any", &when.raised_any),
+        ];
+        for (field, topics) in fields {
+            for topic in topics {
+                check_topic(content, check.file, field, topic, problems);
+            }
         }
     }
 }
@@ -438,6 +447,7 @@ fn validate_rubric(content: &Content, problems: &mut Vec<Diagnostic>) {
 fn check_topic(
     content: &Content,
     file: usize,
+    field: &str,
     topic: &Spanned<String>,
     problems: &mut Vec<Diagnostic>,
 ) {
@@ -446,7 +456,7 @@ fn check_topic(
             file,
             Some(topic.span()),
             format!(
-                "unknown topic `{}`{}",
+                "unknown topic `{}` in {field}{}",
                 topic.get_ref(),
                 did_you_mean(
                     topic.get_ref(),
@@ -538,7 +548,7 @@ fn validate_scenario(
             check_placeholders(content, scenario, turn, line, product, problems);
         }
         for topic in &turn.asks {
-            check_topic(content, file, topic, problems);
+            check_topic(content, file, "asks", topic, problems);
         }
         for target in turn.targets() {
             if scenario.turn(target.get_ref()).is_none() {
@@ -764,23 +774,42 @@ height = [168, 178]
 
 "#;
 
-    fn load(catalog: &str) -> Result<Content, Vec<String>> {
+    fn load_with(catalog: &str, rubric: &str) -> Result<Content, Vec<String>> {
         Content::from_files(vec![
             SourceFile::new("scenarios/catalog.toml", catalog),
-            SourceFile::new("rubrics/default.toml", RUBRIC),
+            SourceFile::new("rubrics/default.toml", rubric),
         ])
         .map_err(|problems| problems.iter().map(|d| d.to_string()).collect())
     }
 
-    /// The `path:line:col: error: message` line of every problem in a catalog.
-    fn headers(catalog: &str) -> Vec<String> {
-        match load(catalog) {
+    fn load(catalog: &str) -> Result<Content, Vec<String>> {
+        load_with(catalog, RUBRIC)
+    }
+
+    /// The `path:line:col: error: message` line of every problem.
+    fn first_lines(loaded: Result<Content, Vec<String>>) -> Vec<String> {
+        match loaded {
             Ok(_) => Vec::new(),
             Err(problems) => problems
                 .iter()
                 .map(|p| p.lines().next().unwrap_or("").to_string())
                 .collect(),
         }
+    }
+
+    /// The `path:line:col: error: message` line of every problem in a catalog.
+    fn headers(catalog: &str) -> Vec<String> {
+        first_lines(load(catalog))
+    }
+
+    /// The problem lines of the minimal rubric with one check appended whose `when` table is
+    /// `when`, and the line that table is on.
+    fn rubric_headers(when: &str) -> (usize, Vec<String>) {
+        let rubric = format!(
+            "{RUBRIC}\n[[checks]]\nid = \"extra\"\ndimension = \"clarity\"\nkind = \"hedging\"\nwhen = {when}\n"
+        );
+        let line = rubric.lines().count();
+        (line, first_lines(load_with(CATALOG, &rubric)))
     }
 
     fn with_tee_spec(spec: &str) -> String {
@@ -976,6 +1005,25 @@ height = [168, 178]
             "price_protection_days = 15\ndelivery_days = [3, 3]\n",
         );
         assert_eq!(headers(&one_day), [] as [&str; 0]);
+    }
+
+    #[test]
+    fn every_topic_condition_of_a_check_names_known_topics() {
+        for field in ["asks_any", "asks_none", "unless_raised", "raised_any"] {
+            let when = format!("{{ {field} = [\"size\", \"sise\"] }}");
+            let (line, problems) = rubric_headers(&when);
+            // `when = { field = ["size", ` comes before the unknown topic.
+            let col = "when = { ".len() + field.len() + " = [\"size\", ".len() + 1;
+            assert_eq!(
+                problems,
+                [format!(
+                    "rubrics/default.toml:{line}:{col}: error: unknown topic `sise` in when.{field} (did you mean `size`?)"
+                )],
+                "{field}"
+            );
+        }
+        let known = "{ asks_any = [\"size\"], asks_none = [\"price\"], unless_raised = [\"closing\"], raised_any = [\"price\"] }";
+        assert_eq!(rubric_headers(known).1, [] as [&str; 0]);
     }
 
     /// Every spec problem of a catalog at once, each rendered at its place with carets under
