@@ -27,9 +27,7 @@ mod bundled {
 /// Seconds between the customer's message and the reply when an item does not say.
 pub const DEFAULT_LATENCY_S: f64 = 5.0;
 
-/// What bubbles sent in a row are joined with to be judged as one message: a space, as chat
-/// exports join them.
-pub const BUBBLE_JOINER: &str = " ";
+pub use crate::engine::BUBBLE_JOINER;
 
 /// The prefixes of `context` lines.
 const CUSTOMER_PREFIX: &str = "顾客：";

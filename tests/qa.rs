@@ -1411,7 +1411,8 @@ fn every_line_has_the_documented_fields() {
     assert_eq!(c3["converted"], Value::Null);
     assert_eq!(c3["findings"], Value::Array(vec![]));
 
-    // turn counts agent messages only: the red line is the third reply, the sixth line.
+    // turn counts replies: the agent's two bubbles after "能便宜点吗？" are one reply, the
+    // second, and the red line in its second bubble is quoted with what comes before it.
     let t = &by_id["tb-9001"];
     let red: Vec<_> = findings(t)
         .into_iter()
@@ -1420,11 +1421,11 @@ fn every_line_has_the_documented_fields() {
     assert_eq!(
         red,
         [(
-            3,
+            2,
             "redline".into(),
             "off-platform".into(),
             false,
-            "亲，加我微信吧，私下给您便宜".into()
+            "…活动价了～ 亲，加我微信吧，私下给您便宜".into()
         )]
     );
 }

@@ -1612,9 +1612,11 @@ pub(crate) fn curt(ctx: &Ctx<'_>) -> Option<Verdict> {
                 '嗯' | '哦' | '呢' | '啊' | '呀' | '哈' | '的' | '了' | '好' | '行' | '是'
             )
     });
-    let shrug = ["不知道", "不清楚", "随便"]
-        .iter()
-        .any(|w| a.norm.trim_end_matches(['。', '.', ' ']) == *w);
+    // "不知道。", "不清楚哦", "随便吧！": a shrug, whatever particle or mark closes it.
+    let bare = a.norm.trim_end_matches(|c: char| {
+        !is_word_char(c) || matches!(c, '哦' | '呢' | '啊' | '呀' | '哈' | '吧' | '的' | '了')
+    });
+    let shrug = ["不知道", "不清楚", "随便"].contains(&bare);
     if !content || shrug {
         return verdict(
             ctx,

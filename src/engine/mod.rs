@@ -233,6 +233,10 @@ struct Closing {
 const PASTED_SIMILARITY: f64 = 0.9;
 const PASTED_CAP: f64 = 20.0;
 
+/// What bubbles sent in a row are joined with to be judged as one reply: a space, as chat
+/// exports join them (the reading layer splits clauses there).
+pub const BUBBLE_JOINER: &str = " ";
+
 /// Earlier replies kept for spotting a repeat, and how many characters of each.
 const EARLIER_REPLIES_KEPT: usize = 16;
 const EARLIER_REPLY_CHARS: usize = 120;
@@ -779,7 +783,7 @@ impl Scorer {
             let applies = (w.personas.is_empty()
                 || situation.persona.is_some_and(|p| w.personas.contains(&p)))
                 && (w.tags_any.is_empty() || w.tags_any.iter().any(|t| situation.tags.contains(t)))
-                && (w.asks_any == 0
+                && ((w.asks_any == 0 && w.raised_any == 0)
                     || state.pending_topics & w.asks_any != 0
                     || (answering && state.raised_topics & w.raised_any != 0))
                 && w.asks_none.is_none_or(|mask| {

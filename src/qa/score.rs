@@ -21,10 +21,11 @@ pub struct Kpi {
     pub replied_within_3min: bool,
 }
 
-/// One check's verdict on one agent message.
+/// One check's verdict on one agent reply.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    /// 1-based index of the agent message in its conversation.
+    /// 1-based index of the reply in its conversation: the agent's bubbles between two
+    /// customer messages are one reply.
     pub turn: usize,
     pub dimension: Arc<str>,
     pub check: Arc<str>,
@@ -40,6 +41,22 @@ pub struct Finding {
     /// The reading is unsure: for a person to review (待复核); counted in no score.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub review: bool,
+}
+
+impl Finding {
+    fn of(turn: usize, c: crate::engine::CheckResult) -> Finding {
+        Finding {
+            turn,
+            red_line: c.red_line && !c.passed && !c.review,
+            better: (!c.passed).then_some(c.better),
+            dimension: c.dimension,
+            check: c.check,
+            passed: c.passed,
+            message: c.message,
+            excerpt: c.excerpt,
+            review: c.review,
+        }
+    }
 }
 
 /// A scored conversation.
@@ -118,6 +135,31 @@ pub fn score_conversation(
     let mut findings = Vec::new();
     let mut turn = 0usize;
     let messages = conv.len();
+    // The agent's bubbles since the customer last wrote, judged as one reply (an apology in one
+    // bubble and the fix in the next are one answer) when the customer writes again or the
+    // conversation ends: the text, and the latency of the first bubble.
+    let mut bubbles: Option<(String, u64)> = None;
+    let mut judge = |bubbles: &mut Option<(String, u64)>,
+                     state: &mut crate::engine::ConversationState,
+                     product: Option<&str>| {
+        let Some((text, latency_ms)) = bubbles.take() else {
+            return;
+        };
+        turn += 1;
+        let situation = Situation {
+            product,
+            ..Situation::default()
+        };
+        let reply = scorer.score_reply(state, &situation, &text, latency_ms, None);
+        session.add_scores(&reply);
+        findings.extend(
+            reply
+                .checks
+                .into_iter()
+                .filter(|c| all_findings || !c.passed)
+                .map(|c| Finding::of(turn, c)),
+        );
+    };
     for m in conv.messages() {
         if let Some(p) = m.product {
             if scorer.catalog.product(p).is_some() {
@@ -126,6 +168,7 @@ pub fn score_conversation(
         }
         match m.role {
             Role::Customer => {
+                judge(&mut bubbles, &mut state, product.as_deref());
                 if product.is_none() {
                     product = scorer
                         .customer_message_with_product(&mut state, m.text)
@@ -137,7 +180,6 @@ pub fn score_conversation(
                 waiting_since.get_or_insert(m.ts);
             }
             Role::Agent => {
-                turn += 1;
                 if let Some(name) = m.agent {
                     match agent_counts.iter_mut().find(|(n, _)| n == name) {
                         Some((_, c)) => *c += 1,
@@ -153,32 +195,18 @@ pub fn score_conversation(
                         first_response = Some(w);
                     }
                 }
-                let latency_ms = m
-                    .latency_ms
-                    .or(waited.map(|w| u64::from(w) * 1000))
-                    .unwrap_or(0);
-                let situation = Situation {
-                    product: product.as_deref(),
-                    ..Situation::default()
-                };
-                let reply = scorer.score_reply(&mut state, &situation, m.text, latency_ms, None);
-                session.add_scores(&reply);
-                for c in reply
-                    .checks
-                    .into_iter()
-                    .filter(|c| all_findings || !c.passed)
-                {
-                    findings.push(Finding {
-                        turn,
-                        dimension: c.dimension,
-                        check: c.check,
-                        passed: c.passed,
-                        message: c.message,
-                        excerpt: c.excerpt,
-                        better: (!c.passed).then_some(c.better),
-                        red_line: c.red_line && !c.passed && !c.review,
-                        review: c.review,
-                    });
+                match &mut bubbles {
+                    Some((text, _)) => {
+                        text.push_str(crate::engine::BUBBLE_JOINER);
+                        text.push_str(m.text);
+                    }
+                    None => {
+                        let latency_ms = m
+                            .latency_ms
+                            .or(waited.map(|w| u64::from(w) * 1000))
+                            .unwrap_or(0);
+                        bubbles = Some((m.text.to_string(), latency_ms));
+                    }
                 }
             }
             Role::System => {
@@ -189,26 +217,17 @@ pub fn score_conversation(
             }
         }
     }
+    judge(&mut bubbles, &mut state, product.as_deref());
     // The conversation-level checks (tone, farewell), on the last reply's turn.
     let closing = scorer.finish(&state);
     session.add_closing(&closing);
-    for c in closing
-        .checks
-        .into_iter()
-        .filter(|c| all_findings || !c.passed)
-    {
-        findings.push(Finding {
-            turn: turn.max(1),
-            dimension: c.dimension,
-            check: c.check,
-            passed: c.passed,
-            message: c.message,
-            excerpt: c.excerpt,
-            better: (!c.passed).then_some(c.better),
-            red_line: c.red_line && !c.passed && !c.review,
-            review: c.review,
-        });
-    }
+    findings.extend(
+        closing
+            .checks
+            .into_iter()
+            .filter(|c| all_findings || !c.passed)
+            .map(|c| Finding::of(turn.max(1), c)),
+    );
     // Red lines first, findings for review last.
     findings.sort_by_key(|f| (!f.red_line, f.review));
     let scores = session.scores(&scorer.dimensions);
