@@ -262,8 +262,8 @@ pub struct Analysis<'a> {
     pub warm: Option<Range<usize>>,
     /// A shop's goodbye: thanks, an offer of more help, a review invitation, an order check.
     pub farewell: Option<Range<usize>>,
-    /// The clauses of the reply.
-    pub clauses: read::Clauses,
+    /// The clauses of the reply (see [`Analysis::clauses`]).
+    clauses: OnceCell<read::Clauses>,
     /// Where the phrases of the agent's phrasebook occur (the lexicon and the checks' lists).
     pub hits: Hits,
     /// The filter of the normalized reply's characters.
@@ -287,11 +287,13 @@ impl<'a> Analysis<'a> {
         // Money: each amount gets its role in its clause (see `read::money_facts`); only money
         // the agent knocks off is a concession, and only when it is not refused.
         let negation = Key::Negation.set();
-        let clauses = read::Clauses::of(&norm);
+        // Split on first need: most replies have nothing that is read clause by clause.
+        let clauses = OnceCell::new();
+        let cl = || clauses.get_or_init(|| read::Clauses::of(&norm));
         let money_words = hits.any(Key::Compensation) || hits.any(Key::Concession);
         let money = OnceCell::new();
         if money_words || norm.contains('折') {
-            let _ = money.set(read::money_facts(&norm, &hits, negation, &clauses));
+            let _ = money.set(read::money_facts(&norm, &hits, negation, cl()));
         }
         let facts = money.get().map_or(&[][..], Vec::as_slice);
         let mut concession: Option<(f64, Range<usize>)> = None;
@@ -317,15 +319,13 @@ impl<'a> Analysis<'a> {
             }
         }
         if let Some(price) = reading.product.map(|p| p.price) {
-            if let Some((off, span)) =
-                read::rate_concession(&norm, &hits, negation, &clauses, price)
-            {
+            if let Some((off, span)) = read::rate_concession(&norm, &hits, negation, cl, price) {
                 if concession.as_ref().is_none_or(|(y, _)| off > *y) {
                     concession = Some((off, span));
                 }
             }
         }
-        let not_refused = |r: &Range<usize>| !read::negated(&hits, negation, &clauses, r);
+        let not_refused = |r: &Range<usize>| !read::negated(&hits, negation, cl(), r);
         // Free shipping offered as a favour, not stated as the shop's rule ("满99包邮").
         let threshold = scorer.threshold_phrases.first().map(|t| t.number);
         let free_shipping_offer = hits
@@ -388,11 +388,16 @@ impl<'a> Analysis<'a> {
         }
     }
 
+    /// The reply's clauses, split on first need.
+    pub fn clauses(&self) -> &read::Clauses {
+        self.clauses.get_or_init(|| read::Clauses::of(&self.norm))
+    }
+
     /// Every amount of money in the reply with its role in its clause: read at once where the
     /// reply has words of a concession or compensation (or 折), else on first need.
     pub(crate) fn money(&self) -> &[read::MoneyFact] {
         self.money.get_or_init(|| {
-            read::money_facts(&self.norm, &self.hits, Key::Negation.set(), &self.clauses)
+            read::money_facts(&self.norm, &self.hits, Key::Negation.set(), self.clauses())
         })
     }
 

@@ -237,8 +237,8 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                 });
                 let refused = p.mode == PhraseMode::Forbid
                     && p.negatable
-                    && (read::negated(hits, negation, &a.clauses, r)
-                        || read::disclaimed_after(&a.norm, &a.clauses, r));
+                    && (read::negated(hits, negation, a.clauses(), r)
+                        || read::disclaimed_after(&a.norm, a.clauses(), r));
                 !excepted && !refused
             };
             let mut hit = if p.except.is_none() && !(p.negatable && p.mode == PhraseMode::Forbid) {
@@ -1051,8 +1051,8 @@ fn over_promise(ctx: &Ctx<'_>, phrases: super::lexicon::SetId) -> Option<Verdict
     }
     let negation = Key::Negation.set();
     let promised = a.hits.all(phrases).find(|r| {
-        !read::negated(&a.hits, negation, &a.clauses, r)
-            && !read::disclaimed_after(&a.norm, &a.clauses, r)
+        !read::negated(&a.hits, negation, a.clauses(), r)
+            && !read::disclaimed_after(&a.norm, a.clauses(), r)
     });
     if let Some(span) = promised {
         return verdict(
@@ -1071,7 +1071,7 @@ fn over_promise(ctx: &Ctx<'_>, phrases: super::lexicon::SetId) -> Option<Verdict
     }
     if let Some(order) = ctx.situation().order {
         let refund = a.norm.find("退差价").filter(|&at| {
-            !read::negated(&a.hits, negation, &a.clauses, &(at..at + "退差价".len()))
+            !read::negated(&a.hits, negation, a.clauses(), &(at..at + "退差价".len()))
         });
         if let (Some(days), Some(span)) = (order.days_since_delivery, refund) {
             if days > shop.price_protection_days {

@@ -1137,8 +1137,9 @@ pub fn size_mentions_all(text: &str) -> Vec<SizeMention> {
         }
     }
 
-    // Numeric sizes and 号型.
-    let mut it = NumIter::new(text);
+    // Numeric sizes and 号型, which are written in ASCII digits (only those are read below).
+    let digits = bytes.iter().any(u8::is_ascii_digit);
+    let mut it = NumIter::new(if digits { text } else { "" });
     while let Some(n) = it.next() {
         if n.kind != NumKind::Int || !(2..=3).contains(&n.digits) {
             continue;

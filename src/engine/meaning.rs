@@ -309,8 +309,29 @@ fn says_only_the_question(asked: &str, reply: &str) -> bool {
         _ => false,
     };
     let echoed = |i: usize| pair(i, i + 1) || (i > 0 && pair(i - 1, i));
+    let particle = |c: char| {
+        matches!(
+            c,
+            '亲' | '哦'
+                | '呢'
+                | '啊'
+                | '呀'
+                | '嗯'
+                | '哈'
+                | '的'
+                | '了'
+                | '是'
+                | '不'
+                | '能'
+                | '会'
+                | '可'
+                | '以'
+                | '有'
+                | '没'
+        )
+    };
     let own = (0..said.len())
-        .filter(|&i| !echoed(i) && !"亲哦呢啊呀嗯哈的了是不能会可以有没".contains(said[i]))
+        .filter(|&i| !particle(said[i]) && !echoed(i))
         .count();
     own <= 2
 }
@@ -693,7 +714,7 @@ pub(crate) fn truthful(ctx: &Ctx<'_>) -> Option<Verdict> {
 /// for a claim, with an empty message when it is true.
 fn material_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
     let a = ctx.analysis;
-    let (norm, hits, clauses) = (a.norm.as_str(), &a.hits, &a.clauses);
+    let (norm, hits, clauses) = (a.norm.as_str(), &a.hits, a.clauses());
     let negation = Key::Negation.set();
     let lang = ctx.scorer().lang;
     let known = ctx.scorer().known(product);
@@ -853,7 +874,7 @@ fn price_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
         if m.negated || !matches!(m.role, AmountRole::ShopPrice | AmountRole::Other) {
             continue;
         }
-        let clause = a.clauses.around(m.range.start);
+        let clause = a.clauses().around(m.range.start);
         let clause_text = &norm[clause.start..clause.end.min(norm.len())];
         let after = &norm[m.range.end..];
         let stated = PRICE_TALK.iter().any(|w| clause_text.contains(w))
@@ -891,7 +912,7 @@ fn free_shipping_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
     let norm = a.norm.as_str();
     let at = norm.find("包邮")?;
     let span = at..at + "包邮".len();
-    let clause = a.clauses.around(at);
+    let clause = a.clauses().around(at);
     let clause_text = &norm[clause.start..clause.end.min(norm.len())];
     // A threshold, a condition or a favour is no claim that this item ships free.
     if [
@@ -900,7 +921,7 @@ fn free_shipping_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
     ]
     .iter()
     .any(|w| clause_text.contains(w))
-        || read::negated(&a.hits, Key::Negation.set(), &a.clauses, &span)
+        || read::negated(&a.hits, Key::Negation.set(), a.clauses(), &span)
     {
         return None;
     }
@@ -957,7 +978,7 @@ const COLOURS: &[&str] = &[
 /// "有白色的" / "白色有现货" for a colour the item does not come in.
 fn colour_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
     let a = ctx.analysis;
-    let (norm, hits, clauses) = (a.norm.as_str(), &a.hits, &a.clauses);
+    let (norm, hits, clauses) = (a.norm.as_str(), &a.hits, a.clauses());
     let negation = Key::Negation.set();
     let lang = ctx.scorer().lang;
     if product.colors.is_empty() || !norm.contains('色') {
@@ -1026,9 +1047,9 @@ fn policy_claims(ctx: &Ctx<'_>) -> Option<Claim> {
     if shop.cod_surcharge > 0 {
         for word in ["货到付款", "到付"] {
             let Some(at) = norm.find(word) else { continue };
-            let clause = a.clauses.around(at);
+            let clause = a.clauses().around(at);
             let next = a
-                .clauses
+                .clauses()
                 .around(clause.end.saturating_add(1).min(norm.len()));
             let text = &norm[clause.start..next.end.min(norm.len())];
             let free = [
@@ -1056,9 +1077,9 @@ fn policy_claims(ctx: &Ctx<'_>) -> Option<Claim> {
     }
     if let Some(at) = norm.find("叠加") {
         let span = at..at + "叠加".len();
-        let refused = read::negated(&a.hits, negation, &a.clauses, &span)
+        let refused = read::negated(&a.hits, negation, a.clauses(), &span)
             || norm[..at].ends_with('不')
-            || read::refused_after(norm, &a.clauses, &span);
+            || read::refused_after(norm, a.clauses(), &span);
         let exclusive = catalog.promotions.iter().any(|p| p.text.contains("不叠加"));
         if !refused && exclusive && !norm[at..].starts_with("叠加吗") {
             return Some((
@@ -1086,7 +1107,7 @@ const POLICY_WORDS: &[&str] = &["货到付款", "到付", "叠加"];
 /// tumble-dried.
 fn care_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
     let a = ctx.analysis;
-    let (norm, hits, clauses) = (a.norm.as_str(), &a.hits, &a.clauses);
+    let (norm, hits, clauses) = (a.norm.as_str(), &a.hits, a.clauses());
     let negation = Key::Negation.set();
     let lang = ctx.scorer().lang;
     let care = &product.spec.care;
@@ -1256,7 +1277,7 @@ const VARIANTS: &[&[&str]] = &[
 /// "二层牛皮" for a 头层牛皮 belt: a variant the product's catalog text does not have.
 fn variant_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
     let a = ctx.analysis;
-    let (norm, hits, clauses) = (a.norm.as_str(), &a.hits, &a.clauses);
+    let (norm, hits, clauses) = (a.norm.as_str(), &a.hits, a.clauses());
     let negation = Key::Negation.set();
     let lang = ctx.scorer().lang;
     if !VARIANTS.iter().any(|g| g.iter().any(|v| norm.contains(v))) {
@@ -1335,7 +1356,7 @@ fn protection_claim(ctx: &Ctx<'_>) -> Option<Claim> {
     let lang = ctx.scorer().lang;
     let truth = ctx.scorer().shop().price_protection_days;
     let (n, span) = days_before(&a.norm, PROTECTION_TAILS)
-        .or_else(|| days_after(&a.norm, &a.clauses, PROTECTION_HEADS))?;
+        .or_else(|| days_after(&a.norm, a.clauses(), PROTECTION_HEADS))?;
     let message = if n == truth {
         String::new()
     } else {
@@ -1427,17 +1448,17 @@ pub(crate) fn review_manipulation(ctx: &Ctx<'_>, p: &ReviewParams) -> Option<Ver
             .any(|p| w.contains(p))
     };
     for review in hits.all(p.reviews) {
-        if read::negated(hits, negation, &a.clauses, &review)
-            || read::refused_after(&a.norm, &a.clauses, &review)
+        if read::negated(hits, negation, a.clauses(), &review)
+            || read::refused_after(&a.norm, a.clauses(), &review)
         {
             continue;
         }
         // The review's clause and the two after it: "给个五星好评，截图发小妹，返您5元哦".
-        let reach = clause_window(&a.clauses, &a.norm, &review, 2);
+        let reach = clause_window(a.clauses(), &a.norm, &review, 2);
         let inside = |r: &Range<usize>| reach.start <= r.start && r.end <= reach.end;
         if let Some(reward) = hits.all(p.rewards).find(|r| inside(r)) {
-            if !read::negated(hits, negation, &a.clauses, &reward)
-                && !read::refused_after(&a.norm, &a.clauses, &reward)
+            if !read::negated(hits, negation, a.clauses(), &reward)
+                && !read::refused_after(&a.norm, a.clauses(), &reward)
             {
                 return fail(review.start.min(reward.start)..review.end.max(reward.end));
             }
@@ -1494,20 +1515,20 @@ pub(crate) fn together(ctx: &Ctx<'_>, p: &TogetherParams) -> Option<Verdict> {
     if let Some(span) = a
         .hits
         .all(p.alone)
-        .find(|r| !read::negated(&a.hits, negation, &a.clauses, r))
+        .find(|r| !read::negated(&a.hits, negation, a.clauses(), r))
     {
         return fail(span);
     }
     for &(first_set, second_set) in &p.pairs {
         for first in a.hits.all(first_set) {
-            if read::negated(&a.hits, negation, &a.clauses, &first) {
+            if read::negated(&a.hits, negation, a.clauses(), &first) {
                 continue;
             }
             // The clause before, its own and the two after.
-            let reach = clause_window(&a.clauses, &a.norm, &first, 2);
-            let own = a.clauses.around(first.start);
+            let reach = clause_window(a.clauses(), &a.norm, &first, 2);
+            let own = a.clauses().around(first.start);
             let from = a
-                .clauses
+                .clauses()
                 .around(own.start.saturating_sub(1))
                 .start
                 .min(own.start);

@@ -854,11 +854,13 @@ impl Scorer {
         let memo = ReplyMemo {
             warm: analysis.warm.is_some(),
             farewell: analysis.farewell.is_some(),
-            handling: Handling {
-                apology: analysis.apology.is_some(),
-                action: analysis.solution.is_some(),
-                time: analysis.time().is_some(),
-            },
+            // Followed only while a complaint is being handled (the time is costly to read).
+            handling: (state.pending_topics & self.topic.complaint != 0 || state.handling.apology)
+                .then(|| Handling {
+                    apology: analysis.apology.is_some(),
+                    action: analysis.solution.is_some(),
+                    time: analysis.time().is_some(),
+                }),
             norm: analysis.norm,
             repeat_key,
         };
@@ -956,7 +958,8 @@ impl TopicBits {
 struct ReplyMemo {
     warm: bool,
     farewell: bool,
-    handling: Handling,
+    /// What the reply did about a complaint being handled; none when there is none.
+    handling: Option<Handling>,
     norm: String,
     repeat_key: meaning::RepeatKey,
 }
@@ -1050,10 +1053,10 @@ impl Scorer {
             state.warm_replies += 1;
         }
         state.last_reply_farewell = memo.farewell;
-        if state.pending_topics & self.topic.complaint != 0 || state.handling.apology {
-            state.handling.apology |= memo.handling.apology;
-            state.handling.action |= memo.handling.action;
-            state.handling.time |= memo.handling.time;
+        if let Some(handling) = memo.handling {
+            state.handling.apology |= handling.apology;
+            state.handling.action |= handling.action;
+            state.handling.time |= handling.time;
         }
         if let Some(closing) = &mut state.closing {
             if memo.farewell {

@@ -424,15 +424,16 @@ fn tail_chars(s: &str, n: usize) -> &str {
 
 /// A discount in 折 the agent grants, as money off `price`: 打八折 on 129 is 25.8 off. The
 /// shop's own sale (活动八折, 全场九折) and a refused one are not grants.
-pub fn rate_concession(
+pub fn rate_concession<'c>(
     norm: &str,
     hits: &Hits,
     negation: SetId,
-    clauses: &Clauses,
+    clauses: impl FnOnce() -> &'c Clauses,
     price: f64,
 ) -> Option<(f64, Range<usize>)> {
     let at = norm.find('折')?;
     let rate = extract::discount_rate(norm)?;
+    let clauses = clauses();
     let clause = clauses.around(at);
     let clause_text = norm
         .get(clause.start..clause.end.min(norm.len()))
@@ -564,10 +565,12 @@ mod tests {
         let (book, neg) = book();
         let text = "给您打八折吧";
         let hits = book.scan(text);
-        let (off, _) = rate_concession(text, &hits, neg, &Clauses::of(text), 129.0).unwrap();
+        let clauses = Clauses::of(text);
+        let (off, _) = rate_concession(text, &hits, neg, || &clauses, 129.0).unwrap();
         assert!((off - 25.8).abs() < 0.01);
         let text = "活动八折已经很划算了";
         let hits = book.scan(text);
-        assert!(rate_concession(text, &hits, neg, &Clauses::of(text), 129.0).is_none());
+        let clauses = Clauses::of(text);
+        assert!(rate_concession(text, &hits, neg, || &clauses, 129.0).is_none());
     }
 }
