@@ -64,7 +64,12 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
     let yes_no = ["有的", "有", "没有", "是的", "对的", "不是", "有哦", "有呢"]
         .iter()
         .any(|w| a.norm.trim_start_matches(['亲', ',', ' ']).starts_with(w));
-    let confirmed = yes_no && asked & ctx.scorer().topic.confirmed_by_yes != 0;
+    // Where the fact asked for is the word itself, the word is the answer: 包邮吗 → 包邮的亲.
+    let scorer = ctx.scorer();
+    let wanted_bits = wanted.iter().fold(0u64, |m, (b, _)| m | b);
+    let yes_no_is_answer = wanted_bits != 0 && wanted_bits & !scorer.topic.confirmable == 0;
+    let confirmed = (yes_no && asked & scorer.topic.confirmed_by_yes != 0)
+        || (yes_no_is_answer && wanted.iter().any(|(_, set)| a.hits.any(*set)));
     if grunt && !confirmed && a.hits.first(Key::Clarify).is_none() {
         return verdict(
             ctx,
@@ -101,15 +106,15 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
     // where the fact asked for is the word itself (是纯羊毛吗 → 是的，纯羊毛的; 有黑色吗 → 有的),
     // a yes or a no is the answer.
     let asked_text = &ctx.state.pending;
-    let scorer = ctx.scorer();
-    let confirmable = scorer.topic.confirmable;
-    let wanted_bits = wanted.iter().fold(0u64, |m, (b, _)| m | b);
-    let yes_no_is_answer = wanted_bits != 0 && wanted_bits & !confirmable == 0;
+    // Said back with words of its own around it ("有一点点透，贴身穿能隐约看到内衣轮廓"), the
+    // asked word is part of an answer.
+    let only_the_question = std::cell::OnceCell::new();
     let echo = |r: &Range<usize>| {
         !yes_no_is_answer
             && a.norm
                 .get(r.clone())
                 .is_some_and(|w| text_chars(w) >= 2 && asked_text.contains(w))
+            && *only_the_question.get_or_init(|| says_only_the_question(asked_text, &a.norm))
     };
     let found: Vec<Range<usize>> = wanted
         .iter()
