@@ -205,19 +205,24 @@ pub fn size_stances(
     out
 }
 
-/// The size a reply advises: the first recommended, else the one size named or offered for a
-/// preference ("您喜欢宽松就拿L码").
+/// The size a reply advises: the first recommended; else the one size named plainly, beside
+/// any offered for a preference ("S码合身，喜欢宽松选M" advises S); else the one size offered
+/// for a preference ("您喜欢宽松就拿L码").
 pub fn advised_size(facts: &[SizeFact]) -> Option<&SizeFact> {
     if let Some(f) = facts.iter().find(|f| f.stance == Stance::Recommended) {
         return Some(f);
     }
-    let mentioned: Vec<&SizeFact> = facts
-        .iter()
-        .filter(|f| matches!(f.stance, Stance::Mentioned | Stance::Alternative))
-        .collect();
-    let mut sizes: Vec<&str> = mentioned.iter().map(|f| f.size.as_str()).collect();
-    sizes.dedup();
-    (sizes.len() == 1).then(|| mentioned[0])
+    let only = |stance: Stance| {
+        let with: Vec<&SizeFact> = facts.iter().filter(|f| f.stance == stance).collect();
+        let first = with.first()?;
+        with.iter().all(|f| f.size == first.size).then_some(*first)
+    };
+    let named = facts.iter().any(|f| f.stance == Stance::Mentioned);
+    if named {
+        only(Stance::Mentioned)
+    } else {
+        only(Stance::Alternative)
+    }
 }
 
 /// What an amount of money is, in the sentence that names it.
