@@ -66,6 +66,10 @@ struct CompiledCheck {
     advice: Arc<str>,
     when: CompiledWhen,
     kind: Kind,
+    /// The kind's pass mark and whether it is judged once per conversation, read off the kind
+    /// once rather than for every reply.
+    pass_mark: f64,
+    per_conversation: bool,
 }
 
 #[derive(Debug, Default)]
@@ -422,6 +426,8 @@ impl Scorer {
                     weight: check.weight,
                     advice: Arc::from(check.advice.as_str()),
                     when: compile_when(&check.when, &topics),
+                    pass_mark: kind.pass_mark(),
+                    per_conversation: kind.per_conversation(),
                     kind,
                 }),
                 Err((span, message)) => {
@@ -779,6 +785,9 @@ impl Scorer {
         let reference: Option<Arc<str>> = reference.filter(|r| !r.trim().is_empty()).map(Arc::from);
         let mut tally = Tally::new(self.dimensions.len());
         for (index, check) in self.checks.iter().enumerate() {
+            if check.per_conversation {
+                continue; // judged once, at the end (see `Scorer::finish`)
+            }
             let w = &check.when;
             let applies = (w.personas.is_empty()
                 || situation.persona.is_some_and(|p| w.personas.contains(&p)))
@@ -802,22 +811,19 @@ impl Scorer {
             if !applies {
                 continue;
             }
-            if check.kind.per_conversation() {
-                continue; // judged once, at the end (see `Scorer::finish`)
-            }
             let ctx = checks::Ctx {
                 state,
                 analysis: &analysis,
                 latency_ms,
                 answering,
                 reply_number,
-                pass_mark: check.kind.pass_mark(),
+                pass_mark: check.pass_mark,
                 repeat,
             };
             let Some(verdict) = checks::evaluate(&check.kind, &ctx) else {
                 continue; // the check found nothing to judge
             };
-            if verdict.score >= check.kind.pass_mark() {
+            if verdict.score >= check.pass_mark {
                 state.passed[index] = true;
             }
             tally.record(self, check, verdict, reply, &analysis.norm, &reference);
@@ -993,7 +999,7 @@ impl Tally {
         norm: &str,
         reference: &Option<Arc<str>>,
     ) {
-        let passed = verdict.score >= check.kind.pass_mark() && !verdict.review;
+        let passed = verdict.score >= check.pass_mark && !verdict.review;
         let dim = &scorer.dimensions[check.dimension];
         if !verdict.review {
             if dim.red_line && !passed {
@@ -1134,7 +1140,7 @@ impl Scorer {
     pub fn finish(&self, state: &ConversationState) -> ReplyScore {
         let mut tally = Tally::new(self.dimensions.len());
         if state.replies > 0 {
-            for check in self.checks.iter().filter(|c| c.kind.per_conversation()) {
+            for check in self.checks.iter().filter(|c| c.per_conversation) {
                 let excerpt_of = state
                     .closing
                     .as_ref()
