@@ -278,11 +278,31 @@ impl RepeatKey {
     pub(crate) fn of(norm: &str) -> RepeatKey {
         let mut text = String::with_capacity(norm.len().min(super::EARLIER_REPLY_CHARS * 3));
         let mut chars = 0;
-        // Runs of word characters are copied whole.
+        // Runs of word characters are copied whole. Read by lead byte: only characters led by
+        // E2, E3 or EF can be the punctuation that `is_word_char` leaves out, so the Chinese
+        // characters between are taken without decoding them.
+        let bytes = norm.as_bytes();
         let mut run: Option<usize> = None;
         let mut end = norm.len();
-        for (at, c) in norm.char_indices() {
-            if is_word_char(c) {
+        let mut next = 0;
+        while let Some(&lead) = bytes.get(next) {
+            let at = next;
+            let len = match lead {
+                0..=0x7F => 1,
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                _ => 4,
+            };
+            let word = match lead {
+                0..=0x7F => lead.is_ascii_alphanumeric(),
+                0xE2 | 0xE3 | 0xEF => norm
+                    .get(at..)
+                    .and_then(|rest| rest.chars().next())
+                    .is_some_and(is_word_char),
+                _ => true,
+            };
+            next += len;
+            if word {
                 if chars == super::EARLIER_REPLY_CHARS {
                     end = at;
                     break;
@@ -1793,4 +1813,23 @@ fn warm_tone(scorer: &Scorer, state: &ConversationState, p: &WarmToneParams) -> 
         span: None,
         review: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeat_key_keeps_word_characters_of_every_width() {
+        // Chinese, Latin letters and digits stay; CJK and full-width punctuation, the wave
+        // dash, general punctuation and spaces go; a character of another script stays.
+        let key = RepeatKey::of("亲，好的～ L码 ok!「在」…é😊");
+        assert_eq!(key.text, "亲好的L码ok在é😊");
+        assert_eq!(key.chars, 10);
+        // At most EARLIER_REPLY_CHARS characters are kept.
+        let long = "好".repeat(super::super::EARLIER_REPLY_CHARS + 5);
+        let key = RepeatKey::of(&long);
+        assert_eq!(key.chars, super::super::EARLIER_REPLY_CHARS);
+        assert_eq!(key.text.chars().count(), super::super::EARLIER_REPLY_CHARS);
+    }
 }
