@@ -781,19 +781,7 @@ fn bargaining(ctx: &Ctx<'_>) -> Option<Verdict> {
             );
         }
     }
-    // A gift the shop's rules allow: the order is within `gift_reach` of a gift threshold.
-    let gift_by_rule = a.concession.is_none()
-        && a.free_shipping_offer.is_none()
-        && a.gift_offer.is_some()
-        && ctx.product().is_some_and(|p| {
-            ctx.scorer().catalog.promotions.iter().any(|promo| {
-                let short = f64::from(promo.threshold) - p.price;
-                promo.kind == crate::content::PromotionKind::Gift
-                    && short > 0.0
-                    && short <= f64::from(shop.gift_reach)
-            })
-        });
-    // Refusing a gift the rules allow ("没满199是不行的") turns away a sale for nothing.
+    // The shop's rules allow a gift: the order is within `gift_reach` of a gift threshold.
     let gift_allowed = ctx.product().is_some_and(|p| {
         ctx.scorer().catalog.promotions.iter().any(|promo| {
             let short = f64::from(promo.threshold) - p.price;
@@ -802,6 +790,11 @@ fn bargaining(ctx: &Ctx<'_>) -> Option<Verdict> {
                 && short <= f64::from(shop.gift_reach)
         })
     });
+    let gift_by_rule = gift_allowed
+        && a.concession.is_none()
+        && a.free_shipping_offer.is_none()
+        && a.gift_offer.is_some();
+    // Refusing a gift the rules allow ("没满199是不行的") turns away a sale for nothing.
     let asked = ctx.state.pending_topics;
     let gift_only =
         asked & ctx.scorer().topic.gift != 0 && asked & ctx.scorer().topic.discount == 0;

@@ -1144,46 +1144,43 @@ fn care_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
         })
     };
     let washes = care.machine_wash == Some(true) || care.hand_wash == Some(true);
-    if let Some(span) = said(DRY_CLEAN) {
-        if care.dry_clean_only == Some(false) && washes {
-            return Some((
-                tr!(
-                    lang,
-                    "说要干洗，这款可以水洗",
-                    "says dry-clean; the item washes"
-                ),
-                span,
-            ));
-        }
-        return Some((String::new(), span));
-    }
-    if let Some(span) = said(MACHINE_WASH) {
-        if care.machine_wash == Some(false) {
-            return Some((
-                tr!(
-                    lang,
-                    "说可以机洗，这款只能手洗",
-                    "says machine-wash; the item is hand-wash"
-                ),
-                span,
-            ));
-        }
-        return Some((String::new(), span));
-    }
-    if let Some(span) = said(TUMBLE_DRY) {
-        if care.tumble_dry == Some(false) {
-            return Some((
-                tr!(
-                    lang,
-                    "说可以烘干，这款不能烘干",
-                    "says it may be tumble-dried; it may not"
-                ),
-                span,
-            ));
-        }
-        return Some((String::new(), span));
-    }
-    None
+    // Per way of caring: what the reply says, whether the spec contradicts it, and what is
+    // wrong with it then. The first said is the claim.
+    let ways: [(&[&str], bool, (&str, &str)); 3] = [
+        (
+            DRY_CLEAN,
+            care.dry_clean_only == Some(false) && washes,
+            ("说要干洗，这款可以水洗", "says dry-clean; the item washes"),
+        ),
+        (
+            MACHINE_WASH,
+            care.machine_wash == Some(false),
+            (
+                "说可以机洗，这款只能手洗",
+                "says machine-wash; the item is hand-wash",
+            ),
+        ),
+        (
+            TUMBLE_DRY,
+            care.tumble_dry == Some(false),
+            (
+                "说可以烘干，这款不能烘干",
+                "says it may be tumble-dried; it may not",
+            ),
+        ),
+    ];
+    ways.iter().find_map(|&(words, contradicted, (zh, en))| {
+        let span = said(words)?;
+        let wrong = if contradicted {
+            match lang {
+                crate::lang::Lang::Zh => zh.to_string(),
+                crate::lang::Lang::En => en.to_string(),
+            }
+        } else {
+            String::new()
+        };
+        Some((wrong, span))
+    })
 }
 
 /// Labels of a product's figures, as the catalog and agents write them.

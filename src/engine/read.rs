@@ -53,10 +53,6 @@ impl Clauses {
         let end = self.ends.get(k).copied().unwrap_or(usize::MAX);
         start..end
     }
-
-    pub fn count(&self) -> usize {
-        self.ends.len()
-    }
 }
 
 /// How far before a word a negation still reaches (bytes: about six Chinese characters).
