@@ -888,6 +888,11 @@ impl Topics {
         self.first.map_or(0, |first| hits.run(first, self.count))
     }
 
+    /// The phrase set of a topic by name, in the phrasebook it was compiled into.
+    pub fn set(&self, name: &str) -> Option<SetId> {
+        Some(self.first?.nth(self.index(name)?))
+    }
+
     pub fn bit(&self, name: &str) -> u64 {
         self.index(name).filter(|i| *i < 64).map_or(0, |i| 1 << i)
     }

@@ -127,6 +127,8 @@ pub struct Scorer {
     threshold_phrases: Vec<ThresholdPhrases>,
     /// The bits of the topics the engine reads by name.
     pub(crate) topic: TopicBits,
+    /// The size topic's phrases in the customer's phrasebook.
+    size_words: Option<SetId>,
     /// The topics that close a conversation for its farewell check, and those that keep it open
     /// (its `when.asks_any` and `when.asks_none`).
     closings: Vec<(u64, Option<u64>)>,
@@ -532,6 +534,7 @@ impl Scorer {
             derive_signals: true,
             threshold_phrases,
             topic: TopicBits::of(&topics),
+            size_words: topics.set("size"),
             topic_labels: rubric.topic_labels.clone(),
             claim_gates,
             known: content
@@ -635,6 +638,19 @@ impl Scorer {
             && extract::measurements(norm) == extract::Measurements::default()
         {
             topics = (topics & !self.topic.size) | self.topic.stock;
+        }
+        // "酒红S码有货吗" asks whether a size is in stock, and "130码 红色 拍了" orders one: where
+        // the size question was raised only by the 码 or 号 of the size named, neither asks
+        // which size to take.
+        if topics & self.topic.size != 0
+            && names_size
+            && (topics & self.topic.stock != 0 || (topics & self.topic.order != 0 && !question))
+            && self.size_words.is_some_and(|set| {
+                hits.all(set)
+                    .all(|r| matches!(norm.get(r), Some("码" | "号")))
+            })
+        {
+            topics &= !self.topic.size;
         }
         // A bad experience elsewhere or before ("质量差的羽绒服我穿怕了", "上次在别家买的线头
         //特别多") is a worry to answer, not a complaint about this order.
@@ -932,6 +948,8 @@ pub(crate) struct TopicBits {
     pub stock: u64,
     /// A bare greeting ("在吗"), which wants an open question back.
     pub hello: u64,
+    /// The buyer ordering (拍了, 下单了).
+    pub order: u64,
     /// A gift ask.
     pub gift: u64,
     /// The buyer closing the conversation.
@@ -952,6 +970,7 @@ impl TopicBits {
             complaint: topics.bit("complaint"),
             stock: topics.bit("stock"),
             hello: topics.bit("hello"),
+            order: topics.bit("order"),
             gift: topics.bit("gift"),
             closing: topics.bit("closing"),
             confirmable: bits(&["material", "stock", "color", "price", "shipping"]),
