@@ -235,13 +235,15 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                     hits.all(except)
                         .any(|e| e.start <= r.start && r.end <= e.end)
                 });
-                let refused = p.mode == PhraseMode::Forbid
-                    && p.negatable
+                // Negated, a phrase is not said: "平台不让加微信" steers nobody off the platform,
+                // and "不用核对" checks nothing.
+                let refused = p.negatable
                     && (read::negated(hits, negation, a.clauses(), r)
-                        || read::disclaimed_after(&a.norm, a.clauses(), r));
+                        || (p.mode == PhraseMode::Forbid
+                            && read::disclaimed_after(&a.norm, a.clauses(), r)));
                 !excepted && !refused
             };
-            let mut hit = if p.except.is_none() && !(p.negatable && p.mode == PhraseMode::Forbid) {
+            let mut hit = if p.except.is_none() && !p.negatable {
                 hits.first(p.phrases)
             } else {
                 hits.all(p.phrases).find(|r| counts(r))
