@@ -108,13 +108,15 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
     let asked_text = &ctx.state.pending;
     // Said back with words of its own around it ("有一点点透，贴身穿能隐约看到内衣轮廓"), the
     // asked word is part of an answer.
-    let only_the_question = std::cell::OnceCell::new();
+    let said_back = std::cell::OnceCell::new();
+    let only_the_question =
+        || *said_back.get_or_init(|| says_only_the_question(asked_text, &a.norm));
     let echo = |r: &Range<usize>| {
         !yes_no_is_answer
             && a.norm
                 .get(r.clone())
                 .is_some_and(|w| text_chars(w) >= 2 && asked_text.contains(w))
-            && *only_the_question.get_or_init(|| says_only_the_question(asked_text, &a.norm))
+            && only_the_question()
     };
     let found: Vec<Range<usize>> = wanted
         .iter()
@@ -183,10 +185,7 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
     }
     let mut empty = a.hedge.clone().or(a.vague.clone()).or(a.brush_off.clone());
     // The question said back with a yes or a no and nothing more ("能刻字吗" → "不能刻字的").
-    if !yes_no_is_answer
-        && says_only_the_question(asked_text, &a.norm)
-        && a.hits.first(Key::Clarify).is_none()
-    {
+    if !yes_no_is_answer && only_the_question() && a.hits.first(Key::Clarify).is_none() {
         return verdict(
             ctx,
             20.0,

@@ -424,7 +424,8 @@ fn tail_chars(s: &str, n: usize) -> &str {
 }
 
 /// A discount in 折 the agent grants, as money off `price`: 打八折 on 129 is 25.8 off. The
-/// shop's own sale (活动八折, 全场九折) and a refused one are not grants.
+/// shop's own sale (活动八折, 全场九折) and a refused one are not grants. `clauses` is asked
+/// for only when the text has a 折, so that a caller can split them on first need.
 pub fn rate_concession<'c>(
     norm: &str,
     hits: &Hits,
