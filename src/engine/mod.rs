@@ -696,11 +696,13 @@ impl Scorer {
             state.customer_size = true;
         }
         // A closing that asks nothing more ("行吧，这次就算了，下次别再发错") closes, whatever
-        // else it mentions; "谢谢，那会掉毛吗" still wants an answer first.
+        // else it mentions but a new complaint; "谢谢，那会掉毛吗" still wants an answer first.
         let closes = self
             .closings
             .iter()
-            .any(|&(any, _)| topics & any != 0 && !question);
+            .any(|&(any, _)| topics & any != 0 && !question)
+            // "收到了 洗了一次就起球了": a complaint opens, whatever else it says.
+            && topics & self.topic.complaint == 0;
         // Each close wants its own goodbye: an earlier "谢谢" answered does not cover the last.
         if closes {
             state.closing = Some(Closing::default());
