@@ -7,6 +7,7 @@ pub mod format;
 pub mod r#gen;
 pub mod group;
 pub mod input;
+pub mod kpi;
 pub mod problem;
 pub mod record;
 pub mod run;
