@@ -10,6 +10,12 @@ use crate::content::{Content, Diagnostic, PersonaKind};
 use crate::lang::Lang;
 use crate::tr;
 
+/// The exit status of a usage error: an unknown flag or file, a bad value.
+pub const EXIT_USAGE: u8 = 2;
+/// The exit status of every command whose content (bundled, `--content`, `--catalog`,
+/// `--rubric`) does not load, and of `kefu check` on any problem it finds.
+pub const EXIT_CONTENT: u8 = 1;
+
 /// kefu (客服): practise shop chat service against simulated customers, and check it.
 #[derive(Debug, Parser)]
 #[command(name = "kefu", version, about, long_about = None)]
@@ -49,7 +55,7 @@ pub enum Command {
         json: bool,
     },
     /// Score exported chat transcripts (QA): one JSON line per conversation, and a report.
-    Score(ScoreArgs),
+    Score(Box<ScoreArgs>),
     /// Work with QA reports.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -75,6 +81,24 @@ pub struct ScoreArgs {
     /// Speakers whose name starts with this are agents (repeatable; chat logs and CSV as for --agents).
     #[arg(long, value_name = "PREFIX")]
     pub agent_prefix: Vec<String>,
+    /// What the role column's values mean: `customer=0,agent=1,robot=2` (roles: customer, agent, system, robot).
+    #[arg(long, value_name = "MAP")]
+    pub roles: Option<String>,
+    /// The input's encoding, instead of detecting it: utf-8, gbk, gb18030, utf-16le, utf-16be.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+    /// The sheet of an Excel workbook to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Whose KPI definitions to report: taobao, jd or pdd (default: the catalog's `[shop] platform`, else taobao).
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
+    /// Service hours the KPIs count: `08:00-23:00` (default: the platform's).
+    #[arg(long, value_name = "HH:MM-HH:MM")]
+    pub hours: Option<String>,
+    /// Count the shop's robot replies (店小蜜…) as responses in the KPIs.
+    #[arg(long)]
+    pub count_robot: bool,
     /// Idle gap that closes a conversation: `30m` (default), `90s`, `2h`.
     #[arg(long, default_value = "30m", value_parser = parse_duration)]
     pub gap: i64,
@@ -101,7 +125,8 @@ pub struct ScoreArgs {
     /// Any bad line is an error (exit 1).
     #[arg(long)]
     pub strict: bool,
-    /// Threads that score, the one reading the input among them (default: one per core).
+    /// Threads that score, the one reading the input among them (default 0: one per core;
+    /// more than the machine's cores are cut to that number, with a notice).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// List every check in the findings, passed ones too (default: failed checks only).
@@ -146,17 +171,26 @@ fn parse_duration(s: &str) -> Result<i64, String> {
         Some((i, _)) => (&s[..i], &s[i..]),
         None => (s, "s"),
     };
-    let n: i64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration (try 30m, 90s or 2h)"))?;
     let factor = match unit {
         "s" | "秒" => 1,
         "m" | "min" | "分" | "分钟" => 60,
         "h" | "小时" => 3600,
         _ => return Err(format!("`{s}`: unknown unit `{unit}` (use s, m or h)")),
     };
-    Ok(n * factor)
+    if num.is_empty() {
+        return Err(format!("`{s}` is not a duration (try 30m, 90s or 2h)"));
+    }
+    num.parse::<i64>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .filter(|&secs| secs <= MAX_GAP_S)
+        .ok_or_else(|| format!("`{s}` is too long: the gap can be at most {MAX_GAP_DAYS} days"))
 }
+
+/// The longest idle gap `--gap` takes: far more than any chat pauses, and far from overflowing
+/// when added to a timestamp.
+const MAX_GAP_DAYS: i64 = 36_500;
+const MAX_GAP_S: i64 = MAX_GAP_DAYS * 86_400;
 
 #[derive(Debug, Args, Default, Clone)]
 pub struct TrainArgs {
@@ -188,7 +222,7 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
             let _ = e.print();
             return ExitCode::from(code);
         }
@@ -264,7 +298,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ),
         Some(Command::List { json }) => {
             let Some(content) = load_content(cli.content.as_deref(), lang) else {
-                return Ok(ExitCode::from(1));
+                return Ok(ExitCode::from(EXIT_CONTENT));
             };
             list(&content, json, &mut io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
@@ -297,11 +331,11 @@ fn train(dir: Option<&std::path::Path>, args: &TrainArgs, lang: Lang) -> anyhow:
                     p
                 )
             );
-            return Ok(ExitCode::from(2));
+            return Ok(ExitCode::from(EXIT_USAGE));
         }
     }
     let Some(content) = load_content(dir, lang) else {
-        return Ok(ExitCode::from(1));
+        return Ok(ExitCode::from(EXIT_CONTENT));
     };
     crate::repl::train(&content, args, lang)
 }

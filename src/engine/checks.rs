@@ -14,7 +14,7 @@ use crate::tr;
 pub(crate) struct Ctx<'a> {
     pub state: &'a ConversationState,
     pub analysis: &'a Analysis<'a>,
-    pub latency_ms: u64,
+    pub latency: super::Latency,
     pub answering: bool,
     pub reply_number: usize,
     /// The check's pass mark: verdicts at or above it are passes.
@@ -107,6 +107,27 @@ pub(crate) fn verdict_for_review(
     })
 }
 
+/// The score of a reply sent `secs` after the customer wrote, `allowance` seconds of it allowed
+/// for typing: full marks up to good_s; down to the pass mark at max_s; then on down to half of
+/// it at hard_s (or at twice max_s), so a reply at 175 s still scores above one at 200 s; none
+/// past hard_s.
+fn latency_score(p: &super::kinds::LatencyParams, secs: f64, allowance: f64, pass: f64) -> f64 {
+    if p.hard_s.is_some_and(|hard| secs > hard) {
+        return 0.0;
+    }
+    let effective = (secs - allowance).max(0.0);
+    let floor_at = p.hard_s.unwrap_or(p.max_s * 2.0).max(p.max_s + 1.0);
+    if effective <= p.good_s {
+        100.0
+    } else if effective <= p.max_s {
+        100.0 - (100.0 - pass) * (effective - p.good_s) / (p.max_s - p.good_s)
+    } else if effective < floor_at {
+        (pass - 1.0) - (pass / 2.0 - 1.0) * (effective - p.max_s) / (floor_at - p.max_s)
+    } else {
+        0.0
+    }
+}
+
 /// Judges one reply; `None` when the check has nothing to judge in this reply.
 pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
     let lang = ctx.scorer().lang;
@@ -116,15 +137,31 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
             if !ctx.answering {
                 return None;
             }
-            let secs = ctx.latency_ms as f64 / 1000.0;
+            // An export without times, or a range (times to the minute) whose two ends would
+            // not get the same verdict, is not judged.
+            let (lo_ms, hi_ms) = ctx.latency.range()?;
             let allowance = if p.chars_per_s > 0.0 {
                 a.chars as f64 / p.chars_per_s
             } else {
                 0.0
             };
-            let effective = (secs - allowance).max(0.0);
+            let pass = ctx.pass_mark;
+            let (lo, hi) = (lo_ms as f64 / 1000.0, hi_ms as f64 / 1000.0);
+            let (score_lo, score_hi) = (
+                latency_score(p, lo, allowance, pass),
+                latency_score(p, hi, allowance, pass),
+            );
+            if (score_lo >= pass) != (score_hi >= pass) {
+                return None;
+            }
+            let score = (score_lo + score_hi) / 2.0;
+            let took = if hi > lo {
+                format!("{}–{}", Whole(lo), Whole(hi))
+            } else {
+                Whole(lo).to_string()
+            };
             if let Some(hard) = p.hard_s {
-                if secs > hard {
+                if lo > hard {
                     return verdict(
                         ctx,
                         0.0,
@@ -133,7 +170,7 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                                 lang,
                                 "回复用了{}秒，超过{}秒（3分钟响应率按此计算），顾客可能已经走了",
                                 "replied after {} s, over the {} s limit (the 3-minute response rule)",
-                                Whole(secs),
+                                took,
                                 Whole(hard)
                             )
                         },
@@ -141,33 +178,15 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                     );
                 }
             }
-            // Full marks up to good_s; down to the pass mark at max_s; then on down to half of it
-            // at hard_s (or at twice max_s), so a reply at 175 s still scores above one at 200 s.
-            let floor_at = p.hard_s.unwrap_or(p.max_s * 2.0).max(p.max_s + 1.0);
-            let pass = ctx.pass_mark;
-            let score = if effective <= p.good_s {
-                100.0
-            } else if effective <= p.max_s {
-                100.0 - (100.0 - pass) * (effective - p.good_s) / (p.max_s - p.good_s)
-            } else if effective < floor_at {
-                (pass - 1.0) - (pass / 2.0 - 1.0) * (effective - p.max_s) / (floor_at - p.max_s)
-            } else {
-                0.0
-            };
             let message = || {
                 if score >= 100.0 {
-                    tr!(
-                        lang,
-                        "{}秒回复，及时",
-                        "replied in {} s: prompt",
-                        Whole(secs)
-                    )
+                    tr!(lang, "{}秒回复，及时", "replied in {} s: prompt", took)
                 } else if allowance >= 1.0 {
                     tr!(
                         lang,
                         "{}秒才回复（已扣除打字时间{}秒），理想是{}秒内",
                         "replied in {} s ({} s allowed for typing); aim for {} s",
-                        Whole(secs),
+                        took,
                         Whole(allowance),
                         Whole(p.good_s)
                     )
@@ -176,7 +195,7 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                         lang,
                         "{}秒才回复，理想是{}秒内",
                         "replied in {} s; aim for {} s",
-                        Whole(secs),
+                        took,
                         Whole(p.good_s)
                     )
                 }

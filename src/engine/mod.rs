@@ -98,6 +98,28 @@ struct ProductNames {
     pairs: Vec<usize>,
 }
 
+/// How long a reply took, from the customer's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Latency {
+    /// Milliseconds, exactly.
+    Exact(u64),
+    /// Somewhere between two numbers of milliseconds (times written to the minute).
+    Range(u64, u64),
+    /// Not known: the export has no times.
+    Unknown,
+}
+
+impl Latency {
+    /// The least and the most it can have been, in milliseconds.
+    pub fn range(self) -> Option<(u64, u64)> {
+        match self {
+            Latency::Exact(ms) => Some((ms, ms)),
+            Latency::Range(lo, hi) => Some((lo.min(hi), hi.max(lo))),
+            Latency::Unknown => None,
+        }
+    }
+}
+
 /// The compiled rubric and catalog: build once, score many replies.
 #[derive(Debug)]
 pub struct Scorer {
@@ -777,6 +799,21 @@ impl Scorer {
         latency_ms: u64,
         reference: Option<&str>,
     ) -> ReplyScore {
+        let latency = Latency::Exact(latency_ms);
+        self.score_reply_timed(state, situation, reply, latency, reference)
+    }
+
+    /// [`Scorer::score_reply`] for a reply whose latency may be a range (times to the minute)
+    /// or not known at all (an export without times): speed checks judge only what the range
+    /// decides.
+    pub fn score_reply_timed(
+        &self,
+        state: &mut ConversationState,
+        situation: &Situation<'_>,
+        reply: &str,
+        latency: Latency,
+        reference: Option<&str>,
+    ) -> ReplyScore {
         if state.passed.len() != self.checks.len() {
             state.passed.resize(self.checks.len(), false);
         }
@@ -832,7 +869,7 @@ impl Scorer {
             let ctx = checks::Ctx {
                 state,
                 analysis: &analysis,
-                latency_ms,
+                latency,
                 answering,
                 reply_number,
                 pass_mark: check.pass_mark,

@@ -9,16 +9,43 @@ use super::group::Layout;
 use super::input::InputOptions;
 use super::problem::{cannot_read, cannot_write};
 use super::run::{self, ScoreOptions};
-use crate::cli::{ScoreArgs, report_diagnostics};
+use crate::cli::{EXIT_CONTENT, EXIT_USAGE, ScoreArgs, report_diagnostics};
 use crate::content::{Content, SourceFile};
 use crate::engine::Scorer;
 use crate::lang::Lang;
 use crate::qa::Format;
 use crate::tr;
+use crate::transcript::Role;
 
 fn usage(message: String) -> anyhow::Result<ExitCode> {
     eprintln!("kefu: {message}");
-    Ok(ExitCode::from(2))
+    Ok(ExitCode::from(EXIT_USAGE))
+}
+
+/// Content that does not load: its problems, and the status every command gives for them.
+fn broken_content(problems: &[crate::content::Diagnostic], lang: Lang) -> anyhow::Result<ExitCode> {
+    report_diagnostics(problems, lang);
+    Ok(ExitCode::from(EXIT_CONTENT))
+}
+
+/// `--threads`: 0 is one per core; more than the machine has are cut to that, with a notice.
+fn threads(asked: usize, lang: Lang) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if asked <= cores {
+        return asked;
+    }
+    eprintln!(
+        "{}",
+        tr!(
+            lang,
+            "kefu: --threads {} 超过了这台机器的 {} 个核，按 {} 个线程评分",
+            "kefu: --threads {} is more than this machine's {} cores; scoring with {}",
+            asked,
+            cores,
+            cores
+        )
+    );
+    cores
 }
 
 fn read_source(path: &Path, rel: String, lang: Lang) -> Result<SourceFile, String> {
@@ -105,6 +132,46 @@ fn parse_columns(s: Option<&str>, lang: Lang) -> Result<Vec<(String, String)>, S
     Ok(out)
 }
 
+/// `--roles customer=0,agent=1`: each value (trimmed, lowercase) and its role.
+fn parse_roles(s: Option<&str>, lang: Lang) -> Result<Vec<(String, Role)>, String> {
+    let mut out: Vec<(String, Role)> = Vec::new();
+    for pair in split_list(s) {
+        let parsed = pair.split_once('=').and_then(|(role, value)| {
+            let role = match role.trim().to_ascii_lowercase().as_str() {
+                "customer" => Role::Customer,
+                "agent" => Role::Agent,
+                "system" => Role::System,
+                "robot" => Role::Robot,
+                _ => return None,
+            };
+            let value = value.trim().to_lowercase();
+            (!value.is_empty()).then_some((value, role))
+        });
+        match parsed {
+            Some((value, role)) if !out.iter().any(|(v, _)| *v == value) => out.push((value, role)),
+            Some((value, _)) => {
+                return Err(tr!(
+                    lang,
+                    "--roles：值 `{}` 出现了两次",
+                    "--roles: value `{}` is given twice",
+                    value
+                ));
+            }
+            None => {
+                return Err(tr!(
+                    lang,
+                    "--roles：`{}` 应写成 角色=值，角色是 customer、agent、system 或 robot，例如 \
+                     customer=0,agent=1",
+                    "--roles: `{}` should be role=value, the role one of customer, agent, system \
+                     or robot, e.g. customer=0,agent=1",
+                    pair
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// `kefu score`.
 pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow::Result<ExitCode> {
     let content = match qa_content(
@@ -114,24 +181,36 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
         lang,
     ) {
         Ok(Ok(c)) => c,
-        Ok(Err(problems)) => {
-            report_diagnostics(&problems, lang);
-            return Ok(ExitCode::from(2));
-        }
+        Ok(Err(problems)) => return broken_content(&problems, lang),
         Err(e) => return usage(e),
     };
     let mut scorer = match Scorer::for_bulk(&content, lang) {
         Ok(s) => s,
-        Err(problems) => {
-            report_diagnostics(&problems, lang);
-            return Ok(ExitCode::from(2));
-        }
+        Err(problems) => return broken_content(&problems, lang),
     };
     scorer.set_explain_passes(args.all_findings);
     scorer.set_derive_signals(false);
     let columns = match parse_columns(args.columns.as_deref(), lang) {
         Ok(c) => c,
         Err(e) => return usage(e),
+    };
+    let roles = match parse_roles(args.roles.as_deref(), lang) {
+        Ok(r) => r,
+        Err(e) => return usage(e),
+    };
+    let encoding = match args.encoding.as_deref().map(str::trim) {
+        None => None,
+        Some(name) => match encoding_rs::Encoding::for_label(name.as_bytes()) {
+            Some(e) => Some(e),
+            None => {
+                return usage(tr!(
+                    lang,
+                    "--encoding：不认识的编码 `{}`（可用：utf-8、gbk、gb18030、utf-16le、utf-16be）",
+                    "--encoding: unknown encoding `{}` (use utf-8, gbk, gb18030, utf-16le or utf-16be)",
+                    name
+                ));
+            }
+        },
     };
     if let Some(report) = &args.report {
         if crate::report::ReportFormat::from_path(report).is_none() {
@@ -145,6 +224,9 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
             columns,
             agents: split_list(args.agents.as_deref()),
             agent_prefixes: args.agent_prefix.clone(),
+            encoding,
+            sheet: args.sheet.clone(),
+            roles,
         },
         gap_s: args.gap,
         layout: if args.grouped {
@@ -156,7 +238,7 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
         report: args.report.clone(),
         partial: args.partial.clone(),
         strict: args.strict,
-        threads: args.threads,
+        threads: threads(args.threads, lang),
         all_findings: args.all_findings,
         lang,
     };
@@ -174,7 +256,7 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
         },
         None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
     };
-    let (summary, state) = match run::run(&scorer, &opts, inputs, &mut out) {
+    let (summary, mut state) = match run::run(&scorer, &opts, inputs, &mut out) {
         Ok(r) => r,
         Err(e) => {
             eprintln!(
@@ -185,6 +267,7 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
         }
     };
     drop(out);
+    state.per_conversation = super::aggregate::per_conversation_checks(&content);
     if let Err(e) = run::write_outputs(&state, &opts) {
         eprintln!("kefu: {e}");
         return Ok(ExitCode::from(2));
@@ -247,19 +330,20 @@ pub fn generate(
     out: Option<&Path>,
     lang: Lang,
 ) -> anyhow::Result<ExitCode> {
+    if format == Format::Excel {
+        return usage(tr!(
+            lang,
+            "kefu gen 不写 Excel：请生成 csv，再用表格软件另存为 xlsx",
+            "kefu gen does not write Excel: generate csv and save it as xlsx in a spreadsheet",
+        ));
+    }
     let content = match Content::load(content_dir) {
         Ok(c) => c,
-        Err(problems) => {
-            report_diagnostics(&problems, lang);
-            return Ok(ExitCode::from(1));
-        }
+        Err(problems) => return broken_content(&problems, lang),
     };
     let scorer = match Scorer::new(&content, lang) {
         Ok(s) => s,
-        Err(problems) => {
-            report_diagnostics(&problems, lang);
-            return Ok(ExitCode::from(1));
-        }
+        Err(problems) => return broken_content(&problems, lang),
     };
     let opts = super::r#gen::GenOptions {
         conversations,

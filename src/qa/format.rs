@@ -11,6 +11,9 @@ pub enum Format {
     Csv,
     /// A plain chat log copied out of a chat workbench.
     Log,
+    /// An Excel workbook (`.xlsx`, `.xls`, `.xlsb`, `.ods`): a sheet laid out as the CSV is.
+    /// Read only.
+    Excel,
 }
 
 impl FromStr for Format {
@@ -20,7 +23,10 @@ impl FromStr for Format {
             "jsonl" | "json" | "ndjson" => Ok(Format::Jsonl),
             "csv" => Ok(Format::Csv),
             "log" | "txt" | "text" => Ok(Format::Log),
-            other => Err(format!("unknown format `{other}`: use jsonl, csv or log")),
+            "xlsx" | "xls" | "excel" => Ok(Format::Excel),
+            other => Err(format!(
+                "unknown format `{other}`: use jsonl, csv, log or xlsx"
+            )),
         }
     }
 }
@@ -31,6 +37,7 @@ impl fmt::Display for Format {
             Format::Jsonl => "jsonl",
             Format::Csv => "csv",
             Format::Log => "log",
+            Format::Excel => "xlsx",
         })
     }
 }

@@ -268,6 +268,7 @@ pub fn generate(
     let mut sink = Sink::new(opts.format, shop, out)?;
     let mut stats = GenStats::default();
     match opts.format {
+        Format::Excel => return Err(io::Error::other("kefu gen writes jsonl, csv or log")),
         Format::Log => {
             while let Some(conv) = arrivals.next_conversation(&templates) {
                 let product = content.scenarios[conv.template.scenario].product_id();
@@ -673,6 +674,9 @@ impl<'o> Sink<'o> {
                 csv.write_record(["会话ID", "时间", "角色", "客服", "内容", "商品ID", "事件"])?;
                 Writer::Csv(Box::new(csv))
             }
+            Format::Excel => {
+                return Err(io::Error::other("kefu gen writes jsonl, csv or log"));
+            }
         };
         Ok(Sink {
             writer,
@@ -715,6 +719,7 @@ impl<'o> Sink<'o> {
                     Role::Customer => "顾客",
                     Role::Agent => "客服",
                     Role::System => "系统",
+                    Role::Robot => "机器人",
                 };
                 csv.write_record([
                     conv.id.as_str(),
@@ -742,6 +747,7 @@ impl<'o> Sink<'o> {
                         self.speaker.push_str("顾客");
                         self.speaker.push_str(&conv.id);
                     }
+                    (Role::Robot, _) => self.speaker.push_str("店小蜜"),
                     _ => self.speaker.push_str("系统"),
                 }
                 writeln!(out, "{} {}\n{}\n", self.speaker, ts, m.text)

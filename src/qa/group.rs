@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use foldhash::fast::RandomState;
 
 use super::problem::Problem;
-use super::record::{Record, optional, piece};
+use super::record::{Clock, Record, optional, piece};
 use crate::transcript::Role;
 
 /// A finished conversation, ready for scoring. The strings of all its messages are kept in one
@@ -31,6 +31,7 @@ pub struct Conversation {
 #[derive(Debug, Clone, PartialEq)]
 struct Message {
     ts: i64,
+    clock: Clock,
     role: Role,
     latency_ms: Option<u64>,
     line: u64,
@@ -46,6 +47,8 @@ struct Message {
 pub struct MessageRef<'a> {
     /// Seconds since the Unix epoch (see [`Record::ts`]).
     pub ts: i64,
+    /// How exact `ts` is, and its zone.
+    pub clock: Clock,
     pub role: Role,
     /// Milliseconds the agent took, when the export records it.
     pub latency_ms: Option<u64>,
@@ -74,6 +77,7 @@ impl Conversation {
             let own = strings.get(m.start..m.start + m.ends[3]).unwrap_or("");
             MessageRef {
                 ts: m.ts,
+                clock: m.clock,
                 role: m.role,
                 latency_ms: m.latency_ms,
                 line: m.line,
@@ -152,6 +156,7 @@ impl Open {
         self.strings.push_str(strings);
         self.messages.push(Message {
             ts: record.ts,
+            clock: record.clock,
             role: record.role,
             latency_ms: record.latency_ms,
             line: record.line,

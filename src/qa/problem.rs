@@ -45,6 +45,18 @@ pub enum JsonSyntax {
     At { detail: String, column: usize },
 }
 
+/// What an input that matched no format looked most like, for the message that says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Closest {
+    /// Rows of `columns` cells split by `delimiter`, but no header names kefu knows and no
+    /// timestamp column to read them by.
+    Delimited { delimiter: char, columns: usize },
+    /// Lines with braces, but the first is not a JSON object.
+    Json,
+    /// Free text: no line like a chat-log message header.
+    Text,
+}
+
 /// Why a line (or row, or message) was skipped. Quoted values are already shortened and
 /// escaped for display.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,8 +88,6 @@ pub enum Problem {
     BadLatency { value: String, negative: bool },
     /// A role that is not known (quoted).
     UnknownRole(String),
-    /// CSV: a role cell that is neither a role nor a name known to be an agent's (quoted).
-    UnknownSpeaker(String),
     /// A timestamp that cannot be read (quoted).
     BadTimestamp(String),
     /// A customer's or an agent's message with no text.
@@ -105,6 +115,14 @@ pub enum Problem {
     NoConversationId,
     /// Chat log: a broken line inside a message drops the message from line `from`.
     Dropped { cause: Box<Problem>, from: u64 },
+    /// An Excel workbook that cannot be read (the reader's words).
+    Workbook(String),
+    /// `--sheet` names a sheet the workbook lacks (quoted), with the sheets it has.
+    NoSuchSheet { sheet: String, found: String },
+    /// The input is none of the formats kefu reads: its `lines` lines are skipped.
+    NoFormat { lines: u64, closest: Closest },
+    /// A role cell that `--roles` maps to no role (quoted), with the values it maps.
+    UnmappedRole { value: String, mapped: String },
 }
 
 /// A file that cannot be read, as a usage error: an input, a content file, a partial report.
@@ -164,9 +182,10 @@ impl Problem {
                 match byte {
                     Some(b) => tr!(
                         lang,
-                        "{}第{}个字节不是有效的 UTF-8（文件是不是 GBK 编码？请先转成 UTF-8）",
-                        "{}not valid UTF-8 at byte {} (is the file in GBK? convert it to UTF-8 \
-                         first)",
+                        "{}第{}个字节不是有效的 UTF-8（文件开头按 UTF-8 读取；如果其实是 GBK \
+                         编码，请加 --encoding gbk）",
+                        "{}not valid UTF-8 at byte {} (the start of the file read as UTF-8; if \
+                         it is in fact GBK, add --encoding gbk)",
                         place,
                         b
                     ),
@@ -244,15 +263,6 @@ impl Problem {
                 lang,
                 "未知的角色 {}（应为 customer/agent/system，或 顾客/买家/客服/卖家）",
                 "unknown role {} (expected customer/agent/system or 顾客/买家/客服/卖家)",
-                role
-            ),
-            Problem::UnknownSpeaker(role) => tr!(
-                lang,
-                "未知的角色 {}（应为 customer/agent/system，或 顾客/买家/客服/卖家；如果这一列是发送人的\
-                 昵称，请用 --agents 或 --agent-prefix 指明哪些是客服，子账号“店铺:客服”会自动识别）",
-                "unknown role {} (expected customer/agent/system or 顾客/买家/客服/卖家; if the \
-                 column holds the senders' names, name the agents with --agents or \
-                 --agent-prefix: sub-accounts like 店铺:客服 are agents already)",
                 role
             ),
             Problem::BadTimestamp(ts) => tr!(
@@ -350,6 +360,68 @@ impl Problem {
                 cause.describe(lang),
                 from
             ),
+            Problem::Workbook(e) => tr!(
+                lang,
+                "无法读取 Excel 文件：{}",
+                "cannot read the Excel workbook: {}",
+                e
+            ),
+            Problem::NoSuchSheet { sheet, found } => tr!(
+                lang,
+                "工作簿里没有名为 {} 的工作表（有：{}）",
+                "the workbook has no sheet named {} (it has: {})",
+                sheet,
+                found
+            ),
+            Problem::NoFormat { lines, closest } => {
+                let closest = match (closest, lang) {
+                    (Closest::Delimited { delimiter, columns }, Lang::Zh) => format!(
+                        "最接近的是{}分隔的表格（{}列），但没有认得的表头，也没有能读出时间的列：\
+                         请加表头行，或用 --columns 指明各列（如 --columns \"text=4,ts=2\"）",
+                        if *delimiter == '\t' {
+                            "制表符"
+                        } else {
+                            "逗号"
+                        },
+                        columns
+                    ),
+                    (Closest::Delimited { delimiter, columns }, Lang::En) => format!(
+                        "closest is a {}-separated table ({} columns), but it has no header kefu \
+                         knows and no column of times: add a header row, or name the columns \
+                         with --columns (e.g. --columns \"text=4,ts=2\")",
+                        if *delimiter == '\t' { "tab" } else { "comma" },
+                        columns
+                    ),
+                    (Closest::Json, Lang::Zh) => {
+                        "最接近的是 JSONL，但第一行不是 JSON 对象：每行应是一个 {…} 对象".into()
+                    }
+                    (Closest::Json, Lang::En) => "closest is JSONL, but the first line is not a \
+                                                  JSON object: each line must be one {…} object"
+                        .into(),
+                    (Closest::Text, Lang::Zh) => "没有一行像聊天记录的消息开头（如 \
+                                                  \"顾客小王 2026-11-24 10:15:03\"）"
+                        .into(),
+                    (Closest::Text, Lang::En) => "no line starts a chat-log message (like \
+                                                  \"顾客小王 2026-11-24 10:15:03\")"
+                        .into(),
+                };
+                tr!(
+                    lang,
+                    "文件不是 kefu 能读的格式（试过 JSONL、CSV/制表符分隔、Excel、聊天记录），全部 {} \
+                     行未读：{}",
+                    "the file is in none of the formats kefu reads (tried JSONL, CSV/tab-separated, \
+                     Excel, chat log); all {} lines skipped: {}",
+                    lines,
+                    closest
+                )
+            }
+            Problem::UnmappedRole { value, mapped } => tr!(
+                lang,
+                "角色 {} 不在 --roles 的对应里（{}）",
+                "role {} is not in the --roles mapping ({})",
+                value,
+                mapped
+            ),
         }
     }
 }
@@ -411,8 +483,7 @@ mod tests {
                 value: "1e300".into(),
                 negative: false,
             },
-            Problem::UnknownRole("\"机器人\"".into()),
-            Problem::UnknownSpeaker("\"tb_小王\"".into()),
+            Problem::UnknownRole("\"路人\"".into()),
             Problem::BadTimestamp("\"昨天\"".into()),
             Problem::EmptyText(Role::Agent),
             Problem::EmptyText(Role::Customer),
@@ -442,6 +513,30 @@ mod tests {
                 cause: Box::new(Problem::TooLong(Piece::Line)),
                 from: 2,
             },
+            Problem::Workbook("invalid zip header".into()),
+            Problem::NoSuchSheet {
+                sheet: "\"聊天\"".into(),
+                found: "Sheet1".into(),
+            },
+            Problem::NoFormat {
+                lines: 12,
+                closest: Closest::Delimited {
+                    delimiter: '\t',
+                    columns: 5,
+                },
+            },
+            Problem::NoFormat {
+                lines: 3,
+                closest: Closest::Json,
+            },
+            Problem::NoFormat {
+                lines: 3,
+                closest: Closest::Text,
+            },
+            Problem::UnmappedRole {
+                value: "\"2\"".into(),
+                mapped: "customer=0, agent=1".into(),
+            },
         ];
         for p in &all {
             let (zh, en) = (p.describe(Lang::Zh), p.describe(Lang::En));
@@ -460,12 +555,12 @@ mod tests {
             assert!(chinese > in_en, "{p:?}: {zh}");
         }
         assert_eq!(
-            all.last().map(|p| p.describe(Lang::Zh)).unwrap_or_default(),
+            all[all.len() - 7].describe(Lang::Zh),
             "这一行超过 1048576 字节（1 MB）；从第2行开始的这条消息已丢弃"
         );
         assert_eq!(
             all[8].describe(Lang::Zh),
-            "\"发送方\"列：第4个字节不是有效的 UTF-8（文件是不是 GBK 编码？请先转成 UTF-8）"
+            "\"发送方\"列：第4个字节不是有效的 UTF-8（文件开头按 UTF-8 读取；如果其实是 GBK 编码，请加 --encoding gbk）"
         );
     }
 }

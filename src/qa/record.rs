@@ -41,6 +41,41 @@ pub struct Record {
     pub latency_ms: Option<u64>,
     /// The record's 1-based line in its input.
     pub line: u64,
+    /// How exact `ts` is, and its zone.
+    pub clock: Clock,
+}
+
+/// How exact a message's time is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    /// To the second (or finer).
+    #[default]
+    Second,
+    /// To the minute: the message was sent at some second of the minute `ts` starts.
+    Minute,
+    /// The export has no time: `ts` is 0 and orders nothing.
+    Unknown,
+}
+
+/// How exact a message's time is, and the zone it was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Clock {
+    pub precision: Precision,
+    /// East of UTC in seconds, as written (0 when no zone was): `ts + offset` is the time on
+    /// the wall clock, which service hours are counted in.
+    pub offset: i32,
+}
+
+impl Clock {
+    /// The earliest and latest second the message can have been sent at, or `None` when the
+    /// export has no time.
+    pub fn range(self, ts: i64) -> Option<(i64, i64)> {
+        match self.precision {
+            Precision::Second => Some((ts, ts)),
+            Precision::Minute => Some((ts, ts + 59)),
+            Precision::Unknown => None,
+        }
+    }
 }
 
 /// The strings of a message, borrowed, to make a [`Record`] of.
@@ -87,6 +122,7 @@ impl Record {
             role,
             latency_ms,
             line,
+            clock: Clock::default(),
         }
     }
 
@@ -160,6 +196,16 @@ impl BadLine {
         }
     }
 
+    /// The number of lines skipped: more than one for a block of stray text or a file that
+    /// matched no format.
+    pub fn lines(&self) -> u64 {
+        match &self.problem {
+            Problem::StrayText { first, last } => last.saturating_sub(*first) + 1,
+            Problem::NoFormat { lines, .. } => (*lines).max(1),
+            _ => 1,
+        }
+    }
+
     /// `file:line: reason`, the reason in `lang`.
     pub fn message(&self, lang: Lang) -> String {
         format!("{}: {}", self.loc, self.problem.describe(lang))
@@ -169,11 +215,13 @@ impl BadLine {
 /// Reads a role as chat tools export it, in English or Chinese.
 pub fn parse_role(s: &str) -> Option<Role> {
     match s.trim().to_lowercase().as_str() {
-        "customer" | "buyer" | "顾客" | "买家" | "客户" | "用户" => Some(Role::Customer),
-        "agent" | "seller" | "staff" | "客服" | "卖家" | "商家" | "店铺" => {
-            Some(Role::Agent)
-        }
-        "system" | "系统" | "系统消息" => Some(Role::System),
+        "customer" | "buyer" | "user" | "member" | "顾客" | "买家" | "客户" | "用户" | "会员"
+        | "消费者" => Some(Role::Customer),
+        "agent" | "seller" | "staff" | "human" | "客服" | "卖家" | "商家" | "店铺" | "坐席"
+        | "小二" | "人工" | "人工客服" => Some(Role::Agent),
+        "system" | "系统" | "系统消息" | "通知" => Some(Role::System),
+        "robot" | "bot" | "auto" | "auto_reply" | "机器人" | "店小蜜" | "阿里店小蜜" | "京小智"
+        | "自动回复" | "机器人客服" | "智能客服" => Some(Role::Robot),
         _ => None,
     }
 }
@@ -223,6 +271,12 @@ mod tests {
         assert_eq!(parse_role(" 卖家 "), Some(Role::Agent));
         assert_eq!(parse_role("Agent"), Some(Role::Agent));
         assert_eq!(parse_role("系统"), Some(Role::System));
-        assert_eq!(parse_role("机器人"), None);
+        assert_eq!(parse_role("会员"), Some(Role::Customer));
+        assert_eq!(parse_role("坐席"), Some(Role::Agent));
+        assert_eq!(parse_role("小二"), Some(Role::Agent));
+        assert_eq!(parse_role("机器人"), Some(Role::Robot));
+        assert_eq!(parse_role("店小蜜"), Some(Role::Robot));
+        assert_eq!(parse_role("自动回复"), Some(Role::Robot));
+        assert_eq!(parse_role("小美"), None);
     }
 }

@@ -20,9 +20,10 @@ use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::Format;
 use super::aggregate::ReportState;
 use super::group::{Conversation, Grouper, Layout, Notice};
-use super::input::{self, InputOptions};
+use super::input::{self, InputNotice, InputOptions};
 use super::problem::{cannot_read, cannot_write};
 use super::record::BadLine;
+use super::record::Precision;
 use super::score::{score_conversation, to_json_line};
 use crate::engine::Scorer;
 use crate::lang::Lang;
@@ -112,6 +113,7 @@ fn read_all(
     let mut seq = 0u64;
     let mut messages = 0u64;
     let mut bad = 0u64;
+    let mut shown = 0u64;
     for (name, reader) in sources {
         let file: Arc<str> = Arc::from(name.as_str());
         let input = input::read(Arc::clone(&file), reader, &opts.input);
@@ -121,10 +123,20 @@ fn read_all(
             _ => opts.layout,
         };
         grouper.next_input(layout, &mut closed);
+        let notices = Arc::clone(&input.notices);
+        let mut minute_told = false;
         for item in input.items {
+            for notice in notices.take() {
+                say(bar, describe_input_notice(&notice, &file, opts.lang));
+            }
             let problem = match item {
                 Ok(record) => {
                     let line = record.line;
+                    if !minute_told && record.clock.precision == Precision::Minute {
+                        minute_told = true;
+                        let notice = InputNotice::MinuteTimes;
+                        say(bar, describe_input_notice(&notice, &file, opts.lang));
+                    }
                     match grouper.push(record, &mut closed) {
                         Ok(()) => {
                             messages += 1;
@@ -139,8 +151,9 @@ fn read_all(
                 Err(b) => Some(b),
             };
             if let Some(b) = problem {
-                bad += 1;
-                report_bad(&b, bad, opts.lang, bar);
+                bad += b.lines();
+                shown += 1;
+                report_bad(&b, shown, opts.lang, bar);
                 if opts.strict {
                     grouper.finish(&mut closed);
                     pending.append(&mut closed);
@@ -160,6 +173,65 @@ fn read_all(
     pending.append(&mut closed);
     send_batches(&batches, &mut pending, &mut seq, true);
     (messages, bad, false)
+}
+
+/// A notice about an input as a whole, in the interface language.
+fn describe_input_notice(notice: &InputNotice, file: &str, lang: Lang) -> String {
+    match notice {
+        InputNotice::Encoding(name) => tr!(
+            lang,
+            "注意 {}：文件不是 UTF-8，按 {} 编码读取（不对的话请用 --encoding 指定）",
+            "note {}: not UTF-8; read as {} (name another with --encoding if that is wrong)",
+            file,
+            name
+        ),
+        InputNotice::Sheet { name, sheets } => tr!(
+            lang,
+            "注意 {}：读取工作表 \"{}\"（共 {} 个工作表；用 --sheet 选择其他工作表）",
+            "note {}: reading sheet \"{}\" (of {}; choose another with --sheet)",
+            file,
+            name,
+            sheets
+        ),
+        InputNotice::NoTime => tr!(
+            lang,
+            "注意 {}：没有时间列，响应速度不评分，响应时长类指标记为不可用",
+            "note {}: no time column; speed is not scored and response-time KPIs are marked not \
+             available",
+            file
+        ),
+        InputNotice::Headerless { columns } => tr!(
+            lang,
+            "注意 {}：没有表头，按第一行的内容认列：{}（不对的话请用 --columns 按列号指定，如 text=4）",
+            "note {}: no header row; columns taken from the first row's content: {} (name them \
+             by number with --columns, e.g. text=4, if that is wrong)",
+            file,
+            columns
+        ),
+        InputNotice::NumericRoles => tr!(
+            lang,
+            "注意 {}：角色列是数字，按 0=顾客、1=客服 读取（其他对应请用 --roles，如 customer=1,agent=0）",
+            "note {}: the role column holds numbers, read as 0=customer, 1=agent (give another \
+             mapping with --roles, e.g. customer=1,agent=0)",
+            file
+        ),
+        InputNotice::SenderNames => tr!(
+            lang,
+            "注意 {}：角色列是发送人名字：店铺子账号（店铺:客服）、--agents/--agent-prefix \
+             指定的名字和客服列里的名字算客服，机器人名字算机器人，其他人算该会话的顾客",
+            "note {}: the role column holds sender names: shop sub-accounts (店铺:客服), names \
+             given by --agents/--agent-prefix and names in the agent column are agents, robot \
+             names the robot, anyone else the conversation's customer",
+            file
+        ),
+        InputNotice::MinuteTimes => tr!(
+            lang,
+            "注意 {}：时间只精确到分钟，响应时长按区间计算，区间定不了的速度判定和指标记为不确定",
+            "note {}: times are to the minute; response times are ranges, and a speed verdict or \
+             KPI the range cannot decide is counted as unknown",
+            file
+        ),
+    }
 }
 
 /// A notice about the input's layout, in the interface language.

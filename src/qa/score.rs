@@ -209,6 +209,7 @@ pub fn score_conversation(
                     }
                 }
             }
+            Role::Robot => {}
             Role::System => {
                 if let Some(ev) = m.event.and_then(conversion_event) {
                     // A sale anywhere in the chat counts, even if the buyer left afterwards.

@@ -17,6 +17,9 @@ pub enum Role {
     Customer,
     Agent,
     System,
+    /// The shop's automatic replies (店小蜜, 京小智, 自动回复): shown in QA reports, never scored
+    /// as the agent's, and left out of the human-response KPIs.
+    Robot,
 }
 
 /// One transcript line.

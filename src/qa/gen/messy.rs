@@ -602,6 +602,7 @@ impl Rough<'_> {
         for m in messages {
             let at = m.offset + self.shift;
             match m.role {
+                Role::Robot => self.out.push(TemplateMessage { offset: at, ..m }),
                 Role::System => {
                     let paid = m.event == Some(ORDER_PAID.0);
                     self.out.push(TemplateMessage { offset: at, ..m });

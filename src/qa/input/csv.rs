@@ -17,14 +17,18 @@ use std::collections::VecDeque;
 use std::io::{self, BufRead, Read};
 use std::sync::Arc;
 
-use super::{Fields, InputOptions, Item, MAX_LINE_BYTES, Speakers, build, not_utf8, role_of, show};
+use super::excel::Rows;
+use super::{
+    Fields, InputNotice, InputOptions, Item, MAX_LINE_BYTES, Notices, Speakers, build, not_utf8,
+    parse_time, role_of, show,
+};
 use crate::engine::text::trim as trim_space;
 use crate::qa::problem::{Piece, Place, Problem};
 use crate::qa::record::BadLine;
 use crate::transcript::Role;
 
 /// The fields of a message, in the order of [`ALIASES`].
-pub(crate) const FIELDS: [&str; 7] = [
+pub(crate) const FIELDS: [&str; 8] = [
     "conversation",
     "ts",
     "role",
@@ -32,6 +36,7 @@ pub(crate) const FIELDS: [&str; 7] = [
     "text",
     "product",
     "event",
+    "is_agent",
 ];
 const CONVERSATION: usize = 0;
 const TS: usize = 1;
@@ -40,10 +45,14 @@ const AGENT: usize = 3;
 const TEXT: usize = 4;
 const PRODUCT: usize = 5;
 const EVENT: usize = 6;
-const REQUIRED: [usize; 4] = [CONVERSATION, TS, ROLE, TEXT];
+const IS_AGENT: usize = 7;
+/// Fields every export must have. Who spoke comes from a role column, an is-agent column, or
+/// an agent column filled on the agent's rows only; time is optional (without it, speed is
+/// not judged).
+const REQUIRED: [usize; 2] = [CONVERSATION, TEXT];
 
 /// Header names of each field, lowercase.
-const ALIASES: [&[&str]; 7] = [
+const ALIASES: [&[&str]; 8] = [
     &[
         "conversation",
         "conversation_id",
@@ -91,6 +100,15 @@ const ALIASES: [&[&str]; 7] = [
     ],
     &["product", "商品id", "商品编号", "宝贝id"],
     &["event", "事件"],
+    &[
+        "is_agent",
+        "isagent",
+        "is_seller",
+        "from_agent",
+        "是否客服",
+        "是否商家",
+        "是否卖家",
+    ],
 ];
 
 /// Whether `cell` is a header name of some field.
@@ -117,18 +135,43 @@ pub(super) fn sniff_delimiter(head: &[u8]) -> u8 {
     }
 }
 
+/// Where the rows come from: CSV text, or the cells of a workbook's sheet.
+enum Source {
+    Text(Box<::csv::Reader<Guard>>),
+    Sheet(std::vec::IntoIter<(u64, Vec<String>)>),
+}
+
+/// How the role of a row is read, once the header and first rows have told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RoleCells {
+    /// Not decided yet: no role cell read.
+    Unknown,
+    /// Role words (顾客, 客服, customer…) or values mapped by `--roles`.
+    Words,
+    /// 0 and 1 (customer=0, agent=1), told once.
+    Numbers,
+    /// Sender names, told once.
+    Names,
+}
+
 /// The records of a CSV input.
 pub(super) struct Records {
     file: Arc<str>,
-    rdr: ::csv::Reader<Guard>,
+    source: Source,
     row: ::csv::ByteRecord,
     overrides: Vec<(String, String)>,
+    /// `--roles`: cell values and their roles.
+    roles: Vec<(String, Role)>,
     /// For a role column that holds the senders' names.
     speakers: Speakers,
+    role_cells: RoleCells,
+    notices: Arc<Notices>,
     /// Column of each field, once the header is read.
-    map: [Option<usize>; 7],
+    map: [Option<usize>; 8],
     headers: Vec<String>,
     header_done: bool,
+    /// No header row: the first row is a message, held here until it is read.
+    first_row: Option<(u64, bool)>,
     done: bool,
 }
 
@@ -138,6 +181,7 @@ impl Records {
         reader: Box<dyn BufRead + Send>,
         delimiter: u8,
         opts: &InputOptions,
+        notices: Arc<Notices>,
     ) -> Records {
         let guard = Guard {
             inner: reader,
@@ -155,24 +199,65 @@ impl Records {
             .delimiter(delimiter)
             .buffer_capacity(64 * 1024)
             .from_reader(guard);
+        Records::with_source(file, Source::Text(Box::new(rdr)), opts, notices)
+    }
+
+    /// The records of a workbook sheet's rows, read as a CSV export's.
+    pub(super) fn from_rows(
+        file: Arc<str>,
+        rows: Rows,
+        opts: &InputOptions,
+        notices: Arc<Notices>,
+    ) -> Records {
+        Records::with_source(file, Source::Sheet(rows.into_iter()), opts, notices)
+    }
+
+    fn with_source(
+        file: Arc<str>,
+        source: Source,
+        opts: &InputOptions,
+        notices: Arc<Notices>,
+    ) -> Records {
         Records {
             file,
-            rdr,
+            source,
             row: ::csv::ByteRecord::new(),
             overrides: opts.columns.clone(),
+            roles: opts.roles.clone(),
             speakers: Speakers::new(opts),
-            map: [None; 7],
+            role_cells: if opts.roles.is_empty() {
+                RoleCells::Unknown
+            } else {
+                RoleCells::Words
+            },
+            notices,
+            map: [None; 8],
             headers: Vec::new(),
             header_done: false,
+            first_row: None,
             done: false,
         }
     }
 
     /// Reads the next row; its start line and whether it was cut short, or `None` at the end.
     fn next_row(&mut self) -> Option<Result<(u64, bool), BadLine>> {
-        match self.rdr.read_byte_record(&mut self.row) {
+        if let Some(first) = self.first_row.take() {
+            return Some(Ok(first));
+        }
+        let rdr = match &mut self.source {
+            Source::Text(rdr) => rdr,
+            Source::Sheet(rows) => {
+                let (line, cells) = rows.next()?;
+                self.row.clear();
+                for cell in &cells {
+                    self.row.push_field(cell.as_bytes());
+                }
+                return Some(Ok((line, false)));
+            }
+        };
+        match rdr.read_byte_record(&mut self.row) {
             Ok(true) => {
-                let start = self.rdr.get_mut().starts.pop_front();
+                let start = rdr.get_mut().starts.pop_front();
                 Some(Ok(match start {
                     Some(s) => (s.line, s.cut),
                     // Not expected: the guard sees every row start the parser sees.
@@ -181,18 +266,27 @@ impl Records {
             }
             Ok(false) => None,
             Err(e) => {
-                let line = self.rdr.get_ref().line;
+                let line = rdr.get_ref().line;
                 let problem = Problem::ReadingStopped(e.to_string());
                 Some(Err(BadLine::new(&self.file, line, problem)))
             }
         }
     }
 
-    /// Reads the header row and maps the columns; an error ends the file.
+    /// Reads the header row and maps the columns; an error ends the file. A first row with no
+    /// header name kefu knows but a cell that reads as a time is a message: the columns are
+    /// then taken from its content, and said once.
     fn header(&mut self) -> Option<BadLine> {
-        let (line, cut) = match self.next_row()? {
-            Ok(r) => r,
-            Err(b) => return Some(b),
+        let (line, cut) = loop {
+            let (line, cut) = match self.next_row()? {
+                Ok(r) => r,
+                Err(b) => return Some(b),
+            };
+            // Workbooks often start with blank rows or a title row above the table.
+            if self.row.iter().all(|c| c.trim_ascii().is_empty()) {
+                continue;
+            }
+            break (line, cut);
         };
         if cut {
             let problem = Problem::TooLong(Piece::HeaderRow);
@@ -208,13 +302,40 @@ impl Records {
                 }
             }
         }
+        let named = headers.iter().any(|h| is_known_header(h))
+            || self.overrides.iter().any(|(_, h)| {
+                headers
+                    .iter()
+                    .any(|c| c.to_lowercase() == h.trim().to_lowercase())
+            });
+        if !named {
+            let cells: Vec<&str> = headers.iter().map(String::as_str).collect();
+            if let Some(map) = guess_columns(&cells, &self.overrides) {
+                self.notices.push(InputNotice::Headerless {
+                    columns: describe_guess(&map),
+                });
+                self.map = map;
+                self.headers = (1..=headers.len()).map(|i| format!("#{i}")).collect();
+                self.first_row = Some((line, false));
+                self.note_time();
+                return None;
+            }
+        }
         match map_columns(&headers, &self.overrides) {
             Ok(map) => {
                 self.map = map;
                 self.headers = headers;
+                self.note_time();
                 None
             }
             Err(problem) => Some(BadLine::new(&self.file, line, problem)),
+        }
+    }
+
+    /// Says once that the export has no time column.
+    fn note_time(&self) {
+        if self.map[TS].is_none() {
+            self.notices.push(InputNotice::NoTime);
         }
     }
 
@@ -238,42 +359,123 @@ impl Records {
         show(name)
     }
 
+    /// The role of the current row from its role cell `r`, and the agent's name when the cell
+    /// names the sender. `agent` is the row's agent cell.
+    fn role_from_cell<'r>(
+        &mut self,
+        r: &'r str,
+        agent: Option<&str>,
+    ) -> Result<(Role, Option<&'r str>), Problem> {
+        let key = trim_space(r);
+        if !self.roles.is_empty() {
+            let lower = key.to_lowercase();
+            return match self.roles.iter().find(|(v, _)| *v == lower) {
+                Some((_, role)) => Ok((*role, None)),
+                None => Err(Problem::UnmappedRole {
+                    value: show(r),
+                    mapped: self
+                        .roles
+                        .iter()
+                        .map(|(v, role)| format!("{}={v}", role_name(*role)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }),
+            };
+        }
+        if let Some(role) = role_of(key) {
+            if self.role_cells == RoleCells::Unknown {
+                self.role_cells = RoleCells::Words;
+            }
+            return Ok((role, None));
+        }
+        if let Some(role) = number_role(key) {
+            if self.role_cells != RoleCells::Numbers {
+                self.role_cells = RoleCells::Numbers;
+                self.notices.push(InputNotice::NumericRoles);
+            }
+            return Ok((role, None));
+        }
+        // A column of names rather than roles: a sub-account (店铺:客服), an agent named by
+        // --agents or --agent-prefix, or the name in the row's agent column is an agent; a
+        // robot's name is the robot; anyone else is the customer of the conversation.
+        if self.role_cells != RoleCells::Names {
+            self.role_cells = RoleCells::Names;
+            self.notices.push(InputNotice::SenderNames);
+        }
+        if let Some((role, name)) = self.speakers.role_by_name(key) {
+            return Ok((role, name));
+        }
+        let short = super::short_name(key);
+        if agent.is_some_and(|a| {
+            let a = trim_space(a);
+            a == key || super::short_name(a) == short
+        }) {
+            return Ok((Role::Agent, Some(short)));
+        }
+        Ok((Role::Customer, None))
+    }
+
     /// The message in the current row, which starts at `line`.
-    fn message(&self, line: u64) -> Option<Item> {
-        let fail = |problem: Problem| Some(Err(BadLine::new(&self.file, line, problem)));
+    fn message(&mut self, line: u64) -> Option<Item> {
+        let fail = |file: &Arc<str>, problem: Problem| Some(Err(BadLine::new(file, line, problem)));
         if self.row.iter().all(|f| f.trim_ascii().is_empty()) {
             return None;
         }
         if self.row.len() != self.headers.len() {
-            return fail(Problem::FieldCount {
-                expected: self.headers.len(),
-                found: self.row.len(),
-            });
-        }
-        let mut cells = [None; 7];
-        for (field, cell) in cells.iter_mut().enumerate() {
-            match self.cell(field) {
-                Ok(c) => *cell = c,
-                Err(problem) => return fail(problem),
+            // A workbook row is as long as its last filled cell: shorter rows are padded.
+            let sheet = matches!(self.source, Source::Sheet(_));
+            if !(sheet && self.row.len() < self.headers.len()) {
+                return fail(
+                    &self.file,
+                    Problem::FieldCount {
+                        expected: self.headers.len(),
+                        found: self.row.len(),
+                    },
+                );
             }
         }
-        let mut agent = cells[AGENT];
-        let role = match (cells[ROLE], cells[AGENT]) {
-            (Some(r), _) => match role_of(r) {
-                Some(role) => Ok(role),
-                // A column of names rather than roles: a sub-account (店铺:客服) or an agent
-                // named by --agents or --agent-prefix is an agent, anyone else a customer once
-                // agents are named.
-                None => match self.speakers.role_by_name(trim_space(r)) {
-                    Some((role, name)) => {
+        for field in 0..FIELDS.len() {
+            if let Err(problem) = self.cell(field) {
+                return fail(&self.file, problem);
+            }
+        }
+        let row = std::mem::take(&mut self.row);
+        let map = self.map;
+        let text = map[TEXT]
+            .and_then(|c| row.get(c))
+            .and_then(|b| std::str::from_utf8(b).ok());
+        let cell = |field: usize| -> Option<&str> {
+            let col = map[field]?;
+            std::str::from_utf8(row.get(col)?)
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+        };
+        let cells: [Option<&str>; 8] = std::array::from_fn(cell);
+        let (role_cell, agent_cell, flag_cell) = (cells[ROLE], cells[AGENT], cells[IS_AGENT]);
+        let mut agent = agent_cell;
+        let role = match (role_cell, flag_cell) {
+            (Some(r), _) => match self.role_from_cell(r, agent_cell) {
+                Ok((role, name)) => {
+                    if role == Role::Agent {
                         agent = agent.or(name);
-                        Ok(role)
                     }
-                    None if self.speakers.named() => Ok(Role::Customer),
-                    None => Err(Problem::UnknownSpeaker(show(r))),
-                },
+                    Ok(role)
+                }
+                Err(problem) => Err(problem),
             },
-            (None, Some(_)) => Ok(Role::Agent),
+            (None, Some(flag)) => match flag_role(flag) {
+                Some(role) => Ok(role),
+                None => Err(Problem::UnknownRole(show(flag))),
+            },
+            // No role column: the agent column is filled on the agent's rows only.
+            (None, None) if self.map[ROLE].is_none() && self.map[IS_AGENT].is_none() => {
+                Ok(if agent_cell.is_some() {
+                    Role::Agent
+                } else {
+                    Role::Customer
+                })
+            }
+            (None, None) if agent_cell.is_some() => Ok(Role::Agent),
             (None, None) => Err(Problem::EmptyCell {
                 field: FIELDS[ROLE],
                 column: self.header_of(ROLE),
@@ -282,10 +484,9 @@ impl Records {
         let fields = Fields {
             conversation: cells[CONVERSATION],
             ts: cells[TS],
+            timeless: self.map[TS].is_none(),
             role,
-            text: self.map[TEXT]
-                .and_then(|c| self.row.get(c))
-                .and_then(|b| std::str::from_utf8(b).ok()),
+            text,
             agent,
             product: cells[PRODUCT],
             event: cells[EVENT],
@@ -298,8 +499,116 @@ impl Records {
                 column: self.header_of(field),
             }
         };
-        Some(build(&self.file, line, fields, missing))
+        let item = build(&self.file, line, fields, missing);
+        self.row = row;
+        Some(item)
     }
+}
+
+/// A role's name in `--roles`.
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Customer => "customer",
+        Role::Agent => "agent",
+        Role::System => "system",
+        Role::Robot => "robot",
+    }
+}
+
+/// The usual numeric roles: 0 the customer, 1 the agent.
+fn number_role(s: &str) -> Option<Role> {
+    match s {
+        "0" => Some(Role::Customer),
+        "1" => Some(Role::Agent),
+        _ => None,
+    }
+}
+
+/// An is-agent cell: yes (1, true, 是) is the agent, no (0, false, 否) the customer.
+fn flag_role(s: &str) -> Option<Role> {
+    match trim_space(s).to_lowercase().as_str() {
+        "1" | "true" | "yes" | "y" | "是" | "t" => Some(Role::Agent),
+        "0" | "false" | "no" | "n" | "否" | "f" => Some(Role::Customer),
+        _ => None,
+    }
+}
+
+/// The columns of a headerless first row, from its cells: the time is the first cell that
+/// reads as one, the role the first that reads as a role (or holds a shop sub-account); of
+/// the rest, the conversation is the first and the text the last. `--columns` given as column
+/// numbers (`text=4`) wins. `None` when no cell reads as a time, or fewer than three cells
+/// are left to choose from.
+fn guess_columns(cells: &[&str], overrides: &[(String, String)]) -> Option<[Option<usize>; 8]> {
+    let mut map = [None; 8];
+    let mut used = vec![false; cells.len()];
+    for (field, col) in overrides {
+        let f = FIELDS.iter().position(|n| n == field)?;
+        let c: usize = col
+            .trim()
+            .parse()
+            .ok()
+            .filter(|&c| c >= 1 && c <= cells.len())?;
+        map[f] = Some(c - 1);
+        used[c - 1] = true;
+    }
+    if cells.len() < 3 {
+        return None;
+    }
+    let free = |used: &[bool]| (0..cells.len()).filter(|&i| !used[i]).collect::<Vec<_>>();
+    if map[TS].is_none() {
+        let ts = free(&used)
+            .into_iter()
+            .find(|&i| parse_time(cells[i]).is_some())?;
+        map[TS] = Some(ts);
+        used[ts] = true;
+    }
+    if map[ROLE].is_none() {
+        let role = free(&used).into_iter().find(|&i| {
+            let c = trim_space(cells[i]);
+            role_of(c).is_some() || number_role(c).is_some() || c.contains([':', '：'])
+        });
+        if let Some(r) = role {
+            map[ROLE] = Some(r);
+            used[r] = true;
+        }
+    }
+    let rest = free(&used);
+    if map[CONVERSATION].is_none() {
+        map[CONVERSATION] = Some(*rest.first()?);
+    }
+    if map[TEXT].is_none() {
+        map[TEXT] = Some(*rest.iter().rev().find(|&&c| Some(c) != map[CONVERSATION])?);
+    }
+    if map[ROLE].is_none() {
+        // Names in a column between the conversation and the text.
+        let role = rest
+            .iter()
+            .copied()
+            .find(|&c| Some(c) != map[CONVERSATION] && Some(c) != map[TEXT])?;
+        map[ROLE] = Some(role);
+    }
+    Some(map)
+}
+
+/// The columns of a headerless first line, if it is one (see [`guess_columns`]).
+pub(super) fn headerless_columns(first_line: &str) -> Option<[Option<usize>; 8]> {
+    let tabs = first_line.matches('\t').count();
+    let delimiter = if tabs >= 2 { '\t' } else { ',' };
+    let cells: Vec<&str> = first_line
+        .split(delimiter)
+        .map(|c| c.trim().trim_matches('"'))
+        .collect();
+    guess_columns(&cells, &[])
+}
+
+/// The guessed columns, for the notice: `会话=第1列, 时间=第2列…`, by field name.
+fn describe_guess(map: &[Option<usize>; 8]) -> String {
+    FIELDS
+        .iter()
+        .zip(map)
+        .filter_map(|(f, c)| c.map(|c| format!("{f}={}", c + 1)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Iterator for Records {
@@ -351,12 +660,12 @@ impl Iterator for Records {
 fn map_columns(
     headers: &[String],
     overrides: &[(String, String)],
-) -> Result<[Option<usize>; 7], Problem> {
+) -> Result<[Option<usize>; 8], Problem> {
     let found = || {
         let names: Vec<String> = headers.iter().map(|h| show(h)).collect();
         names.join(", ")
     };
-    let mut map = [None; 7];
+    let mut map = [None; 8];
     let mut used = vec![false; headers.len()];
     for (field, header) in overrides {
         // `kefu score` refuses an unknown field when it reads --columns.
@@ -364,7 +673,14 @@ fn map_columns(
             continue;
         };
         let want = header.trim().to_lowercase();
-        let Some(col) = headers.iter().position(|h| h.to_lowercase() == want) else {
+        // A header name, or a column number from 1.
+        let by_number = want
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n >= 1 && n <= headers.len())
+            .map(|n| n - 1);
+        let by_name = headers.iter().position(|h| h.to_lowercase() == want);
+        let Some(col) = by_name.or(by_number) else {
             return Err(Problem::NoSuchColumn {
                 field: field.clone(),
                 header: show(header),
@@ -386,11 +702,14 @@ fn map_columns(
             used[col] = true;
         }
     }
-    let missing: Vec<&'static str> = REQUIRED
+    let mut missing: Vec<&'static str> = REQUIRED
         .iter()
         .filter(|&&f| map[f].is_none())
         .map(|&f| FIELDS[f])
         .collect();
+    if map[ROLE].is_none() && map[IS_AGENT].is_none() && map[AGENT].is_none() {
+        missing.insert(missing.len().min(1), FIELDS[ROLE]);
+    }
     if missing.is_empty() {
         return Ok(map);
     }
@@ -636,8 +955,8 @@ mod tests {
         assert_eq!(recs[4].line, 8);
     }
 
-    /// Some exports name the sender instead of the role: sub-accounts are agents, and once the
-    /// agents are named (`--agent-prefix`, `--agents`), everyone else is a customer.
+    /// Some exports name the sender instead of the role: sub-accounts are agents, and everyone
+    /// else is the customer; an agent without a sub-account is named with `--agents`.
     #[test]
     fn a_column_of_sender_names_is_read_with_the_agents_named() {
         let export = "会话ID,时间,发送人,内容\n\
@@ -647,17 +966,15 @@ mod tests {
             c1,2026-11-24 10:00:30,系统,买家已下单\n";
         let items = read_all("export.csv", export.as_bytes(), &opts());
         let got = summary(&items);
-        assert!(
-            got[0].starts_with("export.csv:2: unknown role \"tb_小王\"")
-                && got[0].contains("--agent-prefix"),
-            "{got:?}"
+        assert_eq!(
+            got,
+            [
+                "2 c1 Customer \"在吗\"",
+                "3 c1 Agent \"亲，在的\"",
+                "4 c1 Customer \"亲，我来帮您看看\"",
+                "5 c1 System \"买家已下单\""
+            ]
         );
-        assert_eq!(got[1], "3 c1 Agent \"亲，在的\"");
-        assert!(
-            got[2].starts_with("export.csv:4: unknown role \"阿杰\""),
-            "{got:?}"
-        );
-        assert_eq!(got[3], "5 c1 System \"买家已下单\"");
 
         let named = InputOptions {
             agents: vec!["阿杰".into()],
@@ -712,7 +1029,7 @@ mod tests {
         assert_eq!(b.loc.line, 1);
         assert_eq!(
             b.problem.describe(Lang::En),
-            "no column for required fields \"conversation\", \"role\", \"text\" (headers found: \
+            "no column for required fields \"conversation\", \"text\" (headers found: \
              \"编号\", \"说话人\", \"话\", \"发送时间\", \"客服\"); name it with --columns, e.g. \
              --columns conversation=HEADER"
         );
@@ -778,13 +1095,11 @@ mod tests {
             [
                 "bad.csv:2: expected 6 fields as in the header, found 5",
                 "bad.csv:3: unparsable timestamp \"24/11/2026\"",
-                "bad.csv:4: unknown role \"机器人\" (expected customer/agent/system or 顾客/买家/客服/卖家; \
-                 if the column holds the senders' names, name the agents with --agents or \
-                 --agent-prefix: sub-accounts like 店铺:客服 are agents already)",
+                "4 c1 Robot \"在吗\"",
                 "bad.csv:5: no value for \"conversation\" in column \"会话ID\"",
                 "bad.csv:6: no value for \"role\" in column \"发送方\"",
                 "bad.csv:7: empty text in a message from a customer",
-                "bad.csv:8: column \"发送方\": not valid UTF-8 at byte 4 (is the file in GBK? convert it to UTF-8 first)",
+                "bad.csv:8: column \"发送方\": not valid UTF-8 at byte 4 (the start of the file read as UTF-8; if it is in fact GBK, add --encoding gbk)",
                 "10 c1 Customer \"最后\\n一条\"",
             ]
         );
@@ -818,18 +1133,25 @@ mod tests {
     }
 
     #[test]
-    fn a_gbk_header_is_one_bad_line() {
-        // 会话 in GBK.
-        let data = b"\xBB\xE1\xBB\xB0,time,role,text\nc1,2026-11-24 12:00:00,customer,x\n";
-        let items = read_all("gbk.csv", data, &opts());
-        assert_eq!(items.len(), 1);
-        let reason = &items[0]
+    fn a_utf8_file_with_one_gbk_cell_reports_that_row() {
+        // 会话 in GBK, in a file whose start is UTF-8 (the row after a UTF-8 one).
+        let mut data = "conversation,time,role,text\nc1,2026-11-24 12:00:00,顾客,在吗\n"
+            .as_bytes()
+            .to_vec();
+        data.extend(b"c1,2026-11-24 12:00:05,customer,\xBB\xE1\xBB\xB0\n");
+        let opts = InputOptions {
+            encoding: Some(encoding_rs::UTF_8),
+            ..opts()
+        };
+        let items = read_all("mixed.csv", &data, &opts);
+        assert_eq!(items.len(), 2);
+        let reason = &items[1]
             .as_ref()
-            .expect_err("a bad header")
+            .expect_err("a bad row")
             .problem
             .describe(Lang::En);
         assert!(
-            reason.starts_with("header column 1: not valid UTF-8 at byte 1"),
+            reason.starts_with("column \"text\": not valid UTF-8 at byte 1"),
             "{reason}"
         );
     }

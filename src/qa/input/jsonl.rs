@@ -114,6 +114,7 @@ fn parse_line(file: &Arc<str>, line: u64, bytes: &[u8]) -> Result<Record, BadLin
     let fields = Fields {
         conversation: raw.conversation.as_deref(),
         ts: raw.ts.as_deref(),
+        timeless: false,
         role,
         text: raw.text.as_deref(),
         agent: raw.agent.as_deref(),
@@ -578,9 +579,9 @@ mod tests {
         );
         assert_eq!(
             reason(
-                r#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"机器人","text":"在吗"}"#
+                r#"{"conversation":"c1","ts":"2026-11-24 12:00:00","role":"路人","text":"在吗"}"#
             ),
-            "unknown role \"机器人\" (expected customer/agent/system or 顾客/买家/客服/卖家)"
+            "unknown role \"路人\" (expected customer/agent/system or 顾客/买家/客服/卖家)"
         );
         assert_eq!(
             reason(r#"{"conversation":"c1","ts":"24/11/2026","role":"customer","text":"在吗"}"#),

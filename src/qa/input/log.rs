@@ -38,8 +38,8 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 use super::{
-    InputOptions, Item, Line, LineReader, MAX_LINE_BYTES, Speakers, event_from_text, not_utf8,
-    parse_ts,
+    InputOptions, Item, Line, LineReader, MAX_LINE_BYTES, Speakers, Stamped, clock_of,
+    event_from_text, not_utf8, parse_time,
 };
 use crate::qa::problem::{Piece, Problem};
 use crate::qa::record::{BadLine, Parts, Record};
@@ -62,7 +62,7 @@ pub(super) struct Records {
 /// A message whose text is still being read.
 struct Message {
     line: u64,
-    ts: i64,
+    ts: Stamped,
     role: Role,
     agent: Option<String>,
     speaker: String,
@@ -124,8 +124,9 @@ impl Records {
             product: None,
             event,
         };
-        self.out
-            .push_back(Ok(Record::new(parts, m.ts, m.role, None, m.line)));
+        let mut record = Record::new(parts, m.ts.secs, m.role, None, m.line);
+        record.clock = clock_of(m.ts);
+        self.out.push_back(Ok(record));
     }
 
     /// A line that cannot be read: it breaks the message it is in, or stands alone.
@@ -280,14 +281,19 @@ fn separator(s: &str) -> Option<&str> {
     Some(inner.trim_start_matches([':', '：']).trim())
 }
 
+/// Whether `line` starts a message or a conversation: a header or a separator.
+pub(super) fn starts_message(line: &str) -> bool {
+    header(line).is_some() || separator(line).is_some()
+}
+
 /// The speaker and time of a header line like `顾客小王 2026-11-24 10:15:03`.
-fn header(s: &str) -> Option<(&str, i64)> {
+fn header(s: &str) -> Option<(&str, Stamped)> {
     let s = s.trim();
     let (name, rest) = s.split_once([' ', '\t'])?;
     if name.is_empty() {
         return None;
     }
-    let ts = parse_ts(rest)?;
+    let ts = parse_time(rest)?;
     Some((name, ts))
 }
 
@@ -431,7 +437,7 @@ mod tests {
                 "bad.log:6: message from 小美 has no text",
                 "bad.log:8: separator without a conversation id (expected \"===== 会话 c1001 =====\")",
                 "bad.log:10: text outside any message (line 10): a message starts with a line like \"顾客小王 2026-11-24 10:15:03\"",
-                "bad.log:13: not valid UTF-8 at byte 4 (is the file in GBK? convert it to UTF-8 first); the message from line 11 is dropped",
+                "bad.log:13: not valid UTF-8 at byte 4 (the start of the file read as UTF-8; if it is in fact GBK, add --encoding gbk); the message from line 11 is dropped",
                 "15 c2 Customer - \"还在吗\"",
             ]
         );
@@ -486,11 +492,11 @@ mod tests {
         assert_eq!(separator("====="), Some(""));
         assert_eq!(separator("== c1 =="), None);
         assert_eq!(
-            header("顾客小王 2026-11-24 12:00:00"),
+            header("顾客小王 2026-11-24 12:00:00").map(|(n, t)| (n, t.secs)),
             Some(("顾客小王", 1_795_521_600))
         );
         assert_eq!(
-            header("布言服饰:小美\t2026-11-24T20:00:00+08:00"),
+            header("布言服饰:小美\t2026-11-24T20:00:00+08:00").map(|(n, t)| (n, t.secs)),
             Some(("布言服饰:小美", 1_795_521_600))
         );
         assert_eq!(header("小王 说 2026-11-24 12:00:00"), None);

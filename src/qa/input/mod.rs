@@ -7,6 +7,7 @@
 //! chat-log message) longer than [`MAX_LINE_BYTES`] is skipped without being held whole.
 
 pub(crate) mod csv;
+mod excel;
 mod jsonl;
 mod log;
 mod time;
@@ -15,17 +16,21 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use encoding_rs::Encoding;
 
 use super::Format;
-use super::problem::{Place, Problem, cannot_read};
+use super::problem::{Closest, Place, Problem, cannot_read};
 use super::record::{BadLine, Parts, Record};
+use super::record::{Clock, Precision};
 use crate::engine::text::trim as trim_space;
 use crate::lang::Lang;
 use crate::tr;
 use crate::transcript::Role;
 
-pub use time::parse_ts;
+pub use time::{Stamped, parse_time, parse_ts};
 
 /// How to read inputs; from the command line of `kefu score`.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +46,71 @@ pub struct InputOptions {
     /// `--agent-prefix 布言`: a speaker whose name starts with one of these is an agent (chat
     /// logs, CSV role columns of names).
     pub agent_prefixes: Vec<String>,
+    /// `--encoding gbk`: the input's encoding, instead of detecting it.
+    pub encoding: Option<&'static Encoding>,
+    /// `--sheet 聊天记录`: the sheet of a workbook to read, instead of the first.
+    pub sheet: Option<String>,
+    /// `--roles customer=0,agent=1`: role cells (trimmed, lowercase) and the role each means.
+    pub roles: Vec<(String, Role)>,
+}
+
+/// Something about an input as a whole, told once: how it was decoded, which sheet was read,
+/// how its columns or roles were taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputNotice {
+    /// Decoded from an encoding other than UTF-8 (its name).
+    Encoding(&'static str),
+    /// Read from sheet `name` of a workbook with `sheets` sheets.
+    Sheet { name: String, sheets: usize },
+    /// No column of times: speed checks and response-time KPIs are not available.
+    NoTime,
+    /// No header row: the columns were taken from the first row's content.
+    Headerless { columns: String },
+    /// A role column of numbers, read by the usual mapping (customer=0, agent=1).
+    NumericRoles,
+    /// A role column of sender names: shop sub-accounts and named agents are agents, anyone
+    /// else the customer.
+    SenderNames,
+    /// Times are written to the minute: response times are ranges, and a verdict is given only
+    /// where the range decides it.
+    MinuteTimes,
+}
+
+/// Notices of one input, pushed by its reader as it finds them and taken by `kefu score`
+/// between records: a relaxed load per record when there is nothing to take.
+#[derive(Debug, Default)]
+pub struct Notices {
+    fresh: AtomicBool,
+    /// Every notice pushed, and how many of them were taken.
+    list: Mutex<(Vec<InputNotice>, usize)>,
+}
+
+impl Notices {
+    /// Adds `notice`, unless it was told already.
+    pub(crate) fn push(&self, notice: InputNotice) {
+        if let Ok(mut list) = self.list.lock() {
+            if !list.0.contains(&notice) {
+                list.0.push(notice);
+                self.fresh.store(true, Ordering::Release);
+            }
+        }
+    }
+
+    /// The notices not taken yet.
+    pub fn take(&self) -> Vec<InputNotice> {
+        if !self.fresh.swap(false, Ordering::Acquire) {
+            return Vec::new();
+        }
+        match self.list.lock() {
+            Ok(mut list) => {
+                let (all, taken) = &mut *list;
+                let out = all.get(*taken..).unwrap_or_default().to_vec();
+                *taken = all.len();
+                out
+            }
+            Err(_) => Vec::new(),
+        }
+    }
 }
 
 /// Longest line (or CSV row, or chat-log message) read; a longer one is a bad line, skipped
@@ -122,9 +192,13 @@ fn detect_with(name: &str, head: &[u8], columns: &[(String, String)]) -> Format 
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
+    if excel::looks_like_workbook(head) {
+        return Format::Excel;
+    }
     match ext.as_deref() {
         Some("jsonl" | "json" | "ndjson") => return Format::Jsonl,
         Some("csv" | "tsv") => return Format::Csv,
+        Some("xlsx" | "xlsm" | "xlsb" | "xls" | "ods") => return Format::Excel,
         Some("log" | "txt") => return Format::Log,
         _ => {}
     }
@@ -147,11 +221,39 @@ fn detect_with(name: &str, head: &[u8], columns: &[(String, String)]) -> Format 
                     .iter()
                     .any(|(_, h)| h.trim().to_lowercase() == cell.to_lowercase())
         });
-        if known {
+        if known || csv::headerless_columns(&first).is_some() {
             return Format::Csv;
         }
     }
     Format::Log
+}
+
+/// What an input that is no format kefu reads looks most like, or `None` when it may be a
+/// chat log (a line of it starts a message).
+fn closest_format(head: &[u8]) -> Option<Closest> {
+    let text = String::from_utf8_lossy(head);
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    if text.lines().any(log::starts_message) {
+        return None;
+    }
+    let first = lines.next().unwrap_or_default();
+    let tabs = first.matches('\t').count();
+    let commas = first.matches(',').count();
+    if tabs >= 2 || commas >= 2 {
+        let (delimiter, n) = if tabs >= commas {
+            ('\t', tabs)
+        } else {
+            (',', commas)
+        };
+        return Some(Closest::Delimited {
+            delimiter,
+            columns: n + 1,
+        });
+    }
+    if first.trim_start().starts_with('[') || text.contains("\":") {
+        return Some(Closest::Json);
+    }
+    Some(Closest::Text)
 }
 
 /// One item of an input: a message, or a line that could not be read.
@@ -162,6 +264,8 @@ pub struct Input {
     /// The format read, or none when the input is empty or could not be read.
     pub format: Option<Format>,
     pub items: Box<dyn Iterator<Item = Item> + Send>,
+    /// What the reader tells about the input as a whole; take them between items.
+    pub notices: Arc<Notices>,
 }
 
 /// Reads one input: all its records, in file order, each a [`Record`] or a [`BadLine`], and
@@ -170,17 +274,45 @@ pub struct Input {
 /// name and the first bytes. A UTF-8 byte order mark is skipped.
 pub fn read(file: Arc<str>, mut reader: Box<dyn BufRead + Send>, opts: &InputOptions) -> Input {
     let name: &str = &file;
+    let notices = Arc::new(Notices::default());
     let failed = |b: BadLine| Input {
         format: None,
         items: Box::new(std::iter::once(Err(b))),
+        notices: Arc::new(Notices::default()),
     };
-    let (mut head, at_eof) = match peek_head(&mut reader) {
+    let (mut head, mut at_eof) = match peek_head(&mut reader) {
         Ok(h) => h,
         Err(e) => {
             let problem = Problem::Unreadable(e.to_string());
             return failed(BadLine::new(&file, 1, problem));
         }
     };
+    let excel = match opts.format {
+        Some(f) => f == Format::Excel,
+        None => detect_with(name, &head, &[]) == Format::Excel,
+    };
+    if excel {
+        return read_workbook(file, head, reader, opts);
+    }
+    let encoding = opts
+        .encoding
+        .unwrap_or_else(|| sniff_encoding(&head, at_eof));
+    if encoding != encoding_rs::UTF_8 {
+        notices.push(InputNotice::Encoding(encoding.name()));
+        let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(reader));
+        let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+            .encoding(Some(encoding))
+            .bom_override(true)
+            .build(raw);
+        reader = Box::new(BufReader::with_capacity(READ_BUFFER, decoded));
+        (head, at_eof) = match peek_head(&mut reader) {
+            Ok(h) => h,
+            Err(e) => {
+                let problem = Problem::Unreadable(e.to_string());
+                return failed(BadLine::new(&file, 1, problem));
+            }
+        };
+    }
     if head.starts_with(BOM) {
         head.drain(..BOM.len());
     }
@@ -194,10 +326,27 @@ pub fn read(file: Arc<str>, mut reader: Box<dyn BufRead + Send>, opts: &InputOpt
         .format
         .unwrap_or_else(|| detect_with(name, &head, &opts.columns));
     let delimiter = csv::sniff_delimiter(&head);
-    let reader: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(head).chain(reader));
+    // A head that is one unfinished line (a huge first line) tells nothing yet.
+    let no_format = match (opts.format, format) {
+        (None, Format::Log) if head.contains(&b'\n') || at_eof => closest_format(&head),
+        _ => None,
+    };
+    let mut reader: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(head).chain(reader));
+    if let Some(closest) = no_format {
+        let lines = count_lines(&mut reader);
+        let problem = Problem::NoFormat { lines, closest };
+        return failed(BadLine::new(&file, 1, problem));
+    }
     let items: Box<dyn Iterator<Item = Item> + Send> = match format {
         Format::Jsonl => Box::new(jsonl::Records::new(file, reader)),
-        Format::Csv => Box::new(csv::Records::new(file, reader, delimiter, opts)),
+        Format::Csv => Box::new(csv::Records::new(
+            file,
+            reader,
+            delimiter,
+            opts,
+            Arc::clone(&notices),
+        )),
+        Format::Excel => unreachable_excel(file),
         Format::Log => {
             let conversation = if name == "-" {
                 "stdin".to_string()
@@ -214,19 +363,124 @@ pub fn read(file: Arc<str>, mut reader: Box<dyn BufRead + Send>, opts: &InputOpt
     Input {
         format: Some(format),
         items,
+        notices,
     }
+}
+
+/// Workbooks are read before the format match; this arm is never taken, and reads as nothing.
+fn unreachable_excel(file: Arc<str>) -> Box<dyn Iterator<Item = Item> + Send> {
+    let problem = Problem::Workbook("not read".into());
+    Box::new(std::iter::once(Err(BadLine::new(&file, 1, problem))))
+}
+
+/// Reads a workbook whole (a workbook is a zip archive, read from its end) and hands the rows
+/// of its sheet to the CSV reader.
+fn read_workbook(
+    file: Arc<str>,
+    mut head: Vec<u8>,
+    mut reader: Box<dyn BufRead + Send>,
+    opts: &InputOptions,
+) -> Input {
+    let notices = Arc::new(Notices::default());
+    let failed = |line: u64, problem: Problem, file: &Arc<str>| Input {
+        format: Some(Format::Excel),
+        items: Box::new(std::iter::once(Err(BadLine::new(file, line, problem)))),
+        notices: Arc::new(Notices::default()),
+    };
+    if let Err(e) = reader.read_to_end(&mut head) {
+        return failed(1, Problem::ReadingStopped(e.to_string()), &file);
+    }
+    let (sheet, sheets, rows) = match excel::read_sheet(head, opts.sheet.as_deref()) {
+        Ok(read) => read,
+        Err(problem) => return failed(1, problem, &file),
+    };
+    if sheets > 1 || opts.sheet.is_some() {
+        notices.push(InputNotice::Sheet {
+            name: sheet,
+            sheets,
+        });
+    }
+    let items = csv::Records::from_rows(file, rows, opts, Arc::clone(&notices));
+    Input {
+        format: Some(Format::Excel),
+        items: Box::new(items),
+        notices,
+    }
+}
+
+/// The encoding of an input from its first bytes: a UTF-16 byte order mark, else UTF-8 when
+/// they are UTF-8 (a character cut at the end of `head` is allowed unless the input ends
+/// there), else GB18030 (which reads GBK) when they are that, else UTF-8, whose bad lines are
+/// then reported one by one.
+fn sniff_encoding(head: &[u8], at_eof: bool) -> &'static Encoding {
+    if let Some((enc, _)) = Encoding::for_bom(head) {
+        return enc;
+    }
+    // UTF-8 with a stray bad byte or two is UTF-8 (its bad lines are reported); GBK text read
+    // as UTF-8 is bad every few bytes.
+    let mut rest = head;
+    let mut errors = 0usize;
+    while let Err(e) = std::str::from_utf8(rest) {
+        match e.error_len() {
+            Some(n) => {
+                errors += 1;
+                rest = &rest[e.valid_up_to() + n..];
+            }
+            None if !at_eof => break,
+            None => {
+                errors += 1;
+                break;
+            }
+        }
+    }
+    if errors * 200 <= head.len() && errors < 20 {
+        return encoding_rs::UTF_8;
+    }
+    let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(head.len() * 2);
+    let (result, read) = decoder.decode_to_string_without_replacement(head, &mut out, at_eof);
+    let clean = match result {
+        encoding_rs::DecoderResult::InputEmpty => true,
+        // A character cut at the end of the head.
+        encoding_rs::DecoderResult::Malformed(_, _) => !at_eof && read + 4 >= head.len(),
+        encoding_rs::DecoderResult::OutputFull => false,
+    };
+    if clean {
+        encoding_rs::GB18030
+    } else {
+        encoding_rs::UTF_8
+    }
+}
+
+/// The number of lines left in `reader` (a last line without a newline counts).
+fn count_lines(reader: &mut Box<dyn BufRead + Send>) -> u64 {
+    let mut lines = 0u64;
+    let mut last = b'\n';
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok([]) | Err(_) => break,
+            Ok(b) => b,
+        };
+        lines += memchr::memchr_iter(b'\n', buf).count() as u64;
+        last = buf[buf.len() - 1];
+        let n = buf.len();
+        reader.consume(n);
+    }
+    lines + u64::from(last != b'\n')
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Reads the start of an input, up to the end of its first non-blank line (or [`HEAD_BYTES`]);
-/// returns it and whether the input ended there.
+/// Reads the start of an input, [`HEAD_BYTES`] of it or all of a shorter one, to tell its
+/// encoding and format; returns it and whether the input ended there.
 fn peek_head(reader: &mut Box<dyn BufRead + Send>) -> io::Result<(Vec<u8>, bool)> {
     let mut head = Vec::new();
     loop {
         let buf = match reader.fill_buf() {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // What came before is read; the reader meets the error again after it.
+            Err(_) if !head.is_empty() => return Ok((head, false)),
             Err(e) => return Err(e),
         };
         if buf.is_empty() {
@@ -235,18 +489,9 @@ fn peek_head(reader: &mut Box<dyn BufRead + Send>) -> io::Result<(Vec<u8>, bool)
         let n = buf.len().min(HEAD_BYTES - head.len());
         head.extend_from_slice(&buf[..n]);
         reader.consume(n);
-        if head.len() >= HEAD_BYTES || has_full_line(&head) {
+        if head.len() >= HEAD_BYTES {
             return Ok((head, false));
         }
-    }
-}
-
-/// Whether `head` holds a newline after something other than whitespace and a BOM.
-fn has_full_line(head: &[u8]) -> bool {
-    let head = head.strip_prefix(BOM).unwrap_or(head);
-    match head.iter().position(|b| !b.is_ascii_whitespace()) {
-        Some(i) => head[i..].contains(&b'\n'),
-        None => false,
     }
 }
 
@@ -309,11 +554,6 @@ impl Speakers {
         }
     }
 
-    /// Whether agents were named at all, so that any other speaker is a customer.
-    fn named(&self) -> bool {
-        !self.agents.is_empty() || !self.prefixes.is_empty()
-    }
-
     /// The role of a speaker called `name`, and an agent's name (after a shop's `店铺:`), when
     /// the name tells: a role word (顾客, 客服, 系统…), a sub-account `店铺:客服`, or an agent
     /// named by `--agents` or `--agent-prefix`. `None` for any other name.
@@ -321,6 +561,10 @@ impl Speakers {
         let short = short_name(name);
         if let Some(role) = super::record::parse_role(name) {
             return Some((role, (role == Role::Agent).then_some(short)));
+        }
+        // The shop's robot on a sub-account: 布言服饰:店小蜜.
+        if short != name && super::record::parse_role(short) == Some(Role::Robot) {
+            return Some((Role::Robot, None));
         }
         let agent = name.contains([':', '：'])
             || self.agents.iter().any(|a| a == name || a == short)
@@ -374,7 +618,10 @@ fn event_from_text(text: &str) -> Option<&'static str> {
 /// CSV, empty) value.
 struct Fields<'a> {
     conversation: Option<&'a str>,
+    /// The time; `None` when missing, and never read when `timeless`.
     ts: Option<&'a str>,
+    /// The export has no time column at all.
+    timeless: bool,
     role: Result<Role, Problem>,
     text: Option<&'a str>,
     agent: Option<&'a str>,
@@ -396,10 +643,17 @@ fn build<'a>(
         Some(c) if !c.is_empty() => c,
         _ => return fail(missing("conversation")),
     };
-    let ts = match f.ts {
+    let (ts, clock) = match f.ts {
+        _ if f.timeless => (
+            0,
+            Clock {
+                precision: Precision::Unknown,
+                offset: 0,
+            },
+        ),
         None => return fail(missing("ts")),
-        Some(s) => match parse_ts(s) {
-            Some(t) => t,
+        Some(s) => match parse_time(s) {
+            Some(t) => (t.secs, clock_of(t)),
             None if s.trim().is_empty() => return fail(missing("ts")),
             None => return fail(Problem::BadTimestamp(show(s))),
         },
@@ -427,7 +681,21 @@ fn build<'a>(
         product: opt(f.product),
         event,
     };
-    Ok(Record::new(parts, ts, role, f.latency_ms, line))
+    let mut record = Record::new(parts, ts, role, f.latency_ms, line);
+    record.clock = clock;
+    Ok(record)
+}
+
+/// How exact a timestamp read is, and its zone.
+pub(super) fn clock_of(t: Stamped) -> Clock {
+    Clock {
+        precision: if t.minute_only {
+            Precision::Minute
+        } else {
+            Precision::Second
+        },
+        offset: t.offset,
+    }
 }
 
 /// What [`LineReader::read`] found.

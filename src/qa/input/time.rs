@@ -15,11 +15,34 @@
 /// Seconds since the Unix epoch, or `None` when `s` is not one of the accepted forms or names an
 /// impossible date or time.
 pub fn parse_ts(s: &str) -> Option<i64> {
+    parse_time(s).map(|t| t.secs)
+}
+
+/// A timestamp as read: when, whether it gave the seconds, and its zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamped {
+    /// Seconds since the Unix epoch (see [`parse_ts`]).
+    pub secs: i64,
+    /// Written to the minute (`2026/5/1 9:11`, as Excel writes by default): the message was
+    /// sent at some second of that minute.
+    pub minute_only: bool,
+    /// The zone written with it, east of UTC in seconds (0 when none): `secs + offset` is the
+    /// wall-clock time, for service hours.
+    pub offset: i32,
+}
+
+/// Reads a timestamp in any accepted form; `None` when `s` is not one of them or names an
+/// impossible date or time.
+pub fn parse_time(s: &str) -> Option<Stamped> {
     let stamp = match plain(s.as_bytes()) {
         Some(stamp) => stamp,
         None => general(s)?,
     };
-    stamp.seconds()
+    Some(Stamped {
+        secs: stamp.seconds()?,
+        minute_only: !stamp.has_seconds,
+        offset: stamp.offset as i32,
+    })
 }
 
 /// A timestamp's fields, before they are checked.
@@ -33,6 +56,7 @@ struct Stamp {
     second: i64,
     /// East of UTC, in seconds.
     offset: i64,
+    has_seconds: bool,
 }
 
 impl Stamp {
@@ -97,6 +121,7 @@ fn plain(b: &[u8]) -> Option<Stamp> {
         minute: num(14, 16),
         second: num(17, 19),
         offset: 0,
+        has_seconds: true,
     };
     (!bad).then_some(stamp)
 }
@@ -136,7 +161,8 @@ fn general(s: &str) -> Option<Stamp> {
     let hour = p.digits(1, 2)?;
     p.expect(b':')?;
     let minute = p.digits(2, 2)?;
-    let second = if p.eat(b':') { p.digits(2, 2)? } else { 0 };
+    let has_seconds = p.eat(b':');
+    let second = if has_seconds { p.digits(2, 2)? } else { 0 };
     if p.eat(b'.') || p.eat(b',') {
         p.digits(1, 18)?;
         while p.peek().is_some_and(|c| c.is_ascii_digit()) {
@@ -155,7 +181,13 @@ fn general(s: &str) -> Option<Stamp> {
         minute,
         second,
         offset,
+        has_seconds,
     })
+}
+
+/// Seconds since the epoch of a civil date and a second of its day (no checks).
+pub(super) fn civil_seconds(year: i64, month: i64, day: i64, second_of_day: i64) -> i64 {
+    days_from_civil(year, month, day) * 86_400 + second_of_day
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -300,6 +332,38 @@ mod tests {
             parse_ts("2026-01-05 12:00:00")
         );
         assert_eq!(parse_ts("2026.11.24 12:00:00"), Some(NOON));
+    }
+
+    #[test]
+    fn minute_only_stamps_say_so() {
+        let t = parse_time("2026/5/1 9:11").expect("a time");
+        assert!(t.minute_only);
+        assert_eq!(Some(t.secs), parse_ts("2026-05-01 09:11:00"));
+        let t = parse_time("2026-05-01 09:11:00").expect("a time");
+        assert!(!t.minute_only);
+        let t = parse_time("2026-11-24T20:00:00+08:00").expect("a time");
+        assert_eq!((t.secs, t.offset), (NOON, 8 * 3600));
+        assert!(
+            parse_time("2026年11月24日 12:00")
+                .expect("a time")
+                .minute_only
+        );
+    }
+
+    #[test]
+    fn epochs_format_back_to_what_they_were_read_from() {
+        for s in [
+            "1970-01-01 00:00:00",
+            "2000-02-29 23:59:59",
+            "2026-11-24 12:00:00",
+            "1969-12-31 23:59:59",
+            "2100-03-01 00:00:01",
+        ] {
+            assert_eq!(
+                crate::session::clock::format_unix(parse_ts(s).expect("a time")),
+                s
+            );
+        }
     }
 
     #[test]
