@@ -3,7 +3,7 @@
 //! exact histograms of whole seconds, examples chosen by a total order, capped lists sorted
 //! before they are cut.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -13,13 +13,34 @@ use super::score::ConversationResult;
 pub const NON_CONVERTED_KEPT: usize = 20;
 /// How many failed checks a non-converted conversation lists.
 pub const MAIN_FAILURES: usize = 3;
-/// The agent name used when an export names none.
-pub const UNKNOWN_AGENT: &str = "(unknown)";
+/// How many findings for review (待复核) the report keeps: the first by conversation id, turn
+/// and check.
+pub const REVIEW_KEPT: usize = 50;
+
+/// The check kinds the engine judges once per conversation, at its end (see
+/// `Scorer::finish`), rather than on every reply. The engine reads this off its `Kind`, which it
+/// does not export; a test below holds this list to what the engine does.
+pub const PER_CONVERSATION_KINDS: &[&str] = &["warm_tone", "farewell"];
+
+/// The ids of the rubric's checks that are judged once per conversation, from their kinds.
+pub fn per_conversation_checks(content: &crate::content::Content) -> BTreeSet<String> {
+    content
+        .rubric
+        .checks
+        .iter()
+        .filter(|c| PER_CONVERSATION_KINDS.contains(&c.kind.get_ref().as_str()))
+        .map(|c| c.id().to_string())
+        .collect()
+}
 
 /// A failed check, with its first example (smallest conversation id, then turn).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailedCheck {
+    /// Failures: replies for a check judged on every reply, conversations for one judged once
+    /// per conversation.
     pub count: u64,
+    /// Conversations with at least one failure of the check.
+    pub conversations: u64,
     pub dimension: String,
     pub example_conversation: String,
     pub example_turn: usize,
@@ -36,6 +57,17 @@ pub struct NonConverted {
     pub overall_tenths: i64,
     pub conversation: String,
     pub failed_checks: Vec<String>,
+}
+
+/// A finding the engine was unsure of (待复核), for a person to confirm. Ordered by
+/// conversation, turn and check, so that the kept ones are the same however the input was split.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ReviewItem {
+    pub conversation: String,
+    pub turn: usize,
+    pub check: String,
+    pub message: String,
+    pub excerpt: String,
 }
 
 /// Figures for one agent, or for the team.
@@ -55,7 +87,10 @@ pub struct Stats {
     pub outcome_known: u64,
     pub converted: u64,
     pub red_lines: u64,
+    /// Failed checks; findings for review are not among them.
     pub failed_checks: BTreeMap<String, FailedCheck>,
+    /// Findings for review (待复核), per check: counted apart from failures.
+    pub review_checks: BTreeMap<String, u64>,
     pub non_converted: Vec<NonConverted>,
 }
 
@@ -107,11 +142,22 @@ impl Stats {
         }
         let mut failed_here: Vec<(&str, usize)> = Vec::new();
         for f in r.findings.iter().filter(|f| !f.passed) {
-            if !failed_here.iter().any(|(c, _)| *c == &*f.check) {
+            if f.review {
+                match self.review_checks.get_mut(&*f.check) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.review_checks.insert(f.check.to_string(), 1);
+                    }
+                }
+                continue;
+            }
+            let first_here = !failed_here.iter().any(|(c, _)| *c == &*f.check);
+            if first_here {
                 failed_here.push((&f.check, f.turn));
             }
             let failure = Failure {
                 count: 1,
+                conversations: u64::from(first_here),
                 dimension: &f.dimension,
                 conversation: &r.conversation,
                 turn: f.turn,
@@ -159,6 +205,9 @@ impl Stats {
         for (k, f) in &other.failed_checks {
             merge_failed(&mut self.failed_checks, k, &Failure::of(f));
         }
+        for (k, n) in &other.review_checks {
+            *self.review_checks.entry(k.clone()).or_insert(0) += n;
+        }
         self.non_converted
             .extend(other.non_converted.iter().cloned());
         trim(&mut self.non_converted);
@@ -168,6 +217,7 @@ impl Stats {
 /// A failed check's count and example, borrowed from a conversation or another state.
 struct Failure<'a> {
     count: u64,
+    conversations: u64,
     dimension: &'a str,
     conversation: &'a str,
     turn: usize,
@@ -180,6 +230,7 @@ impl<'a> Failure<'a> {
     fn of(f: &'a FailedCheck) -> Failure<'a> {
         Failure {
             count: f.count,
+            conversations: f.conversations,
             dimension: &f.dimension,
             conversation: &f.example_conversation,
             turn: f.example_turn,
@@ -208,6 +259,7 @@ fn merge_failed(map: &mut BTreeMap<String, FailedCheck>, check: &str, new: &Fail
     match map.get_mut(check) {
         Some(old) => {
             old.count += new.count;
+            old.conversations += new.conversations;
             if (new.conversation, new.turn) < (old.example_conversation.as_str(), old.example_turn)
             {
                 keep(old);
@@ -216,6 +268,7 @@ fn merge_failed(map: &mut BTreeMap<String, FailedCheck>, check: &str, new: &Fail
         None => {
             let mut first = FailedCheck {
                 count: new.count,
+                conversations: new.conversations,
                 ..FailedCheck::default()
             };
             keep(&mut first);
@@ -241,13 +294,23 @@ pub struct ReportState {
     /// Their display names, Chinese and English, in the same order.
     #[serde(default)]
     pub dimension_names: Vec<(String, String)>,
+    /// The checks judged once per conversation (tone, farewell): their failures are counted
+    /// in conversations, not replies.
+    pub per_conversation: BTreeSet<String>,
     pub team: Stats,
+    /// Per agent, by the name the export gives.
     pub agents: BTreeMap<String, Stats>,
+    /// The conversations whose export names no agent: apart from every named agent, even one
+    /// whose name is "(unknown)" or "未知客服".
+    pub no_agent: Option<Stats>,
+    /// The first findings for review (待复核), at most [`REVIEW_KEPT`]; `team.review_checks`
+    /// counts them all.
+    pub review: Vec<ReviewItem>,
     pub messages: u64,
     pub bad_lines: u64,
 }
 
-pub const STATE_VERSION: u32 = 2;
+pub const STATE_VERSION: u32 = 3;
 
 impl ReportState {
     pub fn new(dimensions: &[crate::engine::DimensionInfo]) -> Self {
@@ -271,13 +334,37 @@ impl ReportState {
         }
     }
 
+    /// Whether a check is judged once per conversation rather than on every reply.
+    pub fn is_per_conversation(&self, check: &str) -> bool {
+        self.per_conversation.contains(check)
+    }
+
     pub fn add(&mut self, r: &ConversationResult) {
         self.messages += r.messages as u64;
         self.team.add(r);
-        let agent = r.agent.as_deref().unwrap_or(UNKNOWN_AGENT);
-        match self.agents.get_mut(agent) {
-            Some(stats) => stats.add(r),
-            None => self.agents.entry(agent.to_string()).or_default().add(r),
+        let stats = match r.agent.as_deref() {
+            Some(agent) => match self.agents.get_mut(agent) {
+                Some(stats) => stats,
+                None => self.agents.entry(agent.to_string()).or_default(),
+            },
+            None => self.no_agent.get_or_insert_with(Stats::default),
+        };
+        stats.add(r);
+        let before = self.review.len();
+        self.review.extend(
+            r.findings
+                .iter()
+                .filter(|f| f.review && !f.passed)
+                .map(|f| ReviewItem {
+                    conversation: r.conversation.clone(),
+                    turn: f.turn,
+                    check: f.check.to_string(),
+                    message: f.message.clone(),
+                    excerpt: f.excerpt.clone(),
+                }),
+        );
+        if self.review.len() > before {
+            trim_review(&mut self.review);
         }
     }
 
@@ -286,10 +373,17 @@ impl ReportState {
             self.dimension_order = other.dimension_order.clone();
             self.dimension_names = other.dimension_names.clone();
         }
+        self.per_conversation
+            .extend(other.per_conversation.iter().cloned());
         self.team.merge(&other.team);
         for (k, s) in &other.agents {
             self.agents.entry(k.clone()).or_default().merge(s);
         }
+        if let Some(s) = &other.no_agent {
+            self.no_agent.get_or_insert_with(Stats::default).merge(s);
+        }
+        self.review.extend(other.review.iter().cloned());
+        trim_review(&mut self.review);
         self.messages += other.messages;
         self.bad_lines += other.bad_lines;
     }
@@ -302,6 +396,23 @@ impl ReportState {
         };
         settle(&mut self.team);
         self.agents.values_mut().for_each(settle);
+        self.no_agent.iter_mut().for_each(settle);
+        self.review.sort();
+        self.review.truncate(REVIEW_KEPT);
+    }
+}
+
+impl Stats {
+    /// Findings for review, all checks together.
+    pub fn reviews(&self) -> u64 {
+        self.review_checks.values().sum()
+    }
+}
+
+fn trim_review(list: &mut Vec<ReviewItem>) {
+    if list.len() > 2 * REVIEW_KEPT {
+        list.sort();
+        list.truncate(REVIEW_KEPT);
     }
 }
 
@@ -385,6 +496,170 @@ mod tests {
             assert_eq!(f.example_message, "c1 turn 2");
             assert_eq!(stats.dimensions["speed"], (1500, 3));
         }
+    }
+
+    /// A conversation of `agent` with the given findings: (check, turn, review).
+    fn with_findings(
+        conversation: &str,
+        agent: Option<&str>,
+        findings: &[(&str, usize, bool)],
+    ) -> ConversationResult {
+        let mut r = failing(conversation, &[]);
+        r.agent = agent.map(String::from);
+        r.findings = findings
+            .iter()
+            .map(|&(check, turn, review)| crate::qa::score::Finding {
+                turn,
+                dimension: "courtesy".into(),
+                check: check.into(),
+                passed: false,
+                message: format!("{conversation} {check} {turn}"),
+                excerpt: "亲".into(),
+                better: None,
+                red_line: false,
+                review,
+            })
+            .collect();
+        r
+    }
+
+    #[test]
+    fn a_check_counts_the_conversations_it_failed_in_beside_its_failures() {
+        let results = [
+            with_findings(
+                "c1",
+                Some("小美"),
+                &[
+                    ("polite", 1, false),
+                    ("polite", 3, false),
+                    ("tone", 3, false),
+                ],
+            ),
+            with_findings("c2", Some("小美"), &[("polite", 2, false)]),
+            with_findings("c3", Some("小美"), &[("tone", 1, false)]),
+        ];
+        let mut state = ReportState::default();
+        results.iter().for_each(|r| state.add(r));
+        let f = &state.team.failed_checks;
+        assert_eq!((f["polite"].count, f["polite"].conversations), (3, 2));
+        assert_eq!((f["tone"].count, f["tone"].conversations), (2, 2));
+        // Merged from a first conversation and the rest, the same.
+        let (mut a, mut b) = (ReportState::default(), ReportState::default());
+        a.add(&results[0]);
+        results[1..].iter().for_each(|r| b.add(r));
+        a.merge(&b);
+        assert_eq!(a.team.failed_checks, state.team.failed_checks);
+    }
+
+    #[test]
+    fn findings_for_review_are_counted_apart_and_the_first_are_kept() {
+        let mut whole = ReportState::default();
+        let mut parts = [ReportState::default(), ReportState::default()];
+        // More than are kept, in an order that is not theirs.
+        for i in (0..REVIEW_KEPT + 30).rev() {
+            let r = with_findings(
+                &format!("c{i:03}"),
+                Some("小美"),
+                &[("polite", 1, false), ("claims", 2, true)],
+            );
+            whole.add(&r);
+            parts[i % 2].add(&r);
+        }
+        let [mut merged, other] = parts;
+        merged.merge(&other);
+        for state in [&mut whole, &mut merged] {
+            state.settle();
+            let team = &state.team;
+            assert!(!team.failed_checks.contains_key("claims"));
+            assert_eq!(
+                team.failed_checks["polite"].count,
+                (REVIEW_KEPT + 30) as u64
+            );
+            assert_eq!(team.reviews(), (REVIEW_KEPT + 30) as u64);
+            assert_eq!(
+                state.agents["小美"].review_checks["claims"],
+                (REVIEW_KEPT + 30) as u64
+            );
+            assert_eq!(state.review.len(), REVIEW_KEPT);
+            assert_eq!(state.review[0].conversation, "c000");
+            assert_eq!(state.review[0].turn, 2);
+            assert_eq!(
+                state.review[REVIEW_KEPT - 1].conversation,
+                format!("c{:03}", REVIEW_KEPT - 1)
+            );
+        }
+        assert_eq!(whole, merged);
+        // A finding for review is no main failure of a conversation that did not convert.
+        let mut state = ReportState::default();
+        let mut r = with_findings("c1", None, &[("claims", 1, true)]);
+        r.converted = Some(false);
+        state.add(&r);
+        assert!(state.team.non_converted[0].failed_checks.is_empty());
+    }
+
+    #[test]
+    fn an_agent_named_unknown_is_not_the_conversations_that_name_none() {
+        let mut state = ReportState::default();
+        state.add(&with_findings("c1", Some("(unknown)"), &[]));
+        state.add(&with_findings("c2", None, &[]));
+        state.add(&with_findings("c3", None, &[]));
+        assert_eq!(state.agents.len(), 1);
+        assert_eq!(state.agents["(unknown)"].conversations, 1);
+        assert_eq!(state.no_agent.as_ref().map(|s| s.conversations), Some(2));
+        let mut merged = ReportState::default();
+        merged.merge(&state);
+        merged.merge(&state);
+        assert_eq!(merged.agents["(unknown)"].conversations, 2);
+        assert_eq!(merged.no_agent.map(|s| s.conversations), Some(4));
+    }
+
+    /// [`PER_CONVERSATION_KINDS`] is what the engine does: the checks of those kinds, and only
+    /// they, come from `Scorer::finish`, and none of them from a reply.
+    #[test]
+    fn per_conversation_kinds_are_the_ones_the_engine_judges_at_the_end() {
+        use crate::engine::{KIND_NAMES, Scorer, Situation};
+        let content = crate::content::Content::load(None).expect("the bundled content loads");
+        let mut scorer = Scorer::new(&content, crate::lang::Lang::Zh).expect("a scorer");
+        scorer.set_explain_passes(true);
+        for kind in PER_CONVERSATION_KINDS {
+            assert!(KIND_NAMES.contains(kind), "{kind}");
+        }
+        let ids = per_conversation_checks(&content);
+        let kind_of = |id: &str| {
+            content
+                .rubric
+                .checks
+                .iter()
+                .find(|c| c.id() == id)
+                .map(|c| c.kind.get_ref().clone())
+        };
+        let mut at_the_end = BTreeSet::new();
+        let chats: [&[(&str, &str)]; 3] = [
+            &[
+                ("在吗", "亲，在的～"),
+                ("好的，拍了，谢谢", "谢谢亲，有问题随时找我哦～"),
+            ],
+            &[("这件T恤能便宜点吗", "不能"), ("那算了", "嗯")],
+            &[("M码有货吗", "有"), ("行，拍了一件。", "好")],
+        ];
+        for chat in chats {
+            let mut state = scorer.new_conversation();
+            for (customer, reply) in chat {
+                scorer.customer_message(&mut state, customer);
+                let r = scorer.score_reply(&mut state, &Situation::default(), reply, 5000, None);
+                for c in &r.checks {
+                    assert!(!ids.contains(&*c.check), "{} judged on a reply", c.check);
+                    assert!(!PER_CONVERSATION_KINDS.contains(&c.kind), "{}", c.kind);
+                }
+            }
+            for c in scorer.finish(&state).checks {
+                assert!(ids.contains(&*c.check), "{} judged at the end", c.check);
+                assert_eq!(kind_of(&c.check).as_deref(), Some(c.kind));
+                at_the_end.insert(c.check.to_string());
+            }
+        }
+        // Every check of those kinds in the bundled rubric was seen at the end.
+        assert_eq!(at_the_end, ids);
     }
 
     #[test]

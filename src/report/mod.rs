@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use crate::lang::Lang;
-use crate::qa::aggregate::{ReportState, Stats, UNKNOWN_AGENT, mean, percentile};
+use crate::qa::aggregate::{FailedCheck, ReportState, Stats, mean, percentile};
 use crate::tr;
 
 /// Report file formats, chosen by the file's extension.
@@ -40,6 +40,7 @@ struct Figures {
     rate_30s: Option<f64>,
     conversion: Option<f64>,
     red_lines: u64,
+    reviews: u64,
 }
 
 fn ratio(n: u64, d: u64) -> Option<f64> {
@@ -72,6 +73,7 @@ fn figures(s: &Stats, order: &[String]) -> Figures {
         rate_30s: ratio(s.within_30s, s.inquiries),
         conversion: ratio(s.converted, s.outcome_known),
         red_lines: s.red_lines,
+        reviews: s.reviews(),
     }
 }
 
@@ -102,25 +104,95 @@ pub fn render(state: &ReportState, format: ReportFormat, lang: Lang) -> Vec<u8> 
     }
 }
 
-/// An agent's name as the report shows it: conversations whose export names no agent are kept
-/// under [`UNKNOWN_AGENT`], shown in the reader's language.
-fn agent_label(name: &str, lang: Lang) -> String {
-    if name == UNKNOWN_AGENT {
-        tr!(lang, "（未注明客服）", "(no agent named)")
-    } else {
-        name.to_string()
+/// Whose figures a row gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who<'a> {
+    /// An agent, by the name the export gives.
+    Agent(&'a str),
+    /// The conversations whose export names no agent.
+    NoAgent,
+    Team,
+}
+
+impl Who<'_> {
+    /// The row's name in the reader's language: the no-agent bucket and the team are named
+    /// here, at render time, never as an agent's name.
+    fn label(self, lang: Lang) -> String {
+        match self {
+            Who::Agent(name) => name.to_string(),
+            Who::NoAgent => tr!(lang, "（未注明客服）", "(no agent named)"),
+            Who::Team => tr!(lang, "团队", "Team"),
+        }
     }
 }
 
-/// One row per agent, then the team; the flag marks the team row.
-fn rows(state: &ReportState, lang: Lang) -> Vec<(String, &Stats, bool)> {
-    let mut rows: Vec<(String, &Stats, bool)> = state
-        .agents
-        .iter()
-        .map(|(name, s)| (agent_label(name, lang), s, false))
-        .collect();
-    rows.push((tr!(lang, "团队", "Team"), &state.team, true));
+/// One row per agent (the no-agent bucket first, then the agents by name), then the team.
+fn rows(state: &ReportState) -> Vec<(Who<'_>, &Stats)> {
+    let mut rows: Vec<(Who<'_>, &Stats)> = Vec::new();
+    if let Some(s) = &state.no_agent {
+        rows.push((Who::NoAgent, s));
+    }
+    rows.extend(state.agents.iter().map(|(name, s)| (Who::Agent(name), s)));
+    rows.push((Who::Team, &state.team));
     rows
+}
+
+/// Failed checks, most widespread first: by the conversations they failed in (comparable
+/// between checks judged per reply and per conversation), then failures, then id.
+fn ranked(stats: &Stats) -> Vec<(&String, &FailedCheck)> {
+    let mut failed: Vec<(&String, &FailedCheck)> = stats.failed_checks.iter().collect();
+    failed.sort_by(|a, b| {
+        (b.1.conversations, b.1.count)
+            .cmp(&(a.1.conversations, a.1.count))
+            .then(a.0.cmp(b.0))
+    });
+    failed
+}
+
+/// Text made safe for one Markdown table cell or one line of a list: a `|` cannot end the cell,
+/// a line break cannot end the row or the item (line breaks and other control characters become
+/// one space), and the characters of inline Markdown (`` ` ``, `*`, `_`, `~`, `[`, `]`, `<`,
+/// `\`) and a leading `#`, `>`, `+`, `-` or `=` are written literally.
+pub fn md_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_control() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        match c {
+            '|' | '`' | '*' | '_' | '~' | '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '#' | '>' | '+' | '-' | '=' if out.is_empty() => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// An id (a check's) as inline code, safe in a table cell: line breaks become spaces and `|`
+/// is escaped (GitHub's tables split cells on it even in code). An id with a backtick in it is
+/// written as plain text instead.
+fn md_code(id: &str) -> String {
+    if id.contains('`') {
+        return md_text(id);
+    }
+    let id: String = id
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    format!("`{}`", id.replace('|', "\\|"))
 }
 
 fn markdown(state: &ReportState, lang: Lang) -> String {
@@ -157,12 +229,19 @@ fn markdown(state: &ReportState, lang: Lang) -> String {
         tr!(lang, "30秒应答率", "30-s rate"),
         tr!(lang, "询单转化率", "Conversion"),
         tr!(lang, "触红线会话", "Chats with a red line"),
+        tr!(lang, "待复核", "To review"),
     ]);
+    let header: Vec<String> = header.iter().map(|h| md_text(h)).collect();
     let _ = writeln!(s, "| {} |", header.join(" | "));
     let _ = writeln!(s, "|{}", "---|".repeat(header.len()));
-    for (name, stats, team) in rows(state, lang) {
+    for (who, stats) in rows(state) {
         let f = figures(stats, order);
-        let name = if team { format!("**{name}**") } else { name };
+        let name = md_text(&who.label(lang));
+        let name = if who == Who::Team {
+            format!("**{name}**")
+        } else {
+            name
+        };
         let mut cells = vec![name, f.conversations.to_string(), num(f.overall)];
         cells.extend(f.dimensions.iter().map(|d| num(*d)));
         cells.extend([
@@ -172,15 +251,14 @@ fn markdown(state: &ReportState, lang: Lang) -> String {
             pct(f.rate_30s),
             pct(f.conversion),
             f.red_lines.to_string(),
+            f.reviews.to_string(),
         ]);
         let _ = writeln!(s, "| {} |", cells.join(" | "));
     }
     let _ = writeln!(s);
-    for (title, stats, _) in rows(state, lang) {
-        let _ = writeln!(s, "## {title}\n");
-        let mut failed: Vec<(&String, &crate::qa::aggregate::FailedCheck)> =
-            stats.failed_checks.iter().collect();
-        failed.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
+    for (who, stats) in rows(state) {
+        let _ = writeln!(s, "## {}\n", md_text(&who.label(lang)));
+        let failed = ranked(stats);
         if failed.is_empty() {
             let _ = writeln!(s, "{}\n", tr!(lang, "没有扣分项。", "No failed checks."));
         } else {
@@ -190,25 +268,7 @@ fn markdown(state: &ReportState, lang: Lang) -> String {
                 tr!(lang, "### 高频扣分项", "### Most frequent failed checks")
             );
             for (check, f) in failed.iter().take(5) {
-                let line = tr!(
-                    lang,
-                    "- `{}`（{}）× {}：{}  \n  例：{} 第{}条回复「{}」",
-                    "- `{}` ({}) × {}: {}  \n  e.g. {}, reply {}: 「{}」",
-                    check,
-                    f.dimension,
-                    f.count,
-                    f.example_message,
-                    f.example_conversation,
-                    f.example_turn,
-                    f.example_excerpt
-                );
-                if f.better.is_empty() {
-                    let _ = writeln!(s, "{line}");
-                } else {
-                    // Two spaces end a Markdown line without ending the item.
-                    let better = tr!(lang, "建议：", "Better: ");
-                    let _ = writeln!(s, "{line}  \n  {better}{}", f.better);
-                }
+                failed_check_item(&mut s, state, stats, check, f, lang);
             }
             let _ = writeln!(s);
         }
@@ -234,30 +294,151 @@ fn markdown(state: &ReportState, lang: Lang) -> String {
                     lang,
                     "- {}（得分 {}）：{}",
                     "- {} (score {}): {}",
-                    n.conversation,
+                    md_text(&n.conversation),
                     overall,
-                    checks
+                    md_text(&checks)
                 );
                 let _ = writeln!(s, "{line}");
             }
             let _ = writeln!(s);
         }
     }
+    review_section(&mut s, state, lang);
     s
 }
 
-fn stats_json(stats: &Stats, order: &[String]) -> Value {
+/// One frequent failed check: how often it failed, in its unit (replies, or conversations for
+/// a check judged once per conversation), the share of scored conversations it failed in, its
+/// first example and the advice.
+fn failed_check_item(
+    s: &mut String,
+    state: &ReportState,
+    stats: &Stats,
+    check: &str,
+    f: &FailedCheck,
+    lang: Lang,
+) {
+    let share = pct(ratio(f.conversations, stats.overall_n));
+    let (check_md, dimension) = (md_code(check), md_text(&f.dimension));
+    let (message, excerpt) = (md_text(&f.example_message), md_text(&f.example_excerpt));
+    let conversation = md_text(&f.example_conversation);
+    let line = if state.is_per_conversation(check) {
+        tr!(
+            lang,
+            "- {}（{}，每个会话判一次）× {}/{} 个会话（{}）：{}  \n  例：{} 整段会话，结束时的回复「{}」",
+            "- {} ({}, judged once per chat) × {}/{} chats ({}): {}  \n  e.g. {}, the whole chat; its closing reply: 「{}」",
+            check_md,
+            dimension,
+            f.conversations,
+            stats.overall_n,
+            share,
+            message,
+            conversation,
+            excerpt
+        )
+    } else {
+        tr!(
+            lang,
+            "- {}（{}）× {} 条回复，见于 {}/{} 个会话（{}）：{}  \n  例：{} 第{}条回复「{}」",
+            "- {} ({}) × {} replies, in {}/{} chats ({}): {}  \n  e.g. {}, reply {}: 「{}」",
+            check_md,
+            dimension,
+            f.count,
+            f.conversations,
+            stats.overall_n,
+            share,
+            message,
+            conversation,
+            f.example_turn,
+            excerpt
+        )
+    };
+    if f.better.is_empty() {
+        let _ = writeln!(s, "{line}");
+    } else {
+        // Two spaces end a Markdown line without ending the item.
+        let better = tr!(lang, "建议：", "Better: ");
+        let _ = writeln!(s, "{line}  \n  {better}{}", md_text(&f.better));
+    }
+}
+
+/// The findings the engine was unsure of, for a person to confirm: counted apart from the
+/// failures, the first [`crate::qa::aggregate::REVIEW_KEPT`] listed.
+fn review_section(s: &mut String, state: &ReportState, lang: Lang) {
+    let total = state.team.reviews();
+    if total == 0 {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "{}\n",
+        tr!(
+            lang,
+            "## 待复核（{} 条）",
+            "## To review ({} findings)",
+            total
+        )
+    );
+    let _ = writeln!(
+        s,
+        "{}\n",
+        tr!(
+            lang,
+            "引擎对这些判断没有把握：不计入得分和扣分项，请人工确认。",
+            "The engine was unsure of these: they count in no score and no failed check; a person should confirm them."
+        )
+    );
+    let header = [
+        tr!(lang, "会话", "Chat"),
+        tr!(lang, "回复", "Reply"),
+        tr!(lang, "检查项", "Check"),
+        tr!(lang, "摘录", "Excerpt"),
+        tr!(lang, "说明", "Why"),
+    ];
+    let _ = writeln!(s, "| {} |", header.join(" | "));
+    let _ = writeln!(s, "|{}", "---|".repeat(header.len()));
+    for item in &state.review {
+        let turn = if state.is_per_conversation(&item.check) {
+            tr!(lang, "整段会话", "whole chat")
+        } else {
+            item.turn.to_string()
+        };
+        let cells = [
+            md_text(&item.conversation),
+            turn,
+            md_code(&item.check),
+            md_text(&item.excerpt),
+            md_text(&item.message),
+        ];
+        let _ = writeln!(s, "| {} |", cells.join(" | "));
+    }
+    let shown = state.review.len() as u64;
+    if total > shown {
+        let _ = writeln!(
+            s,
+            "\n{}",
+            tr!(
+                lang,
+                "……另有 {} 条未列出（JSON 报告按检查项计数；逐条见 JSON 行里 \"review\": true 的发现）。",
+                "… and {} more (the JSON report counts them by check; each is a finding with \"review\": true in the JSON lines).",
+                total - shown
+            )
+        );
+    }
+    let _ = writeln!(s);
+}
+
+fn stats_json(stats: &Stats, state: &ReportState) -> Value {
+    let order = &state.dimension_order;
     let f = figures(stats, order);
     let dims: serde_json::Map<String, Value> = order
         .iter()
         .zip(&f.dimensions)
         .map(|(d, v)| (d.clone(), json!(v)))
         .collect();
-    let mut failed: Vec<(&String, &crate::qa::aggregate::FailedCheck)> =
-        stats.failed_checks.iter().collect();
-    failed.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
     json!({
         "conversations": f.conversations,
+        "scored_conversations": stats.overall_n,
         "overall": f.overall,
         "dimensions": dims,
         "first_response_s": {"mean": f.first[0], "p50": f.first[1], "p90": f.first[2]},
@@ -266,11 +447,21 @@ fn stats_json(stats: &Stats, order: &[String]) -> Value {
         "answer_within_30s_rate": f.rate_30s,
         "conversion_rate": f.conversion,
         "red_lines": f.red_lines,
-        "failed_checks": failed.iter().map(|(c, f)| json!({
-            "check": c, "dimension": f.dimension, "count": f.count, "better": f.better,
-            "example": {"conversation": f.example_conversation, "turn": f.example_turn,
-                        "message": f.example_message, "excerpt": f.example_excerpt},
-        })).collect::<Vec<_>>(),
+        "failed_checks": ranked(stats).iter().map(|(c, f)| {
+            let per_conversation = state.is_per_conversation(c);
+            json!({
+                "check": c, "dimension": f.dimension,
+                "per_conversation": per_conversation,
+                "unit": if per_conversation { "conversation" } else { "reply" },
+                "count": f.count,
+                "conversations": f.conversations,
+                "conversation_rate": ratio(f.conversations, stats.overall_n),
+                "better": f.better,
+                "example": {"conversation": f.example_conversation, "turn": f.example_turn,
+                            "message": f.example_message, "excerpt": f.example_excerpt},
+            })
+        }).collect::<Vec<_>>(),
+        "review": {"count": f.reviews, "checks": stats.review_checks},
         "not_converted": stats.non_converted.iter().map(|n| json!({
             "conversation": n.conversation,
             "overall": (n.overall_tenths >= 0).then(|| n.overall_tenths as f64 / 10.0),
@@ -283,14 +474,21 @@ fn json_report(state: &ReportState) -> Value {
     let agents: serde_json::Map<String, Value> = state
         .agents
         .iter()
-        .map(|(name, s)| (name.clone(), stats_json(s, &state.dimension_order)))
+        .map(|(name, s)| (name.clone(), stats_json(s, state)))
         .collect();
     json!({
         "conversations": state.team.conversations,
         "messages": state.messages,
         "bad_lines": state.bad_lines,
-        "team": stats_json(&state.team, &state.dimension_order),
+        "per_conversation_checks": state.per_conversation,
+        "team": stats_json(&state.team, state),
         "agents": agents,
+        "no_agent": state.no_agent.as_ref().map(|s| stats_json(s, state)),
+        "review": {
+            "count": state.team.reviews(),
+            "listed": state.review.len(),
+            "items": state.review,
+        },
     })
 }
 
@@ -316,19 +514,22 @@ fn csv_report(state: &ReportState, lang: Lang) -> Vec<u8> {
             tr!(lang, "30秒应答率(%)", "answer_within_30s_pct"),
             tr!(lang, "询单转化率(%)", "conversion_pct"),
             tr!(lang, "触红线会话", "red_line_chats"),
+            tr!(lang, "待复核", "to_review"),
             tr!(lang, "最常见扣分项", "top_failed_check"),
         ]);
         let _ = w.write_record(&header);
         let cell = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.1}"));
-        for (name, stats, _) in rows(state, lang) {
+        for (who, stats) in rows(state) {
             let f = figures(stats, order);
-            let top = stats
-                .failed_checks
-                .iter()
-                .max_by(|a, b| a.1.count.cmp(&b.1.count).then(b.0.cmp(a.0)))
+            let top = ranked(stats)
+                .first()
                 .map(|(c, f)| format!("{c} ×{}", f.count))
                 .unwrap_or_default();
-            let mut row = vec![name, f.conversations.to_string(), cell(f.overall)];
+            let mut row = vec![
+                who.label(lang),
+                f.conversations.to_string(),
+                cell(f.overall),
+            ];
             row.extend(f.dimensions.iter().map(|d| cell(*d)));
             row.extend(f.first.iter().map(|x| cell(*x)));
             row.extend(f.avg.iter().map(|x| cell(*x)));
@@ -337,6 +538,7 @@ fn csv_report(state: &ReportState, lang: Lang) -> Vec<u8> {
                 cell(f.rate_30s),
                 cell(f.conversion),
                 f.red_lines.to_string(),
+                f.reviews.to_string(),
                 top,
             ]);
             let _ = w.write_record(&row);
@@ -344,4 +546,307 @@ fn csv_report(state: &ReportState, lang: Lang) -> Vec<u8> {
         let _ = w.flush();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::qa::aggregate::REVIEW_KEPT;
+    use crate::qa::score::{ConversationResult, Finding, Kpi};
+
+    /// A scored conversation with findings: (check, turn, review, excerpt).
+    fn chat(
+        id: &str,
+        agent: Option<&str>,
+        findings: &[(&str, usize, bool, &str)],
+    ) -> ConversationResult {
+        ConversationResult {
+            conversation: id.to_string(),
+            agent: agent.map(String::from),
+            messages: 4,
+            overall: Some(60.0),
+            dimensions: vec![("courtesy".into(), Some(60.0))],
+            kpi: Kpi::default(),
+            converted: None,
+            findings: findings
+                .iter()
+                .map(|&(check, turn, review, excerpt)| Finding {
+                    turn,
+                    dimension: "courtesy".into(),
+                    check: check.into(),
+                    passed: false,
+                    message: format!("{check}: a | b\nc"),
+                    excerpt: excerpt.to_string(),
+                    better: Some("亲，*请*这样说".into()),
+                    red_line: false,
+                    review,
+                })
+                .collect(),
+            response_times: vec![10],
+            inquiry: true,
+            red_line: false,
+        }
+    }
+
+    fn state(results: &[ConversationResult]) -> ReportState {
+        let mut state = ReportState {
+            version: crate::qa::aggregate::STATE_VERSION,
+            dimension_order: vec!["courtesy".into()],
+            dimension_names: vec![("礼貌|热情".into(), "Courtesy".into())],
+            per_conversation: ["tone".to_string()].into(),
+            ..ReportState::default()
+        };
+        for r in results {
+            state.add(r);
+        }
+        state
+    }
+
+    fn json_of(state: &ReportState) -> Value {
+        serde_json::from_slice(&render(state, ReportFormat::Json, Lang::Zh)).expect("JSON")
+    }
+
+    fn markdown_of(state: &ReportState, lang: Lang) -> String {
+        String::from_utf8(render(state, ReportFormat::Markdown, lang)).expect("UTF-8")
+    }
+
+    /// The cells of a table row: split at the `|` that are not escaped.
+    fn cells(row: &str) -> Vec<String> {
+        let mut cells = vec![String::new()];
+        let mut escaped = false;
+        for c in row.chars() {
+            match c {
+                '|' if !escaped => cells.push(String::new()),
+                _ => cells.last_mut().expect("a cell").push(c),
+            }
+            escaped = c == '\\' && !escaped;
+        }
+        cells
+    }
+
+    /// Every table of the report: its rows have as many cells as its header, and no row or
+    /// list item was broken across lines.
+    fn assert_tables_hold(md: &str) {
+        let mut width = None;
+        for line in md.lines() {
+            if line.starts_with('|') {
+                let n = cells(line).len();
+                let w = *width.get_or_insert(n);
+                assert_eq!(n, w, "{line}\n{md}");
+            } else {
+                width = None;
+                assert!(
+                    line.is_empty()
+                        || line.starts_with('#')
+                        || line.starts_with("- ")
+                        || line.starts_with("  ")
+                        || ["共 ", "引擎", "……", "没有扣分项"]
+                            .iter()
+                            .any(|p| line.starts_with(p))
+                        || ["conversations, ", "The engine", "… and ", "No failed"]
+                            .iter()
+                            .any(|p| line.contains(p)),
+                    "a stray line: {line:?}\n{md}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn markdown_text_cannot_break_a_cell_or_a_line() {
+        assert_eq!(md_text("亲|在的"), "亲\\|在的");
+        assert_eq!(md_text("第一行\r\n第二行\n"), "第一行 第二行");
+        assert_eq!(md_text("\n小美"), "小美");
+        assert_eq!(md_text("# 标题"), "\\# 标题");
+        assert_eq!(md_text("- 一项"), "\\- 一项");
+        assert_eq!(md_text("a#b-c"), "a#b-c");
+        assert_eq!(
+            md_text("`代码` *强调* _斜_ ~删~"),
+            "\\`代码\\` \\*强调\\* \\_斜\\_ \\~删\\~"
+        );
+        assert_eq!(md_text("[链接](x) <b> a\\b"), "\\[链接\\](x) &lt;b> a\\\\b");
+        assert_eq!(md_text("好的～"), "好的～");
+        assert_eq!(md_code("polite-address"), "`polite-address`");
+        assert_eq!(md_code("a|b\nc"), "`a\\|b c`");
+        assert_eq!(md_code("a`b"), "a\\`b");
+    }
+
+    #[test]
+    fn a_pipe_or_a_newline_in_a_reply_or_an_agent_name_keeps_the_tables_whole() {
+        let state = state(&[
+            chat(
+                "c1",
+                Some("小|美\n二号"),
+                &[("polite", 1, false, "亲|在的\n稍等")],
+            ),
+            chat(
+                "c2",
+                Some("# 小禾"),
+                &[("claims", 2, true, "纯棉|100%\r\n放心")],
+            ),
+            chat("c|3\n", None, &[("tone", 3, false, "`好`")]),
+        ]);
+        for lang in [Lang::Zh, Lang::En] {
+            let md = markdown_of(&state, lang);
+            assert_tables_hold(&md);
+            assert!(md.contains("| 小\\|美 二号 | 1 |"), "{md}");
+            assert!(md.contains("| \\# 小禾 | 1 |"), "{md}");
+            assert!(md.contains("## 小\\|美 二号\n"), "{md}");
+            assert!(md.contains("「亲\\|在的 稍等」"), "{md}");
+            assert!(md.contains("| 纯棉\\|100% 放心 |"), "{md}");
+            assert!(md.contains("c\\|3"), "{md}");
+            assert!(md.contains("礼貌\\|热情") || lang == Lang::En, "{md}");
+        }
+    }
+
+    #[test]
+    fn per_conversation_checks_are_counted_in_conversations() {
+        let state = state(&[
+            chat(
+                "c1",
+                Some("小美"),
+                &[
+                    ("polite", 1, false, "在"),
+                    ("polite", 2, false, "嗯"),
+                    ("tone", 2, false, "嗯"),
+                ],
+            ),
+            chat("c2", Some("小美"), &[("polite", 1, false, "在")]),
+            chat("c3", Some("小美"), &[]),
+            chat("c4", Some("小美"), &[("tone", 4, false, "好")]),
+        ]);
+        let md = markdown_of(&state, Lang::Zh);
+        assert!(
+            md.contains("- `polite`（courtesy）× 3 条回复，见于 2/4 个会话（50.0%）："),
+            "{md}"
+        );
+        assert!(
+            md.contains("- `tone`（courtesy，每个会话判一次）× 2/4 个会话（50.0%）："),
+            "{md}"
+        );
+        assert!(md.contains("例：c1 整段会话，结束时的回复「嗯」"), "{md}");
+        let md = markdown_of(&state, Lang::En);
+        assert!(
+            md.contains("- `polite` (courtesy) × 3 replies, in 2/4 chats (50.0%): "),
+            "{md}"
+        );
+        assert!(
+            md.contains("- `tone` (courtesy, judged once per chat) × 2/4 chats (50.0%): "),
+            "{md}"
+        );
+
+        let json = json_of(&state);
+        let checks = json["team"]["failed_checks"]
+            .as_array()
+            .expect("failed checks");
+        let tone = checks.iter().find(|c| c["check"] == "tone").expect("tone");
+        assert_eq!(tone["unit"], "conversation");
+        assert_eq!(tone["per_conversation"], true);
+        assert_eq!(
+            (tone["count"].as_u64(), tone["conversations"].as_u64()),
+            (Some(2), Some(2))
+        );
+        assert_eq!(tone["conversation_rate"], 50.0);
+        let polite = checks
+            .iter()
+            .find(|c| c["check"] == "polite")
+            .expect("polite");
+        assert_eq!(polite["unit"], "reply");
+        assert_eq!(
+            (polite["count"].as_u64(), polite["conversations"].as_u64()),
+            (Some(3), Some(2))
+        );
+        assert_eq!(json["per_conversation_checks"], json!(["tone"]));
+    }
+
+    #[test]
+    fn findings_for_review_are_listed_apart_with_how_many_more() {
+        let many: Vec<ConversationResult> = (0..REVIEW_KEPT + 7)
+            .map(|i| {
+                chat(
+                    &format!("c{i:03}"),
+                    Some("小美"),
+                    &[("claims", 2, true, "纯棉"), ("polite", 1, false, "在")],
+                )
+            })
+            .collect();
+        let state = state(&many);
+        let md = markdown_of(&state, Lang::Zh);
+        assert!(
+            md.contains(&format!("## 待复核（{} 条）", REVIEW_KEPT + 7)),
+            "{md}"
+        );
+        assert!(
+            md.contains("| c000 | 2 | `claims` | 纯棉 | claims: a \\| b c |"),
+            "{md}"
+        );
+        assert_eq!(md.matches("| `claims` |").count(), REVIEW_KEPT, "{md}");
+        assert!(md.contains("……另有 7 条未列出"), "{md}");
+        // Not among the failed checks.
+        assert!(!md.contains("- `claims`"), "{md}");
+        assert_tables_hold(&md);
+        let md = markdown_of(&state, Lang::En);
+        assert!(md.contains("… and 7 more"), "{md}");
+
+        let json = json_of(&state);
+        assert_eq!(json["review"]["count"], (REVIEW_KEPT + 7) as u64);
+        assert_eq!(json["review"]["listed"], REVIEW_KEPT as u64);
+        assert_eq!(
+            json["team"]["review"]["checks"]["claims"],
+            (REVIEW_KEPT + 7) as u64
+        );
+        assert_eq!(
+            json["agents"]["小美"]["review"]["count"],
+            (REVIEW_KEPT + 7) as u64
+        );
+        assert!(
+            json["team"]["failed_checks"]
+                .as_array()
+                .expect("checks")
+                .iter()
+                .all(|c| c["check"] != "claims")
+        );
+
+        let csv = render(&state, ReportFormat::Csv, Lang::En);
+        let mut reader = csv::Reader::from_reader(&csv[3..]);
+        let header: Vec<String> = reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(String::from)
+            .collect();
+        let col = header
+            .iter()
+            .position(|h| h == "to_review")
+            .expect("to_review");
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        assert!(
+            rows.iter()
+                .all(|r| r[col] == *(REVIEW_KEPT + 7).to_string())
+        );
+
+        // None to review: no section.
+        let md = markdown_of(&super::tests::state(&[chat("c1", None, &[])]), Lang::Zh);
+        assert!(!md.contains("待复核（"), "{md}");
+    }
+
+    #[test]
+    fn an_agent_named_unknown_has_a_row_of_its_own() {
+        let state = state(&[
+            chat("c1", Some("(unknown)"), &[]),
+            chat("c2", None, &[]),
+            chat("c3", Some("（未注明客服）"), &[]),
+        ]);
+        let md = markdown_of(&state, Lang::Zh);
+        // Two rows read （未注明客服）: the agent of that name, and the conversations naming none.
+        assert_eq!(md.matches("| （未注明客服） | 1 |").count(), 2, "{md}");
+        assert_eq!(md.matches("| (unknown) | 1 |").count(), 1, "{md}");
+        assert_eq!(md.matches("| **团队** | 3 |").count(), 1, "{md}");
+        let json = json_of(&state);
+        assert_eq!(json["agents"]["(unknown)"]["conversations"], 1);
+        assert_eq!(json["no_agent"]["conversations"], 1);
+        let md = markdown_of(&state, Lang::En);
+        assert!(md.contains("| (no agent named) | 1 |"), "{md}");
+        assert!(md.contains("| (unknown) | 1 |"), "{md}");
+    }
 }
