@@ -266,7 +266,8 @@ fn corpus_notices(
     writeln!(out, "{}", eval::totals_line(evaluation, lang))
 }
 
-/// Prints problems and the count line, and gives the exit status of a check that found them.
+/// Prints problems and the count line, and gives the exit status of a check that found them
+/// (the one every command gives for content that does not load).
 pub(crate) fn report(
     problems: &[Diagnostic],
     lang: Lang,
@@ -285,7 +286,7 @@ pub(crate) fn report(
             problems.len()
         )
     )?;
-    Ok(ExitCode::from(1))
+    Ok(ExitCode::from(crate::cli::EXIT_CONTENT))
 }
 
 #[cfg(test)]

@@ -2235,9 +2235,10 @@ fn another_rubric_and_catalog() {
         assert_eq!(dims, ["clarity", "sizing", "speed", "upsell"], "{line}");
     }
 
+    // A catalog that does not load is broken content, as for every command.
     let bad = env.write("catalog.toml", "[shop]\nname = \"x\"\n");
     let run = Run::of(env.kefu().args(["score", HAND, "--catalog", bad.as_str()]));
-    run.expect_code(2);
+    run.expect_code(1);
     assert!(
         run.stderr.starts_with(&format!(
             "{bad}:1:1: error: missing field `free_shipping_threshold`"

@@ -1,14 +1,18 @@
-//! End-to-end tests of the QA report's edges: a `|` or a line break in a reply or an agent's
-//! name cannot break the Markdown tables, and an agent named "(unknown)" is not the
-//! conversations that name none.
+//! End-to-end tests of the QA report's edges and of the exit statuses the commands share: a `|`
+//! or a line break in a reply or an agent's name cannot break the Markdown tables, an agent named
+//! "(unknown)" is not the conversations that name none, `--gap` and `--threads` are bounded, and
+//! content that does not load gives one status from every command.
 //!
-//! Inputs are written into a tempdir by each test.
+//! Inputs are written into a tempdir by each test; content comes from `tests/fixtures/`.
 
 mod common;
 use common::Run;
 
 use serde_json::Value;
 use tempfile::TempDir;
+
+/// The status of every command whose content does not load (`kefu::cli::EXIT_CONTENT`).
+const EXIT_CONTENT: i32 = 1;
 
 /// `kefu ARGS` with a tempdir for home, and no input.
 fn kefu(home: &TempDir, args: &[&str]) -> Run {
@@ -25,6 +29,14 @@ fn path(home: &TempDir, name: &str) -> String {
 }
 
 /// A one-message export in a new tempdir: the tempdir and the file.
+fn one_message() -> (TempDir, String) {
+    let home = tempfile::tempdir().expect("a tempdir");
+    let file = path(&home, "chats.jsonl");
+    let text = line("c1", "2026-11-23 10:00:00", "customer", None, "在吗");
+    std::fs::write(&file, text).expect("write the export");
+    (home, file)
+}
+
 /// One JSONL message.
 fn line(conversation: &str, ts: &str, role: &str, agent: Option<&str>, text: &str) -> String {
     let mut v =
@@ -118,4 +130,76 @@ fn a_pipe_or_a_line_break_in_a_reply_or_a_name_cannot_break_the_report() {
             assert_eq!(check["count"], check["conversations"], "{check}");
         }
     }
+}
+
+#[test]
+fn a_gap_that_overflows_is_a_usage_error() {
+    let (home, input) = one_message();
+    for gap in [
+        "99999999999999h",
+        "9999999999999999999999s",
+        "2562047788015216h",
+        "52560001m",
+    ] {
+        let run = kefu(&home, &["score", &input, "--gap", gap]);
+        run.expect_code(2);
+        assert!(run.stderr.contains("--gap"), "{gap}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{gap}: {}", run.stdout);
+    }
+    let run = kefu(&home, &["score", &input, "--gap", "99999999999999h"]);
+    assert!(run.stderr.contains("too long"), "{}", run.stderr);
+    kefu(&home, &["score", &input, "--gap", "876000h"]).expect_code(0);
+}
+
+#[test]
+fn threads_beyond_the_machine_are_cut_to_its_cores_with_a_notice() {
+    let (home, input) = one_message();
+    let run = kefu(&home, &["score", &input, "--threads", "100000"]);
+    run.expect_code(0);
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("--threads 100000 超过了这台机器的"),
+        "{}",
+        run.stderr
+    );
+    let run = kefu(&home, &["score", &input, "--threads", "0"]);
+    run.expect_code(0);
+    assert!(!run.stderr.contains("--threads"), "{}", run.stderr);
+}
+
+/// Content that does not load (an unknown product in a scenario) stops every command with the
+/// same status, after its problems.
+#[test]
+fn broken_content_exits_with_the_same_status_from_every_command() {
+    let (home, input) = one_message();
+    let broken = "tests/fixtures/broken-refs";
+    let runs: [&[&str]; 6] = [
+        &["--content", broken, "score", &input],
+        &[
+            "--content",
+            broken,
+            "gen",
+            "transcripts",
+            "--conversations",
+            "1",
+        ],
+        &["--content", broken, "list"],
+        &["--content", broken, "train", "--seed", "1"],
+        &["--content", broken, "eval"],
+        &["check", broken],
+    ];
+    for args in runs {
+        let run = kefu(&home, args);
+        run.expect_code(EXIT_CONTENT);
+        let said = run.stderr.clone() + &run.stdout;
+        assert!(
+            said.contains("bad-product.toml:4:11: error: unknown product `teee`"),
+            "{args:?}: {said}"
+        );
+    }
+    // A catalog given to `score` that does not load is broken content too.
+    let catalog = path(&home, "catalog.toml");
+    std::fs::write(&catalog, "[shop]\nname = \"x\"\n").expect("write the catalog");
+    let run = kefu(&home, &["score", &input, "--catalog", &catalog]);
+    run.expect_code(EXIT_CONTENT);
 }

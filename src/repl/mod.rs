@@ -286,7 +286,7 @@ pub fn train(content: &Content, args: &TrainArgs, lang: Lang) -> anyhow::Result<
         Ok(s) => s,
         Err(problems) => {
             report_diagnostics(&problems, lang);
-            return Ok(ExitCode::from(1));
+            return Ok(ExitCode::from(crate::cli::EXIT_CONTENT));
         }
     };
     let clock = SystemClock::default();
