@@ -44,6 +44,10 @@ pub struct Shop {
     /// Whether electronic invoices are available. None = not stated.
     #[serde(default)]
     pub invoice: Option<bool>,
+    /// The platform the shop sells on, whose KPI definitions `kefu score` reports: taobao
+    /// (also Tmall), jd or pdd. None = taobao.
+    #[serde(default)]
+    pub platform: Option<crate::qa::kpi::Platform>,
 }
 
 fn default_compensation() -> u32 {

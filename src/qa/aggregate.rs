@@ -103,7 +103,7 @@ impl Stats {
         self.conversations += 1;
         if r.inquiry {
             self.inquiries += 1;
-            if r.kpi.replied_within_3min {
+            if r.kpi.first_response_s.is_some_and(|t| t <= 180) {
                 self.within_3min += 1;
             }
             if r.kpi.first_response_s.is_some_and(|t| t <= 30) {
@@ -476,6 +476,7 @@ mod tests {
             response_times: Vec::new(),
             inquiry: true,
             red_line: false,
+            unscored: None,
         }
     }
 

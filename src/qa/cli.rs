@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use super::group::Layout;
 use super::input::InputOptions;
+use super::kpi::{KpiRules, Platform, ServiceHours};
 use super::problem::{cannot_read, cannot_write};
 use super::run::{self, ScoreOptions};
 use crate::cli::{EXIT_CONTENT, EXIT_USAGE, ScoreArgs, report_diagnostics};
@@ -172,6 +173,36 @@ fn parse_roles(s: Option<&str>, lang: Lang) -> Result<Vec<(String, Role)>, Strin
     Ok(out)
 }
 
+/// The KPI rules of `kefu score`: `--platform` (else the catalog's, else Taobao), `--hours`
+/// (else the platform's) and `--count-robot`.
+fn kpi_rules(args: &ScoreArgs, catalog: Option<Platform>, lang: Lang) -> Result<KpiRules, String> {
+    let platform = match args.platform.as_deref() {
+        Some(p) => p.parse::<Platform>().map_err(|_| {
+            tr!(
+                lang,
+                "--platform：不认识的平台 `{}`（可用：taobao、jd、pdd）",
+                "--platform: unknown platform `{}` (use taobao, jd or pdd)",
+                p
+            )
+        })?,
+        None => catalog.unwrap_or(Platform::Taobao),
+    };
+    let mut rules = KpiRules::new(platform);
+    if let Some(h) = args.hours.as_deref() {
+        rules.hours = h.parse::<ServiceHours>().map_err(|e| {
+            tr!(
+                lang,
+                "--hours：`{}` 不是服务时间（应写成 08:00-23:00）：{}",
+                "--hours: `{}` is not service hours (write 08:00-23:00): {}",
+                h,
+                e
+            )
+        })?;
+    }
+    rules.count_robot = args.count_robot;
+    Ok(rules)
+}
+
 /// `kefu score`.
 pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow::Result<ExitCode> {
     let content = match qa_content(
@@ -196,6 +227,10 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
     };
     let roles = match parse_roles(args.roles.as_deref(), lang) {
         Ok(r) => r,
+        Err(e) => return usage(e),
+    };
+    let kpi = match kpi_rules(args, content.catalog.shop.platform, lang) {
+        Ok(k) => k,
         Err(e) => return usage(e),
     };
     let encoding = match args.encoding.as_deref().map(str::trim) {
@@ -240,6 +275,7 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
         strict: args.strict,
         threads: threads(args.threads, lang),
         all_findings: args.all_findings,
+        kpi,
         lang,
     };
     if let Err(e) = check_outputs(&opts) {

@@ -21,6 +21,7 @@ use super::Format;
 use super::aggregate::ReportState;
 use super::group::{Conversation, Grouper, Layout, Notice};
 use super::input::{self, InputNotice, InputOptions};
+use super::kpi::KpiRules;
 use super::problem::{cannot_read, cannot_write};
 use super::record::BadLine;
 use super::record::Precision;
@@ -53,6 +54,8 @@ pub struct ScoreOptions {
     pub threads: usize,
     /// List passed checks in the findings too, not only failed ones.
     pub all_findings: bool,
+    /// Whose KPI definitions to report, and the service hours.
+    pub kpi: KpiRules,
     pub lang: Lang,
 }
 
@@ -341,6 +344,7 @@ struct Scoring<'a> {
     /// Make each batch's report state.
     want_state: bool,
     all_findings: bool,
+    kpi: KpiRules,
 }
 
 impl Scoring<'_> {
@@ -357,7 +361,7 @@ impl Scoring<'_> {
         let mut messages = 0u64;
         for conv in batch.conversations {
             messages += conv.len() as u64;
-            let result = score_conversation(self.scorer, conv, self.all_findings);
+            let result = score_conversation(self.scorer, conv, self.all_findings, &self.kpi);
             to_json_line(&result, &mut lines);
             if let Some(s) = state.as_mut() {
                 s.add(&result);
@@ -470,6 +474,7 @@ pub fn run(
         scorer,
         want_state,
         all_findings: opts.all_findings,
+        kpi: opts.kpi,
     };
     // A batch waiting per thread is enough to keep the workers busy while the reader scores one
     // of its own; more only holds more conversations in memory.
@@ -552,6 +557,10 @@ pub fn run(
             )
         })
         .unwrap_or_default();
+    // Said before the summary, which stays the last line.
+    if let Some(warning) = shortfall(&summary, opts.lang) {
+        eprintln!("kefu: {warning}");
+    }
     eprintln!(
         "{}",
         tr!(
@@ -567,6 +576,35 @@ pub fn run(
         )
     );
     Ok((summary, state))
+}
+
+/// Whether a run fell short: nothing could be scored, or most lines were skipped. Such a run
+/// is said so plainly and exits 1.
+fn fell_short(summary: &RunSummary) -> bool {
+    summary.conversations == 0 || summary.bad_lines > summary.messages
+}
+
+/// The plain words for a run that fell short, or `None`.
+fn shortfall(summary: &RunSummary, lang: Lang) -> Option<String> {
+    if !fell_short(summary) {
+        return None;
+    }
+    Some(if summary.conversations == 0 {
+        tr!(
+            lang,
+            "没有任何会话可以评分：输入读不出消息（见上面跳过的行）",
+            "nothing could be scored: no message could be read (see the skipped lines above)"
+        )
+    } else {
+        tr!(
+            lang,
+            "大部分行被跳过（跳过 {} 行，读到 {} 条消息）：结果只反映读到的部分，请先看上面跳过的原因",
+            "most lines were skipped ({} skipped, {} messages read): the results cover only what \
+             was read; see the reasons above first",
+            summary.bad_lines,
+            summary.messages
+        )
+    })
 }
 
 /// Moves the bar to the bytes read (or, with no total, the spinner on) and says how many
@@ -678,7 +716,7 @@ pub fn merge_partials(paths: &[PathBuf], lang: Lang) -> Result<ReportState, Stri
 
 /// The exit code of a finished run.
 pub fn exit_code(summary: &RunSummary, opts: &ScoreOptions) -> ExitCode {
-    if opts.strict && (summary.bad_lines > 0 || summary.aborted) {
+    if (opts.strict && (summary.bad_lines > 0 || summary.aborted)) || fell_short(summary) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -762,6 +800,7 @@ mod tests {
             scorer: &SCORER,
             want_state,
             all_findings: false,
+            kpi: KpiRules::new(super::super::kpi::Platform::Taobao),
         }
     }
 

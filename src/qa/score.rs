@@ -6,19 +6,39 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::group::Conversation;
-use crate::engine::{Scorer, SessionScore, Situation};
+use super::group::{Conversation, MessageRef};
+use super::kpi::{ConversationKpi, KpiMessage, KpiRules, Order, Sender, Time, conversation_kpi};
+use crate::engine::{Latency, Scorer, SessionScore, Situation};
 use crate::transcript::Role;
 
-/// Response-time figures of one conversation, in whole seconds.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// Response-time figures of one conversation, in whole seconds, counting human replies only
+/// (robots' replies and system messages end no wait), and the platform's KPIs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Kpi {
-    /// From the customer's first message to the first reply.
+    /// From the customer's first message to the first human reply; `null` without times or
+    /// without a reply. With times to the minute, the middle of the range.
     pub first_response_s: Option<u32>,
     pub avg_response_s: Option<f64>,
     pub max_response_s: Option<u32>,
-    /// The first customer message got a reply within 3 minutes (Taobao rule).
-    pub replied_within_3min: bool,
+    /// Every human reply's wait was a range (times to the minute): the seconds above are the
+    /// middles of their ranges.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub approximate: bool,
+    /// The platform's KPIs of this conversation, round by round (see docs/kpi.md).
+    pub platform: ConversationKpi,
+}
+
+impl Default for Kpi {
+    /// A conversation with nothing timed, read by Taobao's rules.
+    fn default() -> Kpi {
+        Kpi {
+            first_response_s: None,
+            avg_response_s: None,
+            max_response_s: None,
+            approximate: false,
+            platform: conversation_kpi(&KpiRules::new(super::kpi::Platform::Taobao), &[], false),
+        }
+    }
 }
 
 /// One check's verdict on one agent reply.
@@ -76,6 +96,28 @@ pub struct ConversationResult {
     /// The conversation had a customer message (an inquiry).
     pub inquiry: bool,
     pub red_line: bool,
+    /// Why the conversation was not scored: it has no customer message, or no reply from a
+    /// person. It is reported, with no scores, rather than scored as if fine.
+    pub unscored: Option<Unscored>,
+}
+
+/// Why a conversation has no scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unscored {
+    /// No message from the customer: nothing was asked.
+    NoCustomer,
+    /// No reply from a person (perhaps only the robot's).
+    NoAgent,
+}
+
+impl Unscored {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unscored::NoCustomer => "no_customer",
+            Unscored::NoAgent => "no_agent",
+        }
+    }
 }
 
 struct Dimensions<'a>(&'a [(Arc<str>, Option<f64>)]);
@@ -94,10 +136,13 @@ impl Serialize for Dimensions<'_> {
 /// [`to_json_line`]; a test holds the two together, so a field added here must be added there.
 impl Serialize for ConversationResult {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(8))?;
+        let mut map = s.serialize_map(None)?;
         map.serialize_entry("conversation", &self.conversation)?;
         map.serialize_entry("agent", &self.agent)?;
         map.serialize_entry("messages", &self.messages)?;
+        if let Some(u) = self.unscored {
+            map.serialize_entry("unscored", &u)?;
+        }
         map.serialize_entry("overall", &self.overall)?;
         map.serialize_entry("dimensions", &Dimensions(&self.dimensions))?;
         map.serialize_entry("kpi", &self.kpi)?;
@@ -116,33 +161,115 @@ fn conversion_event(event: &str) -> Option<bool> {
     }
 }
 
+/// The time a message was sent, as a range on the wall clock (for service hours), or `None`
+/// when the export has no times.
+fn wall_time(m: &MessageRef<'_>) -> Option<Time> {
+    let offset = i64::from(m.clock.offset);
+    m.clock.range(m.ts).map(|(lo, hi)| Time {
+        lo: lo + offset,
+        hi: hi + offset,
+    })
+}
+
+/// The wait from `question` to the reply `m`: exact, a range, or unknown.
+fn wait(question: Option<Time>, m: &MessageRef<'_>) -> Latency {
+    if let Some(ms) = m.latency_ms {
+        return Latency::Exact(ms);
+    }
+    match (question, wall_time(m)) {
+        (Some(q), Some(a)) => {
+            let lo = (a.lo - q.hi).max(0) as u64 * 1000;
+            let hi = (a.hi - q.lo).max(0) as u64 * 1000;
+            if lo == hi {
+                Latency::Exact(lo)
+            } else {
+                Latency::Range(lo, hi)
+            }
+        }
+        _ => Latency::Unknown,
+    }
+}
+
+/// An order event of a system message, for the KPIs: an amount is read from its text
+/// (`实付 ¥199.00`, `付款199元`) when it has one.
+fn order_of(event: Option<&str>, text: &str) -> Option<Order> {
+    let paid = match event? {
+        "order_paid" => true,
+        "order_placed" => false,
+        _ => return None,
+    };
+    Some(Order {
+        paid,
+        amount_cents: amount_cents(text),
+    })
+}
+
+/// The first amount of money in `text`: a number after ¥/￥ or before 元.
+fn amount_cents(text: &str) -> Option<u64> {
+    let bytes = text.as_bytes();
+    let number_at = |start: usize| -> Option<(u64, usize)> {
+        let rest = text.get(start..)?.trim_start();
+        let skipped = text.len() - start - rest.len();
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let n: f64 = rest.get(..end)?.parse().ok()?;
+        (n.is_finite() && n >= 0.0 && end > 0)
+            .then(|| ((n * 100.0).round() as u64, start + skipped + end))
+    };
+    for (i, c) in text.char_indices() {
+        if c == '¥' || c == '￥' {
+            if let Some((n, _)) = number_at(i + c.len_utf8()) {
+                return Some(n);
+            }
+        }
+    }
+    let yuan = text.find('元')?;
+    let start = bytes[..yuan]
+        .iter()
+        .rposition(|b| !(b.is_ascii_digit() || *b == b'.'))
+        .map_or(0, |p| p + 1);
+    number_at(start)
+        .filter(|(_, end)| *end == yuan)
+        .map(|(n, _)| n)
+}
+
 /// Scores a conversation. Findings list the failed checks, or every check with `all_findings`.
+/// The platform KPIs follow `rules`.
 pub fn score_conversation(
     scorer: &Scorer,
     conv: Conversation,
     all_findings: bool,
+    rules: &KpiRules,
 ) -> ConversationResult {
     let mut state = scorer.new_conversation();
     let mut session = SessionScore::new(scorer.dimensions.len());
     let mut product: Option<String> = None;
     let mut agent_counts: Vec<(String, usize)> = Vec::new();
-    let mut waiting_since: Option<i64> = None;
-    let mut first_customer: Option<i64> = None;
-    let mut first_response: Option<u32> = None;
-    // One per agent reply at most.
+    // The first customer message since the last human reply: its time (when the export has
+    // times).
+    let mut waiting_since: Option<Option<Time>> = None;
+    let mut customers = 0usize;
+    let mut humans = 0usize;
+    // Every customer-to-reply wait whose range is known, in whole seconds (the middle of a
+    // range), and whether any was a range.
     let mut response_times = Vec::with_capacity(conv.len());
+    let mut first_response: Option<u32> = None;
+    let mut approximate = false;
     let mut converted: Option<bool> = None;
+    let mut orders_known = false;
+    let mut kpi_messages = Vec::with_capacity(conv.len());
     let mut findings = Vec::new();
     let mut turn = 0usize;
     let messages = conv.len();
     // The agent's bubbles since the customer last wrote, judged as one reply (an apology in one
     // bubble and the fix in the next are one answer) when the customer writes again or the
     // conversation ends: the text, and the latency of the first bubble.
-    let mut bubbles: Option<(String, u64)> = None;
-    let mut judge = |bubbles: &mut Option<(String, u64)>,
+    let mut bubbles: Option<(String, Latency)> = None;
+    let mut judge = |bubbles: &mut Option<(String, Latency)>,
                      state: &mut crate::engine::ConversationState,
                      product: Option<&str>| {
-        let Some((text, latency_ms)) = bubbles.take() else {
+        let Some((text, latency)) = bubbles.take() else {
             return;
         };
         turn += 1;
@@ -150,7 +277,7 @@ pub fn score_conversation(
             product,
             ..Situation::default()
         };
-        let reply = scorer.score_reply(state, &situation, &text, latency_ms, None);
+        let reply = scorer.score_reply_timed(state, &situation, &text, latency, None);
         session.add_scores(&reply);
         findings.extend(
             reply
@@ -166,8 +293,11 @@ pub fn score_conversation(
                 product = Some(p.to_string());
             }
         }
+        let time = wall_time(&m);
+        let mut order = None;
         match m.role {
             Role::Customer => {
+                customers += 1;
                 judge(&mut bubbles, &mut state, product.as_deref());
                 if product.is_none() {
                     product = scorer
@@ -176,49 +306,101 @@ pub fn score_conversation(
                 } else {
                     scorer.customer_message(&mut state, m.text);
                 }
-                first_customer.get_or_insert(m.ts);
-                waiting_since.get_or_insert(m.ts);
+                waiting_since.get_or_insert(time);
             }
             Role::Agent => {
+                humans += 1;
                 if let Some(name) = m.agent {
                     match agent_counts.iter_mut().find(|(n, _)| n == name) {
                         Some((_, c)) => *c += 1,
                         None => agent_counts.push((name.to_string(), 1)),
                     }
                 }
-                let waited = waiting_since
-                    .take()
-                    .map(|since| (m.ts - since).clamp(0, i64::from(u32::MAX)) as u32);
-                if let Some(w) = waited {
-                    response_times.push(w);
-                    if first_response.is_none() && first_customer.is_some() {
-                        first_response = Some(w);
+                let latency = match waiting_since.take() {
+                    Some(question) => {
+                        let latency = wait(question, &m);
+                        if let Some((lo, hi)) = latency.range() {
+                            approximate |= lo != hi;
+                            let secs = ((lo + hi) / 2 / 1000).min(u64::from(u32::MAX)) as u32;
+                            response_times.push(secs);
+                            first_response.get_or_insert(secs);
+                        }
+                        latency
                     }
-                }
+                    // A follow-up with nothing new asked: no wait to time.
+                    None => Latency::Exact(m.latency_ms.unwrap_or(0)),
+                };
                 match &mut bubbles {
                     Some((text, _)) => {
                         text.push_str(crate::engine::BUBBLE_JOINER);
                         text.push_str(m.text);
                     }
-                    None => {
-                        let latency_ms = m
-                            .latency_ms
-                            .or(waited.map(|w| u64::from(w) * 1000))
-                            .unwrap_or(0);
-                        bubbles = Some((m.text.to_string(), latency_ms));
-                    }
+                    None => bubbles = Some((m.text.to_string(), latency)),
                 }
             }
+            // The shop's robot: shown, never scored as the agent's, and the customer is still
+            // waiting for a person.
             Role::Robot => {}
             Role::System => {
                 if let Some(ev) = m.event.and_then(conversion_event) {
                     // A sale anywhere in the chat counts, even if the buyer left afterwards.
                     converted = Some(converted.unwrap_or(false) || ev);
+                    orders_known = true;
                 }
+                order = order_of(m.event, m.text);
             }
         }
+        kpi_messages.push(KpiMessage {
+            sender: match m.role {
+                Role::Customer => Sender::Customer,
+                Role::Agent => Sender::Human,
+                Role::Robot => Sender::Robot,
+                Role::System => Sender::System,
+            },
+            time,
+            order,
+        });
     }
     judge(&mut bubbles, &mut state, product.as_deref());
+    let unscored = if customers == 0 {
+        Some(Unscored::NoCustomer)
+    } else if humans == 0 {
+        Some(Unscored::NoAgent)
+    } else {
+        None
+    };
+    let platform = conversation_kpi(rules, &kpi_messages, orders_known);
+    let kpi = Kpi {
+        first_response_s: first_response,
+        avg_response_s: (!response_times.is_empty()).then(|| {
+            let sum: u64 = response_times.iter().map(|&t| u64::from(t)).sum();
+            (sum as f64 / response_times.len() as f64 * 10.0).round() / 10.0
+        }),
+        max_response_s: response_times.iter().copied().max(),
+        approximate,
+        platform,
+    };
+    if unscored.is_some() {
+        // Nothing to judge: no scores, no findings, and the reason in the output.
+        return ConversationResult {
+            conversation: conv.id,
+            agent: agent_counts.first().map(|(n, _)| n.clone()),
+            messages,
+            overall: None,
+            dimensions: scorer
+                .dimensions
+                .iter()
+                .map(|d| (Arc::clone(&d.key), None))
+                .collect(),
+            kpi,
+            converted,
+            findings: Vec::new(),
+            response_times,
+            inquiry: customers > 0,
+            red_line: false,
+            unscored,
+        };
+    }
     // The conversation-level checks (tone, farewell), on the last reply's turn.
     let closing = scorer.finish(&state);
     session.add_closing(&closing);
@@ -238,15 +420,6 @@ pub fn score_conversation(
         .iter()
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
         .map(|(n, _)| n.clone());
-    let kpi = Kpi {
-        first_response_s: first_response,
-        avg_response_s: (!response_times.is_empty()).then(|| {
-            let sum: u64 = response_times.iter().map(|&t| u64::from(t)).sum();
-            (sum as f64 / response_times.len() as f64 * 10.0).round() / 10.0
-        }),
-        max_response_s: response_times.iter().copied().max(),
-        replied_within_3min: first_response.is_some_and(|t| t <= 180),
-    };
     ConversationResult {
         conversation: conv.id,
         agent,
@@ -257,8 +430,9 @@ pub fn score_conversation(
         converted,
         findings,
         response_times,
-        inquiry: first_customer.is_some(),
+        inquiry: true,
         red_line: session.red_line,
+        unscored: None,
     }
 }
 
@@ -277,6 +451,11 @@ pub fn to_json_line(result: &ConversationResult, out: &mut Vec<u8>) {
     }
     out.extend_from_slice(b",\"messages\":");
     result.messages.push_to(out);
+    if let Some(u) = result.unscored {
+        out.extend_from_slice(b",\"unscored\":\"");
+        out.extend_from_slice(u.as_str().as_bytes());
+        out.push(b'"');
+    }
     out.extend_from_slice(b",\"overall\":");
     result.overall.push_to(out);
     out.extend_from_slice(b",\"dimensions\":{");
@@ -295,8 +474,13 @@ pub fn to_json_line(result: &ConversationResult, out: &mut Vec<u8>) {
     kpi.avg_response_s.push_to(out);
     out.extend_from_slice(b",\"max_response_s\":");
     kpi.max_response_s.push_to(out);
-    out.extend_from_slice(b",\"replied_within_3min\":");
-    push_json_bool(out, kpi.replied_within_3min);
+    if kpi.approximate {
+        out.extend_from_slice(b",\"approximate\":true");
+    }
+    out.extend_from_slice(b",\"platform\":");
+    if serde_json::to_writer(&mut *out, &kpi.platform).is_err() {
+        out.extend_from_slice(b"null");
+    }
     out.extend_from_slice(b"},\"converted\":");
     match result.converted {
         Some(c) => push_json_bool(out, c),
@@ -489,7 +673,7 @@ mod tests {
                 first_response_s: Some(12),
                 avg_response_s: Some(40.5),
                 max_response_s: Some(300),
-                replied_within_3min: true,
+                ..Kpi::default()
             },
             converted: Some(false),
             findings: texts
@@ -511,6 +695,7 @@ mod tests {
             response_times: vec![12, 69],
             inquiry: true,
             red_line: false,
+            unscored: None,
         }
     }
 

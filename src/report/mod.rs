@@ -585,6 +585,7 @@ mod tests {
             response_times: vec![10],
             inquiry: true,
             red_line: false,
+            unscored: None,
         }
     }
 

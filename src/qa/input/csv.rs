@@ -535,7 +535,7 @@ fn flag_role(s: &str) -> Option<Role> {
 
 /// The columns of a headerless first row, from its cells: the time is the first cell that
 /// reads as one, the role the first that reads as a role (or holds a shop sub-account); of
-/// the rest, the conversation is the first and the text the last. `--columns` given as column
+/// the rest, the conversation is the first and the text the longest. `--columns` given as column
 /// numbers (`text=4`) wins. `None` when no cell reads as a time, or fewer than three cells
 /// are left to choose from.
 fn guess_columns(cells: &[&str], overrides: &[(String, String)]) -> Option<[Option<usize>; 8]> {
@@ -577,7 +577,13 @@ fn guess_columns(cells: &[&str], overrides: &[(String, String)]) -> Option<[Opti
         map[CONVERSATION] = Some(*rest.first()?);
     }
     if map[TEXT].is_none() {
-        map[TEXT] = Some(*rest.iter().rev().find(|&&c| Some(c) != map[CONVERSATION])?);
+        // The message is the longest cell left (the later of two as long).
+        let text = rest
+            .iter()
+            .copied()
+            .filter(|&c| Some(c) != map[CONVERSATION])
+            .max_by_key(|&c| cells[c].trim().chars().count())?;
+        map[TEXT] = Some(text);
     }
     if map[ROLE].is_none() {
         // Names in a column between the conversation and the text.

@@ -199,7 +199,8 @@ fn detect_with(name: &str, head: &[u8], columns: &[(String, String)]) -> Format 
         Some("jsonl" | "json" | "ndjson") => return Format::Jsonl,
         Some("csv" | "tsv") => return Format::Csv,
         Some("xlsx" | "xlsm" | "xlsb" | "xls" | "ods") => return Format::Excel,
-        Some("log" | "txt") => return Format::Log,
+        // A .txt may be a chat log or a table saved as text: tables are told by their header.
+        Some("log") => return Format::Log,
         _ => {}
     }
     let head = head.strip_prefix(BOM).unwrap_or(head);
