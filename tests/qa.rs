@@ -1541,11 +1541,14 @@ fn report_figures_match_a_hand_count() {
     approx(&team["avg_response_s"]["mean"], 350.0 / 3.0);
     approx(&team["avg_response_s"]["p50"], 90.0);
     approx(&team["avg_response_s"]["p90"], 240.0);
-    // Within 3 min: only c1 (20 s) of 3 inquiries = 33.3…%; within 30 s: c1 again.
-    approx(&team["reply_within_3min_rate"], 100.0 / 3.0);
-    approx(&team["answer_within_30s_rate"], 100.0 / 3.0);
-    // Conversion: 1 sale of 2 known outcomes (c3 has none).
-    approx(&team["conversion_rate"], 50.0);
+    // Taobao's 3分钟人工响应率 counts rounds: c1's two (20 s and 90 s, both within), c2's one
+    // (240 s, over) and c3's one (never answered, over) = 2 of 4.
+    approx(&team["kpi"]["rate"], 0.5);
+    approx(&team["kpi"]["mean_response"], 350.0 / 3.0);
+    approx(&team["kpi"]["first_response"], 130.0);
+    // 询单转化率 counts paid orders: c1's order was placed, not paid; c2's buyer left; c3 has no
+    // outcome. 0 of 2.
+    approx(&team["kpi"]["conversion_rate"], 0.0);
     assert_eq!(team["red_lines"], 0);
     // Scores are the means of the conversations' scores.
     let (o1, o2) = (
@@ -1568,9 +1571,8 @@ fn report_figures_match_a_hand_count() {
     for (k, x) in [("mean", 55.0), ("p50", 20.0), ("p90", 90.0)] {
         approx(&mei["avg_response_s"][k], x);
     }
-    approx(&mei["reply_within_3min_rate"], 100.0);
-    approx(&mei["answer_within_30s_rate"], 100.0);
-    approx(&mei["conversion_rate"], 100.0);
+    approx(&mei["kpi"]["rate"], 1.0);
+    approx(&mei["kpi"]["conversion_rate"], 0.0);
     approx(&mei["overall"], o1);
     assert_eq!(mei["dimensions"], lines["c1"]["dimensions"]);
     assert_eq!(mei["not_converted"], Value::Array(vec![]));
@@ -1581,9 +1583,8 @@ fn report_figures_match_a_hand_count() {
         approx(&he["first_response_s"][k], 240.0);
         approx(&he["avg_response_s"][k], 240.0);
     }
-    approx(&he["reply_within_3min_rate"], 0.0);
-    approx(&he["answer_within_30s_rate"], 0.0);
-    approx(&he["conversion_rate"], 0.0);
+    approx(&he["kpi"]["rate"], 0.0);
+    approx(&he["kpi"]["conversion_rate"], 0.0);
     approx(&he["overall"], o2);
     assert_eq!(he["dimensions"], lines["c2"]["dimensions"]);
     let not_converted = he["not_converted"].as_array().unwrap();
@@ -1593,8 +1594,10 @@ fn report_figures_match_a_hand_count() {
     let unknown = &r["no_agent"];
     assert_eq!(unknown["conversations"], 1);
     assert_eq!(unknown["first_response_s"]["mean"], Value::Null);
-    approx(&unknown["reply_within_3min_rate"], 0.0);
-    assert_eq!(unknown["conversion_rate"], Value::Null);
+    approx(&unknown["kpi"]["rate"], 0.0);
+    assert_eq!(unknown["kpi"]["conversion_rate"], Value::Null);
+    // No reply from a person: listed, not scored.
+    assert_eq!(unknown["unscored"], 1);
 
     // The Markdown report: the same figures, and c2 under 未成交分析.
     let md_path = env.path("r.md");
@@ -1616,7 +1619,9 @@ fn report_figures_match_a_hand_count() {
     for cell in [
         "| 130.0 / 20.0 / 240.0 |",
         "| 116.7 / 90.0 / 240.0 |",
-        "| 33.3% | 33.3% | 50.0% | 0 |",
+        // 3分钟人工响应率, undecided rounds, mean, first response, 询单转化率, 客单价, robot
+        // replies, red lines.
+        "| 50.0% | 0 | 116.7 | 130.0 | 0.0% | — | 0 | 0 |",
     ] {
         assert!(team_row.contains(cell), "{cell} not in {team_row}");
     }
@@ -1625,7 +1630,9 @@ fn report_figures_match_a_hand_count() {
         .find(|l| l.starts_with("| 小美 | 1 |"))
         .expect("小美 row");
     assert!(
-        mei_row.contains("| 20.0 / 20.0 / 20.0 | 55.0 / 20.0 / 90.0 | 100.0% | 100.0% | 100.0% |"),
+        mei_row.contains(
+            "| 20.0 / 20.0 / 20.0 | 55.0 / 20.0 / 90.0 | 100.0% | 0 | 55.0 | 20.0 | 0.0% |"
+        ),
         "{mei_row}"
     );
     let he_row = md
@@ -1633,7 +1640,9 @@ fn report_figures_match_a_hand_count() {
         .find(|l| l.starts_with("| 小禾 | 1 |"))
         .expect("小禾 row");
     assert!(
-        he_row.contains("| 240.0 / 240.0 / 240.0 | 240.0 / 240.0 / 240.0 | 0.0% | 0.0% | 0.0% |"),
+        he_row.contains(
+            "| 240.0 / 240.0 / 240.0 | 240.0 / 240.0 / 240.0 | 0.0% | 0 | 240.0 | 240.0 | 0.0% |"
+        ),
         "{he_row}"
     );
     // c3's agent is unnamed: its row says so in the reader's language.
@@ -1698,27 +1707,27 @@ fn report_figures_match_a_hand_count() {
         "平响均值(秒)",
         "平响p50(秒)",
         "平响p90(秒)",
-        "3分钟响应率(%)",
-        "30秒应答率(%)",
+        "3分钟人工响应率（淘宝口径）(%)",
+        "平均人工响应时长（淘宝口径）",
         "询单转化率(%)",
         "触红线会话",
     ];
     assert_eq!(
         cells(team, &figures),
         [
-            "3", "130.0", "20.0", "240.0", "116.7", "90.0", "240.0", "33.3", "33.3", "50.0", "0"
+            "3", "130.0", "20.0", "240.0", "116.7", "90.0", "240.0", "50.0", "116.7", "0.0", "0"
         ]
     );
     assert_eq!(
         cells(&rows[2], &figures),
         [
-            "1", "20.0", "20.0", "20.0", "55.0", "20.0", "90.0", "100.0", "100.0", "100.0", "0"
+            "1", "20.0", "20.0", "20.0", "55.0", "20.0", "90.0", "100.0", "55.0", "0.0", "0"
         ]
     );
     assert_eq!(
         cells(&rows[1], &figures),
         [
-            "1", "240.0", "240.0", "240.0", "240.0", "240.0", "240.0", "0.0", "0.0", "0.0", "0"
+            "1", "240.0", "240.0", "240.0", "240.0", "240.0", "240.0", "0.0", "240.0", "0.0", "0"
         ]
     );
     assert_eq!(

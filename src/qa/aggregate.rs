@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::kpi::{KpiRules, KpiTotals};
 use super::score::ConversationResult;
 
 /// How many non-converted conversations each agent's 未成交分析 keeps.
@@ -82,8 +83,10 @@ pub struct Stats {
     /// Seconds → count.
     pub first_response: BTreeMap<u32, u64>,
     pub response: BTreeMap<u32, u64>,
-    pub within_3min: u64,
-    pub within_30s: u64,
+    /// The platform's KPIs, summed (see `docs/kpi.md`).
+    pub kpi: KpiTotals,
+    /// Conversations with no customer message or no reply from a person: listed, not scored.
+    pub unscored: u64,
     pub outcome_known: u64,
     pub converted: u64,
     pub red_lines: u64,
@@ -103,12 +106,6 @@ impl Stats {
         self.conversations += 1;
         if r.inquiry {
             self.inquiries += 1;
-            if r.kpi.first_response_s.is_some_and(|t| t <= 180) {
-                self.within_3min += 1;
-            }
-            if r.kpi.first_response_s.is_some_and(|t| t <= 30) {
-                self.within_30s += 1;
-            }
         }
         if let Some(o) = r.overall {
             self.overall_sum += tenths(o);
@@ -134,6 +131,8 @@ impl Stats {
         if r.red_line {
             self.red_lines += 1;
         }
+        self.kpi.add(&r.kpi.platform);
+        self.unscored += u64::from(r.unscored.is_some());
         if let Some(c) = r.converted {
             self.outcome_known += 1;
             if c {
@@ -197,8 +196,8 @@ impl Stats {
         for (t, c) in &other.response {
             *self.response.entry(*t).or_insert(0) += c;
         }
-        self.within_3min += other.within_3min;
-        self.within_30s += other.within_30s;
+        self.kpi.merge(&other.kpi);
+        self.unscored += other.unscored;
         self.outcome_known += other.outcome_known;
         self.converted += other.converted;
         self.red_lines += other.red_lines;
@@ -308,9 +307,12 @@ pub struct ReportState {
     pub review: Vec<ReviewItem>,
     pub messages: u64,
     pub bad_lines: u64,
+    /// Whose KPI definitions the figures follow (None in a state made before any run).
+    #[serde(default)]
+    pub kpi_rules: Option<KpiRules>,
 }
 
-pub const STATE_VERSION: u32 = 3;
+pub const STATE_VERSION: u32 = 4;
 
 impl ReportState {
     pub fn new(dimensions: &[crate::engine::DimensionInfo]) -> Self {
@@ -369,6 +371,9 @@ impl ReportState {
     }
 
     pub fn merge(&mut self, other: &ReportState) {
+        if self.kpi_rules.is_none() {
+            self.kpi_rules = other.kpi_rules;
+        }
         if self.dimension_order.is_empty() {
             self.dimension_order = other.dimension_order.clone();
             self.dimension_names = other.dimension_names.clone();

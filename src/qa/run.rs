@@ -464,6 +464,7 @@ pub fn run(
     };
     let want_state = opts.report.is_some() || opts.partial.is_some();
     let mut state = ReportState::new(&scorer.dimensions);
+    state.kpi_rules = Some(opts.kpi);
     let bar = progress_bar(total_bytes, opts.lang);
     let mut scored_messages = 0u64;
     let started = Instant::now();
@@ -703,6 +704,17 @@ pub fn merge_partials(paths: &[PathBuf], lang: Lang) -> Result<ReportState, Stri
                         lang,
                         "{}：用的是另一套评分规则（维度不同），不能合并",
                         "{}: made with another rubric (different dimensions)",
+                        path.display()
+                    ));
+                }
+                if part.kpi_rules.is_some()
+                    && m.kpi_rules.is_some()
+                    && m.kpi_rules != part.kpi_rules
+                {
+                    return Err(tr!(
+                        lang,
+                        "{}：用的是另一个平台口径或服务时间（--platform/--hours/--count-robot），不能合并",
+                        "{}: made with another platform's KPI rules (--platform/--hours/--count-robot)",
                         path.display()
                     ));
                 }

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::lang::Lang;
 use crate::qa::aggregate::{FailedCheck, ReportState, Stats, mean, percentile};
+use crate::qa::kpi::{self, KpiRules, Platform, keys};
 use crate::tr;
 
 /// Report file formats, chosen by the file's extension.
@@ -36,9 +37,9 @@ struct Figures {
     dimensions: Vec<Option<f64>>,
     first: [Option<f64>; 3],
     avg: [Option<f64>; 3],
-    rate_3min: Option<f64>,
-    rate_30s: Option<f64>,
-    conversion: Option<f64>,
+    /// The platform's KPIs, in the order of [`kpi::labels`].
+    kpi: Vec<Option<f64>>,
+    unscored: u64,
     red_lines: u64,
     reviews: u64,
 }
@@ -47,7 +48,56 @@ fn ratio(n: u64, d: u64) -> Option<f64> {
     (d > 0).then(|| n as f64 / d as f64 * 100.0)
 }
 
-fn figures(s: &Stats, order: &[String]) -> Figures {
+/// The KPI rules the state was made with (Taobao's for a state from before they were kept).
+fn rules(state: &ReportState) -> KpiRules {
+    state
+        .kpi_rules
+        .unwrap_or_else(|| KpiRules::new(Platform::Taobao))
+}
+
+/// The platform's KPI columns: (key, label in `lang`).
+fn kpi_columns(state: &ReportState, lang: Lang) -> Vec<(&'static str, String)> {
+    kpi::labels(&rules(state), lang == Lang::En)
+}
+
+/// Whether a KPI is a share (printed as a percentage) or a count (printed whole).
+fn kpi_kind(key: &str) -> (bool, bool) {
+    let share = matches!(
+        key,
+        keys::RATE | keys::LEFT_MESSAGE_RATE | keys::CONVERSION_RATE
+    );
+    let count = matches!(key, keys::RATE_UNKNOWN | keys::ROBOT_REPLIES);
+    (share, count)
+}
+
+/// A KPI value as a cell: a share as a percentage, a count whole, seconds and yuan to tenths.
+fn kpi_cell(key: &str, v: Option<f64>) -> String {
+    match kpi_kind(key) {
+        (true, _) => pct(v.map(|v| v * 100.0)),
+        (_, true) => v.map_or_else(|| "—".to_string(), |v| format!("{v:.0}")),
+        _ => num(v),
+    }
+}
+
+/// The line that says whose KPI definitions the figures follow.
+fn kpi_rule_line(state: &ReportState, lang: Lang) -> String {
+    let r = rules(state);
+    let robots = if r.count_robot {
+        tr!(lang, "，机器人回复计入", "; robot replies counted")
+    } else {
+        tr!(lang, "，机器人回复不计入", "; robot replies not counted")
+    };
+    tr!(
+        lang,
+        "指标口径：{}，服务时间 {}{}（定义见 docs/kpi.md）。",
+        "KPIs by {}'s rules, service hours {}{} (defined in docs/kpi.md).",
+        r.platform.name(lang == Lang::En),
+        r.hours,
+        robots
+    )
+}
+
+fn figures(s: &Stats, order: &[String], columns: &[(&'static str, String)]) -> Figures {
     let hist_figures = |h| {
         [
             mean(h),
@@ -69,9 +119,8 @@ fn figures(s: &Stats, order: &[String]) -> Figures {
             .collect(),
         first: hist_figures(&s.first_response),
         avg: hist_figures(&s.response),
-        rate_3min: ratio(s.within_3min, s.inquiries),
-        rate_30s: ratio(s.within_30s, s.inquiries),
-        conversion: ratio(s.converted, s.outcome_known),
+        kpi: columns.iter().map(|(key, _)| s.kpi.value(key)).collect(),
+        unscored: s.unscored,
         red_lines: s.red_lines,
         reviews: s.reviews(),
     }
@@ -211,6 +260,21 @@ fn markdown(state: &ReportState, lang: Lang) -> String {
             state.bad_lines
         )
     );
+    let _ = writeln!(s, "{}\n", md_text(&kpi_rule_line(state, lang)));
+    if state.team.unscored > 0 {
+        let _ = writeln!(
+            s,
+            "{}\n",
+            tr!(
+                lang,
+                "{} 个会话没有评分：没有顾客消息，或没有人工回复（见输出里的 \"unscored\"）。",
+                "{} conversations were not scored: no customer message, or no reply from a person \
+                 (see \"unscored\" in the output).",
+                state.team.unscored
+            )
+        );
+    }
+    let columns = kpi_columns(state, lang);
     // The summary table: one row per agent, then the team.
     let mut header = vec![
         tr!(lang, "客服", "Agent"),
@@ -225,9 +289,9 @@ fn markdown(state: &ReportState, lang: Lang) -> String {
             "First response mean/p50/p90 (s)"
         ),
         tr!(lang, "平响 均/p50/p90 (秒)", "Response mean/p50/p90 (s)"),
-        tr!(lang, "3分钟响应率", "3-min rate"),
-        tr!(lang, "30秒应答率", "30-s rate"),
-        tr!(lang, "询单转化率", "Conversion"),
+    ]);
+    header.extend(columns.iter().map(|(_, label)| label.clone()));
+    header.extend([
         tr!(lang, "触红线会话", "Chats with a red line"),
         tr!(lang, "待复核", "To review"),
     ]);
@@ -235,7 +299,7 @@ fn markdown(state: &ReportState, lang: Lang) -> String {
     let _ = writeln!(s, "| {} |", header.join(" | "));
     let _ = writeln!(s, "|{}", "---|".repeat(header.len()));
     for (who, stats) in rows(state) {
-        let f = figures(stats, order);
+        let f = figures(stats, order, &columns);
         let name = md_text(&who.label(lang));
         let name = if who == Who::Team {
             format!("**{name}**")
@@ -244,15 +308,14 @@ fn markdown(state: &ReportState, lang: Lang) -> String {
         };
         let mut cells = vec![name, f.conversations.to_string(), num(f.overall)];
         cells.extend(f.dimensions.iter().map(|d| num(*d)));
-        cells.extend([
-            triple(&f.first),
-            triple(&f.avg),
-            pct(f.rate_3min),
-            pct(f.rate_30s),
-            pct(f.conversion),
-            f.red_lines.to_string(),
-            f.reviews.to_string(),
-        ]);
+        cells.extend([triple(&f.first), triple(&f.avg)]);
+        cells.extend(
+            columns
+                .iter()
+                .zip(&f.kpi)
+                .map(|((key, _), v)| kpi_cell(key, *v)),
+        );
+        cells.extend([f.red_lines.to_string(), f.reviews.to_string()]);
         let _ = writeln!(s, "| {} |", cells.join(" | "));
     }
     let _ = writeln!(s);
@@ -430,7 +493,13 @@ fn review_section(s: &mut String, state: &ReportState, lang: Lang) {
 
 fn stats_json(stats: &Stats, state: &ReportState) -> Value {
     let order = &state.dimension_order;
-    let f = figures(stats, order);
+    let columns = kpi_columns(state, Lang::En);
+    let f = figures(stats, order, &columns);
+    let kpis: serde_json::Map<String, Value> = columns
+        .iter()
+        .zip(&f.kpi)
+        .map(|((key, _), v)| (key.to_string(), json!(v)))
+        .collect();
     let dims: serde_json::Map<String, Value> = order
         .iter()
         .zip(&f.dimensions)
@@ -443,9 +512,9 @@ fn stats_json(stats: &Stats, state: &ReportState) -> Value {
         "dimensions": dims,
         "first_response_s": {"mean": f.first[0], "p50": f.first[1], "p90": f.first[2]},
         "avg_response_s": {"mean": f.avg[0], "p50": f.avg[1], "p90": f.avg[2]},
-        "reply_within_3min_rate": f.rate_3min,
-        "answer_within_30s_rate": f.rate_30s,
-        "conversion_rate": f.conversion,
+        "kpi": kpis,
+        "kpi_counts": stats.kpi,
+        "unscored": f.unscored,
         "red_lines": f.red_lines,
         "failed_checks": ranked(stats).iter().map(|(c, f)| {
             let per_conversation = state.is_per_conversation(c);
@@ -480,6 +549,11 @@ fn json_report(state: &ReportState) -> Value {
         "conversations": state.team.conversations,
         "messages": state.messages,
         "bad_lines": state.bad_lines,
+        "kpi_rules": rules(state),
+        "kpi_labels": kpi_columns(state, Lang::Zh)
+            .into_iter()
+            .map(|(key, label)| (key.to_string(), Value::from(label)))
+            .collect::<serde_json::Map<String, Value>>(),
         "per_conversation_checks": state.per_conversation,
         "team": stats_json(&state.team, state),
         "agents": agents,
@@ -510,9 +584,13 @@ fn csv_report(state: &ReportState, lang: Lang) -> Vec<u8> {
             tr!(lang, "平响均值(秒)", "response_mean_s"),
             tr!(lang, "平响p50(秒)", "response_p50_s"),
             tr!(lang, "平响p90(秒)", "response_p90_s"),
-            tr!(lang, "3分钟响应率(%)", "reply_within_3min_pct"),
-            tr!(lang, "30秒应答率(%)", "answer_within_30s_pct"),
-            tr!(lang, "询单转化率(%)", "conversion_pct"),
+        ]);
+        let columns = kpi_columns(state, lang);
+        header.extend(columns.iter().map(|(key, label)| match kpi_kind(key) {
+            (true, _) => format!("{label}(%)"),
+            _ => label.clone(),
+        }));
+        header.extend([
             tr!(lang, "触红线会话", "red_line_chats"),
             tr!(lang, "待复核", "to_review"),
             tr!(lang, "最常见扣分项", "top_failed_check"),
@@ -520,7 +598,7 @@ fn csv_report(state: &ReportState, lang: Lang) -> Vec<u8> {
         let _ = w.write_record(&header);
         let cell = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.1}"));
         for (who, stats) in rows(state) {
-            let f = figures(stats, order);
+            let f = figures(stats, order, &columns);
             let top = ranked(stats)
                 .first()
                 .map(|(c, f)| format!("{c} ×{}", f.count))
@@ -533,14 +611,16 @@ fn csv_report(state: &ReportState, lang: Lang) -> Vec<u8> {
             row.extend(f.dimensions.iter().map(|d| cell(*d)));
             row.extend(f.first.iter().map(|x| cell(*x)));
             row.extend(f.avg.iter().map(|x| cell(*x)));
-            row.extend([
-                cell(f.rate_3min),
-                cell(f.rate_30s),
-                cell(f.conversion),
-                f.red_lines.to_string(),
-                f.reviews.to_string(),
-                top,
-            ]);
+            row.extend(
+                columns
+                    .iter()
+                    .zip(&f.kpi)
+                    .map(|((key, _), v)| match kpi_kind(key) {
+                        (true, _) => cell(v.map(|v| v * 100.0)),
+                        _ => cell(*v),
+                    }),
+            );
+            row.extend([f.red_lines.to_string(), f.reviews.to_string(), top]);
             let _ = w.write_record(&row);
         }
         let _ = w.flush();
@@ -641,12 +721,25 @@ mod tests {
                         || line.starts_with('#')
                         || line.starts_with("- ")
                         || line.starts_with("  ")
-                        || ["共 ", "引擎", "……", "没有扣分项"]
-                            .iter()
-                            .any(|p| line.starts_with(p))
-                        || ["conversations, ", "The engine", "… and ", "No failed"]
-                            .iter()
-                            .any(|p| line.contains(p)),
+                        || [
+                            "共 ",
+                            "引擎",
+                            "……",
+                            "没有扣分项",
+                            "指标口径",
+                            "个会话没有评分"
+                        ]
+                        .iter()
+                        .any(|p| line.starts_with(p) || line.contains(p))
+                        || [
+                            "conversations, ",
+                            "The engine",
+                            "… and ",
+                            "No failed",
+                            "KPIs by "
+                        ]
+                        .iter()
+                        .any(|p| line.contains(p)),
                     "a stray line: {line:?}\n{md}"
                 );
             }
