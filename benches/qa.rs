@@ -10,6 +10,12 @@
 //! two ratios to the bare parse (wall time to wall time, CPU time to CPU time) and the peak
 //! memory it reports. Target: at least 600,000 messages/s on 2 cores.
 //!
+//! Then the shapes a spreadsheet saves, each scored in turn in the same rounds: the corpus as
+//! CSV (UTF-8, as `kefu gen` writes it: the baseline of this part), as GBK CSV (Excel on a
+//! Chinese Windows machine), and as an `.xlsx` workbook with date cells (at most Excel's
+//! 1,048,575 data rows: a larger corpus is cut there). Prints the medians and each one's ratio
+//! to the UTF-8 CSV. `KEFU_BENCH_SHAPES=0` leaves this part out.
+//!
 //! `KEFU_BENCH_CONVERSATIONS` sets the corpus size (default 100000, about 150 MB); about
 //! 750000 gives a 1 GB file for the memory target. `KEFU_BENCH_BASELINE_EXE` names another
 //! kefu binary (an older build, say) that takes its turn in every round on the same corpus, for
@@ -73,7 +79,7 @@ fn cpu_time(children: bool) -> Option<Duration> {
 
 /// kefu score on the corpus, whole process: the wall time, the CPU time, and the peak memory
 /// it reports.
-fn score(exe: &str, corpus: &std::path::Path) -> (Duration, Option<Duration>, Option<String>) {
+fn run_score(exe: &str, corpus: &std::path::Path) -> (Duration, Option<Duration>, Option<String>) {
     let cpu_before = cpu_time(true);
     let t = Instant::now();
     let out = Command::new(exe)
@@ -91,6 +97,54 @@ fn score(exe: &str, corpus: &std::path::Path) -> (Duration, Option<Duration>, Op
         .find("峰值内存")
         .map(|i| stderr[i..].trim().to_string());
     (took, cpu, peak)
+}
+
+/// Rows an xlsx sheet holds below its header.
+const XLSX_ROWS: usize = 1_048_575;
+
+/// Writes the CSV corpus `csv` again as GBK (`gbk`) and as an xlsx workbook (`xlsx`), its times
+/// as date cells; returns the messages in each.
+fn spreadsheet_copies(
+    csv: &std::path::Path,
+    gbk: &std::path::Path,
+    xlsx: &std::path::Path,
+) -> (u64, u64) {
+    let text = std::fs::read_to_string(csv).expect("the CSV corpus");
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let (bytes, _, _) = encoding_rs::GBK.encode(text);
+    std::fs::write(gbk, &bytes).expect("write the GBK corpus");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("a header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, h).expect("a cell");
+    }
+    let mut rows = 0u64;
+    for (r, record) in reader.records().take(XLSX_ROWS).enumerate() {
+        let record = record.expect("a generated row");
+        let row = r as u32 + 1;
+        for (c, cell) in record.iter().enumerate() {
+            if c == 1 {
+                let dt = rust_xlsxwriter::ExcelDateTime::parse_from_str(cell).expect("a time");
+                sheet
+                    .write_datetime_with_format(row, 1, &dt, &date)
+                    .expect("a cell");
+            } else if !cell.is_empty() {
+                sheet.write_string(row, c as u16, cell).expect("a cell");
+            }
+        }
+        rows += 1;
+    }
+    book.save(xlsx).expect("write the workbook");
+    let all = text.lines().count().saturating_sub(1) as u64;
+    (all, rows)
 }
 
 fn median(mut xs: Vec<Duration>) -> Duration {
@@ -134,12 +188,12 @@ fn main() {
         parse_cpu.extend(cpu_after.zip(cpu_before).map(|(a, b)| a.saturating_sub(b)));
         messages = n;
         parse_times.push(took);
-        let (took, cpu, reported) = score(exe, &corpus);
+        let (took, cpu, reported) = run_score(exe, &corpus);
         score_times.push(took);
         score_cpu.extend(cpu);
         peak = reported.unwrap_or(peak);
         if let Some(other) = &baseline_exe {
-            baseline_times.push(score(other, &corpus).0);
+            baseline_times.push(run_score(other, &corpus).0);
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -193,4 +247,67 @@ fn main() {
         );
     }
     println!("kefu score {peak}");
+
+    if std::env::var("KEFU_BENCH_SHAPES").as_deref() == Ok("0") {
+        return;
+    }
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let csv = dir.join("corpus.csv");
+    let status = Command::new(exe)
+        .args([
+            "gen",
+            "transcripts",
+            "--seed",
+            "1",
+            "--format",
+            "csv",
+            "--conversations",
+        ])
+        .arg(conversations.to_string())
+        .arg("--out")
+        .arg(&csv)
+        .status()
+        .expect("kefu gen runs");
+    assert!(status.success());
+    let (gbk, xlsx) = (dir.join("corpus-gbk.csv"), dir.join("corpus.xlsx"));
+    let (lines, xlsx_rows) = spreadsheet_copies(&csv, &gbk, &xlsx);
+    let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0.0, |m| m.len() as f64 / 1e6);
+    println!(
+        "shapes: CSV {:.0} MB, GBK CSV {:.0} MB, xlsx {:.0} MB ({xlsx_rows} of the {lines} rows)",
+        size(&csv),
+        size(&gbk),
+        size(&xlsx)
+    );
+    let mut times: [Vec<Duration>; 3] = Default::default();
+    let mut peaks: [String; 3] = Default::default();
+    for _ in 0..ROUNDS {
+        for (i, file) in [&csv, &gbk, &xlsx].into_iter().enumerate() {
+            let (took, _, reported) = run_score(exe, file);
+            times[i].push(took);
+            peaks[i] = reported.unwrap_or_default();
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let [csv_t, gbk_t, xlsx_t] = times.map(median);
+    let per_s = |rows: u64, d: Duration| rows as f64 / d.as_secs_f64();
+    println!(
+        "kefu score, UTF-8 CSV      median {:.2} s  {:>10.0} rows/s  {}",
+        csv_t.as_secs_f64(),
+        per_s(lines, csv_t),
+        peaks[0]
+    );
+    println!(
+        "kefu score, GBK CSV        median {:.2} s  {:>10.0} rows/s  {:.2}× the UTF-8 CSV's time  {}",
+        gbk_t.as_secs_f64(),
+        per_s(lines, gbk_t),
+        gbk_t.as_secs_f64() / csv_t.as_secs_f64(),
+        peaks[1]
+    );
+    println!(
+        "kefu score, xlsx           median {:.2} s  {:>10.0} rows/s  {:.2}× the UTF-8 CSV's time per row  {}",
+        xlsx_t.as_secs_f64(),
+        per_s(xlsx_rows, xlsx_t),
+        per_s(lines, csv_t) / per_s(xlsx_rows, xlsx_t),
+        peaks[2]
+    );
 }

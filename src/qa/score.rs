@@ -478,9 +478,7 @@ pub fn to_json_line(result: &ConversationResult, out: &mut Vec<u8>) {
         out.extend_from_slice(b",\"approximate\":true");
     }
     out.extend_from_slice(b",\"platform\":");
-    if serde_json::to_writer(&mut *out, &kpi.platform).is_err() {
-        out.extend_from_slice(b"null");
-    }
+    push_platform_kpi(out, &kpi.platform);
     out.extend_from_slice(b"},\"converted\":");
     match result.converted {
         Some(c) => push_json_bool(out, c),
@@ -516,6 +514,112 @@ pub fn to_json_line(result: &ConversationResult, out: &mut Vec<u8>) {
         out.push(b'}');
     }
     out.extend_from_slice(b"]}\n");
+}
+
+/// The platform KPIs of a conversation, as serde_json writes them (a test holds the two
+/// together): written field by field, since a line has a round per customer question.
+fn push_platform_kpi(out: &mut Vec<u8>, k: &ConversationKpi) {
+    fn bool_or_null(out: &mut Vec<u8>, b: Option<bool>) {
+        match b {
+            Some(b) => push_json_bool(out, b),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+    fn range(out: &mut Vec<u8>, r: Option<super::kpi::Range>) {
+        match r {
+            Some(r) => {
+                out.extend_from_slice(b"{\"lo\":");
+                push_integer(out, r.lo);
+                out.extend_from_slice(b",\"hi\":");
+                push_integer(out, r.hi);
+                out.push(b'}');
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+    fn quoted(out: &mut Vec<u8>, s: &str) {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
+    out.extend_from_slice(b"{\"platform\":");
+    quoted(out, &k.platform.to_string());
+    out.extend_from_slice(b",\"rounds\":[");
+    for (i, r) in k.rounds.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"index\":");
+        push_integer(out, r.index);
+        out.extend_from_slice(b",\"question\":");
+        push_integer(out, r.question);
+        out.extend_from_slice(b",\"answer\":");
+        r.answer.push_to(out);
+        out.extend_from_slice(b",\"answered_by\":");
+        match r.answered_by {
+            Some(s) => quoted(
+                out,
+                match s {
+                    Sender::Customer => "customer",
+                    Sender::Human => "human",
+                    Sender::Robot => "robot",
+                    Sender::System => "system",
+                },
+            ),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"robot_replied\":");
+        push_json_bool(out, r.robot_replied);
+        out.extend_from_slice(b",\"in_hours\":");
+        bool_or_null(out, r.in_hours);
+        out.extend_from_slice(b",\"response\":");
+        range(out, r.response);
+        out.extend_from_slice(b",\"counted\":");
+        push_json_bool(out, r.counted);
+        out.extend_from_slice(b",\"left_out\":");
+        match r.left_out {
+            Some(reason) => quoted(
+                out,
+                match reason {
+                    super::kpi::Reason::OutOfHours => "out_of_hours",
+                    super::kpi::Reason::NoTime => "no_time",
+                    super::kpi::Reason::UnknownHours => "unknown_hours",
+                },
+            ),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"within\":");
+        bool_or_null(out, r.within);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],\"first_round\":");
+    k.first_round.push_to(out);
+    out.extend_from_slice(b",\"first_response\":");
+    range(out, k.first_response);
+    for (name, n) in [
+        (&b",\"rate_numerator\":"[..], k.rate_numerator),
+        (b",\"rate_denominator\":", k.rate_denominator),
+        (b",\"rate_unknown\":", k.rate_unknown),
+        (b",\"rate_left_out\":", k.rate_left_out),
+    ] {
+        out.extend_from_slice(name);
+        push_integer(out, n);
+    }
+    out.extend_from_slice(b",\"left_message\":");
+    bool_or_null(out, k.left_message);
+    out.extend_from_slice(b",\"robot_replies\":");
+    push_integer(out, k.robot_replies);
+    out.extend_from_slice(b",\"inquiry\":");
+    push_json_bool(out, k.inquiry);
+    out.extend_from_slice(b",\"converted\":");
+    bool_or_null(out, k.converted);
+    out.extend_from_slice(b",\"paid_orders\":");
+    push_integer(out, k.paid_orders);
+    out.extend_from_slice(b",\"paid_orders_with_amount\":");
+    push_integer(out, k.paid_orders_with_amount);
+    out.extend_from_slice(b",\"paid_amount_cents\":");
+    push_integer(out, k.paid_amount_cents);
+    out.push(b'}');
 }
 
 fn push_json_bool(out: &mut Vec<u8>, b: bool) {
@@ -782,6 +886,77 @@ mod tests {
         to_json_line(&r, &mut line);
         let expected = serde_json::to_string(&r).unwrap() + "\n";
         assert_eq!(String::from_utf8(line).unwrap(), expected);
+
+        // Platform KPIs with every kind of round, and an unscored conversation.
+        use crate::qa::kpi::{Platform, Range, Reason, RoundKpi};
+        let round = |index: usize,
+                     answered_by: Option<Sender>,
+                     in_hours: Option<bool>,
+                     response: Option<Range>,
+                     left_out: Option<Reason>,
+                     within: Option<bool>| RoundKpi {
+            index,
+            question: index * 2,
+            answer: answered_by.map(|_| index * 2 + 1),
+            answered_by,
+            robot_replied: index % 2 == 1,
+            in_hours,
+            response,
+            counted: left_out.is_none(),
+            left_out,
+            within,
+        };
+        let p = &mut r.kpi.platform;
+        p.platform = Platform::Jd;
+        p.rounds = vec![
+            round(
+                0,
+                Some(Sender::Human),
+                Some(true),
+                Some(Range { lo: 3, hi: 62 }),
+                None,
+                None,
+            ),
+            round(
+                1,
+                Some(Sender::Robot),
+                Some(false),
+                None,
+                Some(Reason::OutOfHours),
+                Some(false),
+            ),
+            round(2, None, None, None, Some(Reason::NoTime), None),
+            round(
+                3,
+                Some(Sender::Human),
+                None,
+                Some(Range { lo: 0, hi: 0 }),
+                Some(Reason::UnknownHours),
+                Some(true),
+            ),
+        ];
+        p.first_round = Some(0);
+        p.first_response = Some(Range { lo: 3, hi: 62 });
+        (
+            p.rate_numerator,
+            p.rate_denominator,
+            p.rate_unknown,
+            p.rate_left_out,
+        ) = (1, 2, 3, 4);
+        (p.left_message, p.robot_replies, p.inquiry, p.converted) =
+            (Some(true), 5, true, Some(false));
+        (
+            p.paid_orders,
+            p.paid_orders_with_amount,
+            p.paid_amount_cents,
+        ) = (2, 1, 19_900);
+        r.kpi.approximate = true;
+        r.unscored = Some(Unscored::NoAgent);
+        let mut line = Vec::new();
+        to_json_line(&r, &mut line);
+        let expected = serde_json::to_string(&r).unwrap() + "\n";
+        assert_eq!(String::from_utf8(line).unwrap(), expected);
+        r.unscored = None;
 
         r.agent = None;
         r.overall = None;
