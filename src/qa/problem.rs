@@ -117,6 +117,8 @@ pub enum Problem {
     Dropped { cause: Box<Problem>, from: u64 },
     /// An Excel workbook that cannot be read (the reader's words).
     Workbook(String),
+    /// The sheet read has no cells.
+    EmptySheet,
     /// `--sheet` names a sheet the workbook lacks (quoted), with the sheets it has.
     NoSuchSheet { sheet: String, found: String },
     /// The input is none of the formats kefu reads: its `lines` lines are skipped.
@@ -366,6 +368,11 @@ impl Problem {
                 "cannot read the Excel workbook: {}",
                 e
             ),
+            Problem::EmptySheet => pick(
+                "工作表是空的（用 --sheet 选择有数据的工作表）",
+                "the sheet is empty (choose one with data with --sheet)",
+            )
+            .into(),
             Problem::NoSuchSheet { sheet, found } => tr!(
                 lang,
                 "工作簿里没有名为 {} 的工作表（有：{}）",
@@ -514,6 +521,7 @@ mod tests {
                 from: 2,
             },
             Problem::Workbook("invalid zip header".into()),
+            Problem::EmptySheet,
             Problem::NoSuchSheet {
                 sheet: "\"聊天\"".into(),
                 found: "Sheet1".into(),
@@ -555,7 +563,7 @@ mod tests {
             assert!(chinese > in_en, "{p:?}: {zh}");
         }
         assert_eq!(
-            all[all.len() - 7].describe(Lang::Zh),
+            all[all.len() - 8].describe(Lang::Zh),
             "这一行超过 1048576 字节（1 MB）；从第2行开始的这条消息已丢弃"
         );
         assert_eq!(

@@ -138,7 +138,7 @@ pub(super) fn sniff_delimiter(head: &[u8]) -> u8 {
 /// Where the rows come from: CSV text, or the cells of a workbook's sheet.
 enum Source {
     Text(Box<::csv::Reader<Guard>>),
-    Sheet(std::vec::IntoIter<(u64, Vec<String>)>),
+    Sheet(Box<Rows>),
 }
 
 /// How the role of a row is read, once the header and first rows have told.
@@ -172,6 +172,8 @@ pub(super) struct Records {
     header_done: bool,
     /// No header row: the first row is a message, held here until it is read.
     first_row: Option<(u64, bool)>,
+    /// The line (or sheet row) of the last row read.
+    last_line: u64,
     done: bool,
 }
 
@@ -209,7 +211,7 @@ impl Records {
         opts: &InputOptions,
         notices: Arc<Notices>,
     ) -> Records {
-        Records::with_source(file, Source::Sheet(rows.into_iter()), opts, notices)
+        Records::with_source(file, Source::Sheet(Box::new(rows)), opts, notices)
     }
 
     fn with_source(
@@ -235,6 +237,7 @@ impl Records {
             headers: Vec::new(),
             header_done: false,
             first_row: None,
+            last_line: 0,
             done: false,
         }
     }
@@ -247,7 +250,14 @@ impl Records {
         let rdr = match &mut self.source {
             Source::Text(rdr) => rdr,
             Source::Sheet(rows) => {
-                let (line, cells) = rows.next()?;
+                let (line, cells) = match rows.next()? {
+                    Ok(row) => row,
+                    Err(problem) => {
+                        let line = self.last_line + 1;
+                        return Some(Err(BadLine::new(&self.file, line, problem)));
+                    }
+                };
+                self.last_line = line;
                 self.row.clear();
                 for cell in &cells {
                     self.row.push_field(cell.as_bytes());
@@ -632,6 +642,10 @@ impl Iterator for Records {
             }
             if self.headers.is_empty() {
                 self.done = true;
+                // A sheet with nothing in it (a text file that empty is told before).
+                if matches!(self.source, Source::Sheet(_)) {
+                    return Some(Err(BadLine::new(&self.file, 1, Problem::EmptySheet)));
+                }
                 return None;
             }
         }
