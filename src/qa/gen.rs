@@ -225,6 +225,15 @@ const FAREWELL_SERVICE: &[&str] = &[
 const FAREWELL_LEFT: &[&str] = &["好的亲，有需要随时找我哦～", "好的，欢迎再来看看～"];
 const FAREWELL_CURT: &[&str] = &["好的", "嗯", "ok"];
 
+/// What the shop's robot (店小蜜) says before a person takes the chat, in the shops that run one.
+const ROBOT_GREETINGS: &[&str] = &[
+    "您好，我是店小蜜，正在为您转接人工客服，请稍等～",
+    "亲，欢迎光临！客服小姐姐马上就来，您可以先说说您的问题哦～",
+];
+
+/// The share of conversations the robot greets first.
+const ROBOT_SHARE: f64 = 0.25;
+
 /// System lines: event and text.
 const ORDER_PLACED: (&str, &str) = ("order_placed", "买家已下单");
 const ORDER_PAID: (&str, &str) = ("order_paid", "买家已付款");
@@ -413,6 +422,17 @@ fn play(
     let opening = customer.opening();
     scorer.customer_message(&mut state, &opening);
     push(0, Role::Customer, &opening, None);
+    // The robot and the amount paid draw from their own generator, so that the rest of the
+    // corpus is what it was without them.
+    let mut extra = StdRng::seed_from_u64(mix(seed, 0x0B07));
+    if extra.random_bool(ROBOT_SHARE) {
+        let greeting = ROBOT_GREETINGS.choose(&mut extra).expect("greetings");
+        push(1, Role::Robot, greeting, None);
+    }
+    let price = content
+        .catalog
+        .product(scenario.product_id())
+        .map(|p| p.price);
     let mut t: u32 = 0;
     let mut last_customer = opening;
     let mut ending = None;
@@ -477,7 +497,11 @@ fn play(
             t += rng.random_range(15..=180);
             push(t, Role::System, ORDER_PLACED.1, Some(ORDER_PLACED.0));
             t += rng.random_range(5..=120);
-            push(t, Role::System, ORDER_PAID.1, Some(ORDER_PAID.0));
+            let paid = match price {
+                Some(p) => format!("{}，实付 ¥{p:.2}", ORDER_PAID.1),
+                None => ORDER_PAID.1.to_string(),
+            };
+            push(t, Role::System, &paid, Some(ORDER_PAID.0));
         }
         Outcome::Left => {
             t += rng.random_range(30..=300);
@@ -871,8 +895,13 @@ mod tests {
         assert_eq!(count("order_placed"), count("order_paid"));
         assert!(count("customer_left") > 0);
         for m in msgs.iter().filter(|m| m.role == Some(Role::System)) {
-            assert!(["买家已下单", "买家已付款", "买家已离开"].contains(&m.text.as_str()));
+            let paid = m.text.starts_with("买家已付款，实付 ¥");
+            assert!(paid || ["买家已下单", "买家已离开"].contains(&m.text.as_str()), "{m:?}");
         }
+        // The robot greets some buyers first, and never speaks otherwise.
+        let robot: Vec<&Message> = msgs.iter().filter(|m| m.role == Some(Role::Robot)).collect();
+        assert!(!robot.is_empty() && robot.len() < 60, "{}", robot.len());
+        assert!(robot.iter().all(|m| ROBOT_GREETINGS.contains(&m.text.as_str())));
         // Poor agents answer slowly now and then, and someone crosses a red line.
         let texts: Vec<&str> = msgs.iter().map(|m| m.text.as_str()).collect();
         assert!(texts.iter().any(|t| RED_LINE.contains(t)));
@@ -953,7 +982,9 @@ mod tests {
         let headers = text
             .lines()
             .filter(|l| {
-                l.starts_with("顾客c") || l.starts_with(&agent_header) || l.starts_with("系统 ")
+                ["顾客c", agent_header.as_str(), "系统 ", "店小蜜 "]
+                    .iter()
+                    .any(|p| l.starts_with(p))
             })
             .count();
         assert_eq!(headers, jsonl.len());
