@@ -896,12 +896,22 @@ mod tests {
         assert!(count("customer_left") > 0);
         for m in msgs.iter().filter(|m| m.role == Some(Role::System)) {
             let paid = m.text.starts_with("买家已付款，实付 ¥");
-            assert!(paid || ["买家已下单", "买家已离开"].contains(&m.text.as_str()), "{m:?}");
+            assert!(
+                paid || ["买家已下单", "买家已离开"].contains(&m.text.as_str()),
+                "{m:?}"
+            );
         }
         // The robot greets some buyers first, and never speaks otherwise.
-        let robot: Vec<&Message> = msgs.iter().filter(|m| m.role == Some(Role::Robot)).collect();
+        let robot: Vec<&Message> = msgs
+            .iter()
+            .filter(|m| m.role == Some(Role::Robot))
+            .collect();
         assert!(!robot.is_empty() && robot.len() < 60, "{}", robot.len());
-        assert!(robot.iter().all(|m| ROBOT_GREETINGS.contains(&m.text.as_str())));
+        assert!(
+            robot
+                .iter()
+                .all(|m| ROBOT_GREETINGS.contains(&m.text.as_str()))
+        );
         // Poor agents answer slowly now and then, and someone crosses a red line.
         let texts: Vec<&str> = msgs.iter().map(|m| m.text.as_str()).collect();
         assert!(texts.iter().any(|t| RED_LINE.contains(t)));
