@@ -549,6 +549,9 @@ const FABRIC_TALK: &[&str] = &[
     "含",
 ];
 
+static FABRIC_TALK_AC: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+    std::sync::LazyLock::new(|| read::any_of(FABRIC_TALK));
+
 /// What the claim readers compare a reply with about one product, worked out once.
 #[derive(Debug, Clone)]
 pub(crate) struct Known {
@@ -758,7 +761,7 @@ fn material_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
         {
             let clause = clauses.around(at);
             let clause_text = &norm[clause.start..clause.end.min(norm.len())];
-            if !FABRIC_TALK.iter().any(|w| clause_text.contains(w)) {
+            if !FABRIC_TALK_AC.is_match(clause_text) {
                 continue;
             }
             // 棉袜, 棉衣, 棉帆布: a word of another product, or a fabric of this one.
@@ -846,13 +849,16 @@ const PRICE_TALK: &[&str] = &[
     "标价",
 ];
 
+static PRICE_TALK_AC: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+    std::sync::LazyLock::new(|| read::any_of(PRICE_TALK));
+
 /// A price stated for the item ("129已经是活动价"), checked against its catalog price and the
 /// shop's promotions.
 fn price_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
     let a = ctx.analysis;
     let lang = ctx.scorer().lang;
     let norm = a.norm.as_str();
-    if !PRICE_TALK.iter().any(|w| norm.contains(w)) {
+    if !PRICE_TALK_AC.is_match(norm) {
         return None;
     }
     let catalog = &ctx.scorer().catalog;
@@ -901,7 +907,7 @@ fn price_claim(ctx: &Ctx<'_>, product: &Product) -> Option<Claim> {
         let clause = a.clauses().around(m.range.start);
         let clause_text = &norm[clause.start..clause.end.min(norm.len())];
         let after = &norm[m.range.end..];
-        let stated = PRICE_TALK.iter().any(|w| clause_text.contains(w))
+        let stated = PRICE_TALK_AC.is_match(clause_text)
             || ["已经是", "是活动价"]
                 .iter()
                 .any(|w| after.trim_start_matches(['元', '块']).starts_with(w));

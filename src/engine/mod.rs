@@ -98,6 +98,41 @@ struct ProductNames {
     pairs: Vec<usize>,
 }
 
+/// Words that put a complaint in the past or at another shop: "之前", "别家", "怕了"…
+static COMPLAINT_ELSEWHERE: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+    std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::new([
+            "之前",
+            "以前",
+            "上次",
+            "别家",
+            "别的店",
+            "怕了",
+            "买过的",
+            "别穿",
+            "会不会",
+            "怕",
+        ])
+        .expect("a fixed word list builds")
+    });
+
+/// Words that bring a complaint back to this order: "收到", "这件", "你们发"…
+static COMPLAINT_HERE: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+    std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::new([
+            "收到",
+            "到货",
+            "这次",
+            "这件",
+            "到现在",
+            "订单",
+            "你们发",
+            "发的",
+            "给我发",
+        ])
+        .expect("a fixed word list builds")
+    });
+
 /// How long a reply took, from the customer's message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Latency {
@@ -677,33 +712,8 @@ impl Scorer {
         // A bad experience elsewhere or before ("质量差的羽绒服我穿怕了", "上次在别家买的线头
         //特别多") is a worry to answer, not a complaint about this order.
         if topics & self.topic.complaint != 0 {
-            let past = [
-                "之前",
-                "以前",
-                "上次",
-                "别家",
-                "别的店",
-                "怕了",
-                "买过的",
-                "别穿",
-                "会不会",
-                "怕",
-            ]
-            .iter()
-            .any(|w| norm.contains(w));
-            let here = [
-                "收到",
-                "到货",
-                "这次",
-                "这件",
-                "到现在",
-                "订单",
-                "你们发",
-                "发的",
-                "给我发",
-            ]
-            .iter()
-            .any(|w| norm.contains(w));
+            let past = COMPLAINT_ELSEWHERE.is_match(norm);
+            let here = COMPLAINT_HERE.is_match(norm);
             if past && !here {
                 topics &= !self.topic.complaint;
             }
@@ -747,8 +757,10 @@ impl Scorer {
     /// "给女儿买 她一米二". A size named in a question (`names_size`: the message names one), or
     /// a height or weight given, is one.
     fn size_intent(norm: &str, question: bool, names_size: bool) -> bool {
+        // 米, 斤 (公斤 too) or kg: one pass over the characters, then one search.
         let measured = norm.bytes().any(|b| b.is_ascii_digit())
-            || ["米", "斤", "公斤", "kg"].iter().any(|w| norm.contains(w));
+            || norm.contains(['米', '斤'])
+            || norm.contains("kg");
         if measured {
             let m = extract::measurements(norm);
             if m.height_cm.is_some() || m.weight_kg.is_some() {

@@ -350,9 +350,14 @@ struct Scoring<'a> {
 impl Scoring<'_> {
     /// One batch's JSON lines and, when asked for, its report state.
     fn batch(&self, batch: Batch) -> Scored {
-        // Room for the lines up front, so the buffer seldom grows: a line takes about a
-        // kilobyte, more for a longer chat.
-        let room: usize = batch.conversations.iter().map(|c| 256 + 96 * c.len()).sum();
+        // Room for the lines up front, so the buffer seldom grows (a grown buffer of a batch is
+        // copied whole): a line takes about 250 bytes a message with its KPI rounds (2.3 KB
+        // for a chat of nine messages in the generated corpus).
+        let room: usize = batch
+            .conversations
+            .iter()
+            .map(|c| 512 + 256 * c.len())
+            .sum();
         let mut lines = Vec::with_capacity(room);
         let mut state = self
             .want_state
