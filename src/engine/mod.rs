@@ -1205,6 +1205,15 @@ impl Scorer {
             })
     }
 
+    /// The ids of the checks judged once per conversation, in [`Scorer::finish`], rather than
+    /// on every reply: reports count their failures in conversations.
+    pub fn per_conversation_checks(&self) -> impl Iterator<Item = &str> {
+        self.checks
+            .iter()
+            .filter(|c| c.per_conversation)
+            .map(|c| &*c.id)
+    }
+
     /// The conversation-level checks (tone, farewell), judged once the conversation is over.
     /// Its dimensions count once each in the conversation's scores, beside the replies'.
     pub fn finish(&self, state: &ConversationState) -> ReplyScore {

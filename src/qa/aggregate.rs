@@ -18,22 +18,6 @@ pub const MAIN_FAILURES: usize = 3;
 /// and check.
 pub const REVIEW_KEPT: usize = 50;
 
-/// The check kinds the engine judges once per conversation, at its end (see
-/// `Scorer::finish`), rather than on every reply. The engine reads this off its `Kind`, which it
-/// does not export; a test below holds this list to what the engine does.
-pub const PER_CONVERSATION_KINDS: &[&str] = &["warm_tone", "farewell"];
-
-/// The ids of the rubric's checks that are judged once per conversation, from their kinds.
-pub fn per_conversation_checks(content: &crate::content::Content) -> BTreeSet<String> {
-    content
-        .rubric
-        .checks
-        .iter()
-        .filter(|c| PER_CONVERSATION_KINDS.contains(&c.kind.get_ref().as_str()))
-        .map(|c| c.id().to_string())
-        .collect()
-}
-
 /// A failed check, with its first example (smallest conversation id, then turn).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailedCheck {
@@ -619,18 +603,27 @@ mod tests {
         assert_eq!(merged.no_agent.map(|s| s.conversations), Some(4));
     }
 
-    /// [`PER_CONVERSATION_KINDS`] is what the engine does: the checks of those kinds, and only
-    /// they, come from `Scorer::finish`, and none of them from a reply.
+    /// The checks the engine lists as judged once per conversation are those, and only those,
+    /// that come from `Scorer::finish`, and none of them from a reply.
     #[test]
-    fn per_conversation_kinds_are_the_ones_the_engine_judges_at_the_end() {
-        use crate::engine::{KIND_NAMES, Scorer, Situation};
+    fn per_conversation_checks_are_the_ones_the_engine_judges_at_the_end() {
+        use crate::engine::{Scorer, Situation};
         let content = crate::content::Content::load(None).expect("the bundled content loads");
         let mut scorer = Scorer::new(&content, crate::lang::Lang::Zh).expect("a scorer");
         scorer.set_explain_passes(true);
-        for kind in PER_CONVERSATION_KINDS {
-            assert!(KIND_NAMES.contains(kind), "{kind}");
-        }
-        let ids = per_conversation_checks(&content);
+        let ids: BTreeSet<String> = scorer
+            .per_conversation_checks()
+            .map(str::to_string)
+            .collect();
+        let per_conversation_kinds: BTreeSet<&str> = content
+            .rubric
+            .checks
+            .iter()
+            .filter(|c| ids.contains(c.id()))
+            .map(|c| c.kind.get_ref().as_str())
+            .collect();
+        // The bundled rubric has tone and farewell checks.
+        assert!(!ids.is_empty());
         let kind_of = |id: &str| {
             content
                 .rubric
@@ -655,7 +648,7 @@ mod tests {
                 let r = scorer.score_reply(&mut state, &Situation::default(), reply, 5000, None);
                 for c in &r.checks {
                     assert!(!ids.contains(&*c.check), "{} judged on a reply", c.check);
-                    assert!(!PER_CONVERSATION_KINDS.contains(&c.kind), "{}", c.kind);
+                    assert!(!per_conversation_kinds.contains(c.kind), "{}", c.kind);
                 }
             }
             for c in scorer.finish(&state).checks {

@@ -303,7 +303,10 @@ pub fn score(content_dir: Option<&Path>, args: &ScoreArgs, lang: Lang) -> anyhow
         }
     };
     drop(out);
-    state.per_conversation = super::aggregate::per_conversation_checks(&content);
+    state.per_conversation = scorer
+        .per_conversation_checks()
+        .map(str::to_string)
+        .collect();
     if let Err(e) = run::write_outputs(&state, &opts) {
         eprintln!("kefu: {e}");
         return Ok(ExitCode::from(2));
