@@ -69,7 +69,7 @@ pub struct ScoreArgs {
     /// Transcript files (JSONL, CSV or chat log); `-` reads stdin.
     #[arg(required = true, value_name = "FILE")]
     pub inputs: Vec<String>,
-    /// Input format (default: from the file name and content): jsonl, csv or log.
+    /// Input format (default: from the file name and content): jsonl, csv (or tab-separated), log or xlsx.
     #[arg(long)]
     pub format: Option<crate::qa::Format>,
     /// Map CSV columns: `text=消息内容,conversation=会话` (fields: conversation, ts, role, agent, text, product, event).

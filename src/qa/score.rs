@@ -204,34 +204,14 @@ fn order_of(event: Option<&str>, text: &str) -> Option<Order> {
     })
 }
 
-/// The first amount of money in `text`: a number after ¥/￥ or before 元.
+/// The first amount of money in `text` (`实付 ¥199.00`, `付款199元`), in cents: read by the
+/// engine's own money reader, on the text normalized as replies are.
 fn amount_cents(text: &str) -> Option<u64> {
-    let bytes = text.as_bytes();
-    let number_at = |start: usize| -> Option<(u64, usize)> {
-        let rest = text.get(start..)?.trim_start();
-        let skipped = text.len() - start - rest.len();
-        let end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let n: f64 = rest.get(..end)?.parse().ok()?;
-        (n.is_finite() && n >= 0.0 && end > 0)
-            .then(|| ((n * 100.0).round() as u64, start + skipped + end))
-    };
-    for (i, c) in text.char_indices() {
-        if c == '¥' || c == '￥' {
-            if let Some((n, _)) = number_at(i + c.len_utf8()) {
-                return Some(n);
-            }
-        }
-    }
-    let yuan = text.find('元')?;
-    let start = bytes[..yuan]
-        .iter()
-        .rposition(|b| !(b.is_ascii_digit() || *b == b'.'))
-        .map_or(0, |p| p + 1);
-    number_at(start)
-        .filter(|(_, end)| *end == yuan)
-        .map(|(n, _)| n)
+    let norm = crate::engine::text::normalize(text);
+    crate::engine::extract::money_amounts(&norm)
+        .first()
+        .filter(|a| a.yuan.is_finite() && a.yuan >= 0.0)
+        .map(|a| (a.yuan * 100.0).round() as u64)
 }
 
 /// Scores a conversation. Findings list the failed checks, or every check with `all_findings`.
@@ -864,6 +844,14 @@ mod tests {
         let mut none = Vec::new();
         None::<f64>.push_to(&mut none);
         assert_eq!(none, b"null");
+    }
+
+    #[test]
+    fn amounts_paid_are_read_from_the_system_line() {
+        assert_eq!(amount_cents("买家已付款，实付 ¥199.00"), Some(19_900));
+        assert_eq!(amount_cents("买家已付款 ￥59.9"), Some(5_990));
+        assert_eq!(amount_cents("付款129元"), Some(12_900));
+        assert_eq!(amount_cents("买家已付款"), None);
     }
 
     #[test]
