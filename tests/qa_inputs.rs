@@ -564,3 +564,33 @@ fn a_chat_with_no_agent_reply_is_reported_not_scored() {
     assert_eq!(lines[0]["unscored"], "no_agent", "{stderr}");
     assert!(lines[0]["overall"].is_null());
 }
+
+#[test]
+fn bad_flags_for_the_new_inputs_are_usage_errors_that_say_what() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("plain.csv"),
+        table(Some(&HEADER), &rows(), ','),
+    )
+    .unwrap();
+    for (args, says) in [
+        (&["--roles", "customer0"][..], "--roles"),
+        (&["--roles", "boss=1"][..], "--roles"),
+        (&["--roles", "customer=0,agent=0"][..], "两次"),
+        (&["--platform", "amazon"][..], "--platform"),
+        (&["--encoding", "klingon"][..], "--encoding"),
+        (&["--hours", "9-5"][..], "--hours"),
+    ] {
+        let (lines, stderr, code) = score(&dir, "plain.csv", args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(lines.is_empty(), "{args:?}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    // A role value the mapping leaves out is a bad line naming the mapping; the rest is read.
+    let (lines, stderr, _) = score(&dir, "plain.csv", &["--roles", "customer=顾客,agent=客服x"]);
+    assert!(stderr.contains("不在 --roles 的对应里"), "{stderr}");
+    assert!(
+        lines.iter().all(|l| l["unscored"] == "no_agent"),
+        "{lines:?}"
+    );
+}
