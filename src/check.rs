@@ -5,6 +5,7 @@ use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
@@ -15,7 +16,7 @@ use crate::content::{Content, Diagnostic};
 use crate::engine::{Scorer, Situation};
 use crate::eval::{self, Corpus};
 use crate::lang::Lang;
-use crate::session::{FixedClock, Session};
+use crate::session::{Clock, FixedClock, Session, SessionOptions};
 use crate::tr;
 
 /// Seed for auto-play, fixed so that `kefu check` is repeatable.
@@ -26,7 +27,7 @@ pub const AUTOPLAY_LIMIT: usize = 60;
 pub const AUTOPLAY_ROUNDS: u64 = 20;
 
 /// Everything `kefu check` finds, in file order.
-pub fn problems(content: &Content, scorer: &Scorer) -> Vec<Diagnostic> {
+pub fn problems(content: &Arc<Content>, scorer: &Arc<Scorer>) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     problems.extend(topic_problems(content, scorer));
     problems.extend(example_problems(content, scorer));
@@ -135,7 +136,7 @@ pub fn example_problems(content: &Content, scorer: &Scorer) -> Vec<Diagnostic> {
 }
 
 /// Plays every scenario with random replies and latencies; reports any that crash or never end.
-pub fn autoplay_problems(content: &Content, scorer: &Scorer) -> Vec<Diagnostic> {
+pub fn autoplay_problems(content: &Arc<Content>, scorer: &Arc<Scorer>) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     for scenario in &content.scenarios {
         for round in 0..AUTOPLAY_ROUNDS {
@@ -169,15 +170,27 @@ const GENERIC_REPLIES: &[&str] = &[
 ];
 
 fn autoplay(
-    content: &Content,
-    scorer: &Scorer,
+    content: &Arc<Content>,
+    scorer: &Arc<Scorer>,
     scenario: &crate::content::Scenario,
     seed: u64,
 ) -> Result<(), String> {
-    let clock = FixedClock::new(1_795_521_600);
+    let clock = Arc::new(FixedClock::new(1_795_521_600));
     let mut rng = StdRng::seed_from_u64(seed);
-    let (mut session, _) = Session::start(content, scorer, scenario, seed, &clock, None, None, 1)
-        .ok_or_else(|| "the scenario cannot start".to_string())?;
+    let options = SessionOptions {
+        seed,
+        attempt: 1,
+        ..SessionOptions::default()
+    };
+    let (mut session, _) = Session::start(
+        Arc::clone(content),
+        Arc::clone(scorer),
+        scenario.id(),
+        Arc::clone(&clock) as Arc<dyn Clock>,
+        None,
+        options,
+    )
+    .ok_or_else(|| "the scenario cannot start".to_string())?;
     for _ in 0..AUTOPLAY_LIMIT {
         if session.is_over() {
             return Ok(());
@@ -194,7 +207,7 @@ fn autoplay(
     } else {
         Err(format!(
             "auto-play never ended: still going after {AUTOPLAY_LIMIT} replies (seed {seed}, stuck at turn `{}`); a loop in the script has no way out",
-            session.customer.turn_id()
+            session.customer.turn_id().unwrap_or("?")
         ))
     }
 }
@@ -208,9 +221,10 @@ pub fn run(dir: Option<&Path>, lang: Lang, out: &mut impl Write) -> anyhow::Resu
         Err(problems) => return report(&problems, lang, out),
     };
     let scorer = match Scorer::new(&content, lang) {
-        Ok(s) => s,
+        Ok(s) => Arc::new(s),
         Err(problems) => return report(&problems, lang, out),
     };
+    let content = Arc::new(content);
     let mut found = problems(&content, &scorer);
     let corpus = match eval::content_corpus(dir).map(|f| f.and_then(|f| Corpus::load(f, &content)))
     {
@@ -295,8 +309,8 @@ mod tests {
 
     #[test]
     fn bundled_content_passes_every_check_and_example() {
-        let content = Content::bundled().expect("bundled content is valid");
-        let scorer = Scorer::new(&content, Lang::Zh).expect("rubric compiles");
+        let content = Arc::new(Content::bundled().expect("bundled content is valid"));
+        let scorer = Arc::new(Scorer::new(&content, Lang::Zh).expect("rubric compiles"));
         let found = problems(&content, &scorer);
         assert!(
             found.is_empty(),

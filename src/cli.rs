@@ -337,7 +337,7 @@ fn train(dir: Option<&std::path::Path>, args: &TrainArgs, lang: Lang) -> anyhow:
     let Some(content) = load_content(dir, lang) else {
         return Ok(ExitCode::from(EXIT_CONTENT));
     };
-    crate::repl::train(&content, args, lang)
+    crate::repl::train(content, args, lang)
 }
 
 fn list(content: &Content, json: bool, out: &mut impl Write) -> anyhow::Result<()> {

@@ -1968,6 +1968,7 @@ const SESSIONS: &[(&str, u64, Option<&str>, &[&str])] = &[
         1,
         None,
         &[
+            "/hint",
             "不能",
             "亲，129已经是活动价啦～羊毛混纺、做了抗起球，这款卖了好几千件，品质您放心；满99还包邮哦😊",
             "亲，这价真的很实在了……看您是老顾客，我跟组长申请了一下，给您减5元，拍下我来改价😊",
@@ -2025,6 +2026,13 @@ fn a_rescored_training_transcript_gets_the_training_scores() {
                 .all(|l| l["latency_ms"].is_u64()),
             "{scenario}: the transcript carries latency_ms"
         );
+
+        if replies.contains(&"/hint") {
+            assert!(
+                transcript.iter().any(|l| l["event"] == "hint"),
+                "{scenario}: a hint is recorded"
+            );
+        }
 
         let run = env.score([&save]);
         assert_eq!(run.summary().skipped, 0, "{scenario}: {}", run.stderr);

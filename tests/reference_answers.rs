@@ -5,7 +5,9 @@
 use kefu::content::Content;
 use kefu::engine::{ConversationState, ReplyScore, Scorer, SessionScore, Situation};
 use kefu::lang::Lang;
+use kefu::session::Said;
 use kefu::sim::Customer;
+use std::sync::Arc;
 
 const GENERIC_POOR: &[&str] = &["不知道", "自己看详情页", "嗯"];
 
@@ -25,12 +27,13 @@ fn with_closing(
 
 #[test]
 fn reference_answers_beat_poor_replies_on_every_turn() {
-    let content = Content::bundled().expect("bundled content is valid");
+    let content = Arc::new(Content::bundled().expect("bundled content is valid"));
     let scorer = Scorer::new(&content, Lang::Zh).expect("bundled rubric compiles");
     let mut failures = Vec::new();
     for scenario in &content.scenarios {
         for seed in 0..3 {
-            let mut customer = Customer::new(&content, scenario, seed).expect("scenario starts");
+            let mut customer =
+                Customer::new(Arc::clone(&content), scenario.id(), seed).expect("scenario starts");
             let mut state = scorer.new_conversation();
             let opening = customer.opening();
             scorer.customer_message(&mut state, &opening);
@@ -91,12 +94,16 @@ fn reference_answers_beat_poor_replies_on_every_turn() {
                         score.failures().map(|c| format!("{}: {}", c.check, c.message)).collect::<Vec<_>>()
                     ));
                 }
-                let reaction = customer.react(&score, 8.0);
+                let reaction = customer.react(&Said {
+                    text: &reference,
+                    score: &score,
+                    latency_s: 8.0,
+                });
                 for line in &reaction.lines {
                     scorer.customer_message(&mut state, line);
                 }
             }
-            if let Some(ending) = customer.ending {
+            if let Some(ending) = &customer.ending {
                 if !ending.outcome.is_success() {
                     failures.push(format!(
                         "{} seed {seed}: following the reference answers ends in {:?}",

@@ -121,6 +121,7 @@ impl Content {
             rubric,
         };
         problems.extend(validate::validate(&content));
+        problems.extend(persona::validate(&content));
         if problems.is_empty() {
             Ok(content)
         } else {

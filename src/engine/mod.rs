@@ -382,7 +382,7 @@ pub struct CheckResult {
 }
 
 /// Everything the engine says about one reply.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ReplyScore {
     pub checks: Vec<CheckResult>,
     /// Per dimension, in rubric order: 0–100, or `None` when nothing applied.
@@ -390,7 +390,29 @@ pub struct ReplyScore {
     pub overall: Option<f64>,
     #[serde(skip)]
     pub signals: Signals,
+    /// What the reply said that the customer hears and answers to: the size it recommends,
+    /// the money it knocks off, the time it promises, the add-on it names.
+    #[serde(skip)]
+    pub heard: Heard,
     pub red_line: bool,
+}
+
+/// The particulars of a reply a simulated customer takes up ("6元也行", "M码会不会小？",
+/// "17点前一定回我"). Read only where the scorer derives signals (training, not bulk QA).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Heard {
+    /// The size the reply recommends, and whether it fits the customer.
+    pub size: Option<(String, bool)>,
+    /// Money knocked off the price (the largest amount offered and not refused).
+    pub off_yuan: Option<f64>,
+    /// A gift offered as a concession.
+    pub gift: bool,
+    /// Free shipping offered as a concession.
+    pub free_shipping: bool,
+    /// The time promised, as the reply put it ("今天17点前").
+    pub time: Option<String>,
+    /// The add-on named, by its display name.
+    pub add_on: Option<String>,
 }
 
 impl ReplyScore {
@@ -911,6 +933,24 @@ impl Scorer {
             }
         }
         let overall = overall_score(&self.dimensions, &dimensions, red_line);
+        let heard = if self.derive_signals && !pasted {
+            Heard {
+                size: analysis
+                    .sizing()
+                    .primary()
+                    .map(|(size, right)| (size.to_string(), right)),
+                off_yuan: analysis.concession.as_ref().map(|(y, _)| *y),
+                gift: analysis.gift_offer.is_some(),
+                free_shipping: analysis.free_shipping_offer.is_some(),
+                time: analysis
+                    .time()
+                    .and_then(|r| analysis.norm.get(r))
+                    .map(String::from),
+                add_on: analysis.add_on().map(|(name, _)| name.clone()),
+            }
+        } else {
+            Heard::default()
+        };
         let mut signals = if !self.derive_signals {
             crate::signal::Signals::default()
         } else if pasted {
@@ -947,6 +987,7 @@ impl Scorer {
             dimensions,
             overall,
             signals,
+            heard,
             red_line,
         }
     }
@@ -1242,6 +1283,7 @@ impl Scorer {
             checks: results,
             dimensions,
             signals: crate::signal::Signals::default(),
+            heard: Heard::default(),
             red_line,
         }
     }

@@ -24,6 +24,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
@@ -34,6 +35,7 @@ use super::Format;
 use crate::content::{Content, Outcome, Scenario};
 use crate::engine::{Scorer, Situation};
 use crate::session::clock::format_unix;
+use crate::session::{Said, Waiting};
 use crate::sim::Customer;
 use crate::transcript::Role;
 
@@ -352,8 +354,10 @@ fn play_templates(
     seed: u64,
     pool: usize,
 ) -> io::Result<Vec<Template>> {
+    // The simulated customers share one copy of the content.
+    let shared = Arc::new(content.clone());
     let playable: Vec<usize> = (0..content.scenarios.len())
-        .filter(|&i| Customer::new(content, &content.scenarios[i], 0).is_some())
+        .filter(|&i| Customer::new(Arc::clone(&shared), content.scenarios[i].id(), 0).is_some())
         .collect();
     if playable.is_empty() {
         return if pool == 0 {
@@ -372,7 +376,7 @@ fn play_templates(
         let scenario = playable[pair % scenarios];
         let agent = (pair / scenarios + pair % scenarios) % agents;
         let template_seed = mix(seed, i as u64);
-        let mut template = play(content, scorer, scenario, agent, template_seed);
+        let mut template = play(&shared, scorer, scenario, agent, template_seed);
         messy::roughen(&mut template, content, template_seed);
         templates.push(template);
     }
@@ -391,7 +395,7 @@ fn mix(seed: u64, index: u64) -> u64 {
 
 /// Plays one scenario with one agent.
 fn play(
-    content: &Content,
+    content: &Arc<Content>,
     scorer: &Scorer,
     scenario_index: usize,
     agent_index: usize,
@@ -400,7 +404,8 @@ fn play(
     let scenario: &Scenario = &content.scenarios[scenario_index];
     let agent = &ROSTER[agent_index];
     let mut rng = StdRng::seed_from_u64(mix(seed, 0xA6E7));
-    let mut customer = Customer::new(content, scenario, seed).expect("a playable scenario");
+    let mut customer =
+        Customer::new(Arc::clone(content), scenario.id(), seed).expect("a playable scenario");
     let situation = Situation {
         product: Some(scenario.product_id()),
         persona: Some(scenario.persona()),
@@ -439,10 +444,12 @@ fn play(
     for reply_number in 0..MAX_REPLIES {
         let latency = reply_latency(&mut rng, agent, reply_number == 0);
         // A customer kept waiting sends a nudge; it does not restart the reply timer.
-        if let Some((after, line)) = customer.nudge_plan(0) {
+        // (The first nudge only: the generated agents always answer before the customer would
+        // leave.)
+        if let Some((after, Waiting::Nudge(line))) = customer.plan().first() {
             let after = after.ceil().max(1.0) as u32;
             if after < latency {
-                push(t + after, Role::Customer, &line, None);
+                push(t + after, Role::Customer, line, None);
             }
         }
         let reference = customer.reference();
@@ -463,7 +470,11 @@ fn play(
         );
         t += latency;
         push(t, Role::Agent, &reply, None);
-        let reaction = customer.react(&score, f64::from(latency));
+        let reaction = customer.react(&Said {
+            text: &reply,
+            score: &score,
+            latency_s: f64::from(latency),
+        });
         for line in &reaction.lines {
             t += typing_time(&mut rng, line);
             scorer.customer_message(&mut state, line);
@@ -795,10 +806,10 @@ mod tests {
     use crate::lang::Lang;
     use crate::transcript::Message;
 
-    fn setup() -> (Content, Scorer) {
+    fn setup() -> (Arc<Content>, Scorer) {
         let content = Content::bundled().expect("bundled content is valid");
         let scorer = Scorer::new(&content, Lang::Zh).expect("rubric compiles");
-        (content, scorer)
+        (Arc::new(content), scorer)
     }
 
     fn run(content: &Content, scorer: &Scorer, n: usize, seed: u64, format: Format) -> String {
@@ -1017,7 +1028,9 @@ mod tests {
     fn about_a_third_of_the_templates_are_roughened_deterministically() {
         let (content, scorer) = setup();
         let playable: Vec<usize> = (0..content.scenarios.len())
-            .filter(|&i| Customer::new(&content, &content.scenarios[i], 0).is_some())
+            .filter(|&i| {
+                Customer::new(Arc::clone(&content), content.scenarios[i].id(), 0).is_some()
+            })
             .collect();
         let n = 300;
         let mut messy = 0;

@@ -8,6 +8,7 @@ use serde::ser::{SerializeMap, Serializer};
 
 use super::group::{Conversation, MessageRef};
 use super::kpi::{ConversationKpi, KpiMessage, KpiRules, Order, Sender, Time, conversation_kpi};
+use crate::content::Outcome;
 use crate::engine::{Latency, Scorer, SessionScore, Situation};
 use crate::transcript::Role;
 
@@ -242,6 +243,11 @@ pub fn score_conversation(
     let mut findings = Vec::new();
     let mut turn = 0usize;
     let messages = conv.len();
+    // A kefu training transcript: its hints and whether the customer was lost, which the
+    // trainer's overall counts (see `session::final_overall`).
+    let mut hints = 0usize;
+    let mut training_end = false;
+    let mut lost = None;
     // The agent's bubbles since the customer last wrote, judged as one reply (an apology in one
     // bubble and the fix in the next are one answer) when the customer writes again or the
     // conversation ends: the text, and the latency of the first bubble.
@@ -322,6 +328,13 @@ pub fn score_conversation(
             // waiting for a person.
             Role::Robot => {}
             Role::System => {
+                match m.event {
+                    Some(crate::session::HINT_EVENT) => hints += 1,
+                    Some("session_end") => training_end = true,
+                    Some(crate::session::LEFT_EVENT) => lost = Some(Outcome::Left),
+                    Some(crate::session::UNRESOLVED_EVENT) => lost = Some(Outcome::Unresolved),
+                    _ => {}
+                }
                 if let Some(ev) = m.event.and_then(conversion_event) {
                     // A sale anywhere in the chat counts, even if the buyer left afterwards.
                     converted = Some(converted.unwrap_or(false) || ev);
@@ -394,7 +407,12 @@ pub fn score_conversation(
     // Red lines first, findings for review last.
     findings.sort_by_key(|f| (!f.red_line, f.review));
     let scores = session.scores(&scorer.dimensions);
-    let overall = session.overall(&scorer.dimensions, &scores);
+    let mut overall = session.overall(&scorer.dimensions, &scores);
+    if training_end {
+        // Re-scoring a training transcript gives the trainer's overall: the same cap for a
+        // lost customer and the same cost for each hint. A real chat has neither.
+        overall = crate::session::final_overall(overall, lost, hints).0;
+    }
     let dimensions = scorer.dimensions.iter().map(|d| Arc::clone(&d.key));
     let agent = agent_counts
         .iter()

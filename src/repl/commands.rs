@@ -11,6 +11,7 @@ use crate::lang::Lang;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
     Hint,
+    Last,
     Facts,
     Restart,
     Quit,
@@ -24,6 +25,12 @@ pub const COMMANDS: &[(&str, Command, &str, &str)] = &[
         Command::Hint,
         "看参考话术（每次扣5分）",
         "show the reference answer (costs 5 points)",
+    ),
+    (
+        "/last",
+        Command::Last,
+        "再看一遍顾客刚才说的话",
+        "show the customer's last message again",
     ),
     (
         "/facts",

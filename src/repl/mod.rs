@@ -2,10 +2,12 @@
 //! line-by-line reading when stdin is not a terminal, so sessions can be scripted.
 
 mod commands;
+mod review;
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -19,7 +21,7 @@ use crate::content::{Content, PersonaKind, Scenario};
 use crate::engine::Scorer;
 use crate::lang::Lang;
 use crate::render;
-use crate::session::{Clock, Session, SystemClock};
+use crate::session::{Clock, NoHint, Session, SessionOptions, SystemClock, Waiting};
 use crate::tr;
 use crate::transcript::{TranscriptWriter, default_session_dir};
 pub use commands::{COMMANDS, Command, CommandHelper};
@@ -58,39 +60,58 @@ impl Input {
         Input::Plain(io::stdin().lock())
     }
 
-    /// Reads a line; on a terminal, `nudge` (after a delay) is printed above the prompt while the
-    /// trainee types, and the result says whether it was shown.
-    fn read_with_nudge(
+    /// Reads a line; on a terminal, what the customer does meanwhile (`upcoming`: nudges, and
+    /// leaving when patience runs out) is printed above the prompt at its time while the
+    /// trainee types. Returns the line and how many of those events were shown.
+    fn read_while_waiting(
         &mut self,
         prompt: &str,
         who: &str,
         lang: Lang,
-        nudge: Option<(std::time::Duration, String)>,
-    ) -> (Line, Option<String>) {
+        upcoming: Vec<(std::time::Duration, Waiting)>,
+    ) -> (Line, usize) {
         let Input::Editor(editor, _) = self else {
-            return (self.read(prompt, lang), None);
+            return (self.read(prompt, lang), 0);
         };
-        let Some((after, text)) = nudge else {
-            return (self.read(prompt, lang), None);
-        };
+        if upcoming.is_empty() {
+            return (self.read(prompt, lang), 0);
+        }
         let Ok(mut printer) = editor.create_external_printer() else {
-            return (self.read(prompt, lang), None);
+            return (self.read(prompt, lang), 0);
         };
         let (cancel, cancelled) = std::sync::mpsc::channel::<()>();
-        let shown_text = format!("{who}{text}");
+        let gone = tr!(
+            lang,
+            "（顾客已离开。回车查看成绩单）",
+            "(the customer has left. Press Enter for the scorecard)"
+        );
+        let who = who.to_string();
         let waiter = std::thread::spawn(move || {
             use rustyline::ExternalPrinter as _;
-            match cancelled.recv_timeout(after) {
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    printer.print(shown_text).is_ok()
+            let start = std::time::Instant::now();
+            let mut shown = 0;
+            for (at, event) in upcoming {
+                let left = at.saturating_sub(start.elapsed());
+                match cancelled.recv_timeout(left) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    _ => return shown,
                 }
-                _ => false,
+                let mut text = format!("{who}{}", event.line());
+                if matches!(event, Waiting::Leave(_)) {
+                    text.push('\n');
+                    text.push_str(&gone);
+                }
+                if printer.print(text).is_err() {
+                    return shown;
+                }
+                shown += 1;
             }
+            shown
         });
         let line = self.read(prompt, lang);
         let _ = cancel.send(());
-        let shown = waiter.join().unwrap_or(false);
-        (line, shown.then_some(text))
+        let shown = waiter.join().unwrap_or(0);
+        (line, shown)
     }
 
     fn read(&mut self, prompt: &str, lang: Lang) -> Line {
@@ -217,7 +238,15 @@ fn choose_scenario<'a>(
                 if t == "q" || t == "/quit" {
                     return Ok(None);
                 }
-                match t.parse::<usize>() {
+                // Full-width digits (１２) are what a Chinese input method types.
+                let ascii: String = t
+                    .chars()
+                    .map(|c| match c {
+                        '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+                        _ => c,
+                    })
+                    .collect();
+                match ascii.parse::<usize>() {
                     Ok(n) if n >= 1 && n <= pool.len() => return Ok(Some(pool[n - 1])),
                     _ => println!(
                         "{}",
@@ -257,12 +286,8 @@ fn open_transcript(
     let Some(dir) = default_session_dir() else {
         return Ok(None);
     };
-    let path = dir.join(format!(
-        "{}-{}-{seed}.jsonl",
-        clock.compact_stamp(),
-        scenario.id()
-    ));
-    match TranscriptWriter::open(&path) {
+    let stem = format!("{}-{}-{seed}", clock.compact_stamp(), scenario.id());
+    match TranscriptWriter::create_new_in(&dir, &stem) {
         Ok(w) => Ok(Some(w)),
         Err(e) => {
             eprintln!(
@@ -270,8 +295,8 @@ fn open_transcript(
                 tr!(
                     lang,
                     "提示：无法保存记录到 {}（{}），本次练习不保存记录；可用 --save 指定文件",
-                    "note: cannot save the transcript to {} ({}); this session is not saved; use --save FILE",
-                    path.display(),
+                    "note: cannot save the transcript in {} ({}); this session is not saved; use --save FILE",
+                    dir.display(),
                     e
                 )
             );
@@ -281,85 +306,117 @@ fn open_transcript(
 }
 
 /// Runs `kefu train`.
-pub fn train(content: &Content, args: &TrainArgs, lang: Lang) -> anyhow::Result<ExitCode> {
-    let scorer = match Scorer::new(content, lang) {
-        Ok(s) => s,
+pub fn train(content: Content, args: &TrainArgs, lang: Lang) -> anyhow::Result<ExitCode> {
+    let scorer = match Scorer::new(&content, lang) {
+        Ok(s) => Arc::new(s),
         Err(problems) => {
             report_diagnostics(&problems, lang);
             return Ok(ExitCode::from(crate::cli::EXIT_CONTENT));
         }
     };
-    let clock = SystemClock::default();
-    let seed = args.seed.unwrap_or_else(|| clock.unix_s() as u64);
+    let content = Arc::new(content);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock::default());
+    // Unseeded runs draw their seed from the operating system and say it, so that any session
+    // can be played again with --seed.
+    let seed = args.seed.unwrap_or_else(|| rand::random::<u64>() >> 16);
     let mut input = Input::new();
-    let scenario = match choose_scenario(content, args, seed, &mut input, lang) {
-        Ok(Some(s)) => s,
+    let scenario = match choose_scenario(&content, args, seed, &mut input, lang) {
+        Ok(Some(s)) => s.id().to_string(),
         Ok(None) => return Ok(ExitCode::SUCCESS),
         Err(message) => {
             eprintln!("kefu: {message}");
             return Ok(ExitCode::from(2));
         }
     };
+    if args.seed.is_none() {
+        eprintln!(
+            "{}",
+            tr!(
+                lang,
+                "本场随机种子 {}（kefu train --scenario {} --seed {} 可重练同一场）",
+                "this session's seed is {} (kefu train --scenario {} --seed {} plays it again)",
+                seed,
+                scenario,
+                seed
+            )
+        );
+    }
     let mut out = io::stdout().lock();
     let mut attempt = 1;
-    loop {
-        let transcript = match open_transcript(args, scenario, &clock, seed, lang) {
+    let mut unsaved = false;
+    while let Some(scenario_ref) = content.scenario(&scenario) {
+        let transcript = match open_transcript(args, scenario_ref, &*clock, seed, lang) {
             Ok(t) => t,
             Err(message) => {
                 eprintln!("kefu: {message}");
                 return Ok(ExitCode::from(2));
             }
         };
-        let restart = play(
-            content,
-            &scorer,
-            scenario,
-            (seed, attempt),
-            &clock,
+        let options = SessionOptions {
+            seed,
+            agent: args.agent.clone(),
+            attempt,
+            exam: args.exam,
+        };
+        let played = play(
+            Arc::clone(&content),
+            Arc::clone(&scorer),
+            &scenario,
+            Arc::clone(&clock),
             transcript,
-            args,
+            options,
             lang,
             &mut input,
             &mut out,
         )?;
-        if !restart {
+        unsaved |= !played.saved;
+        if !played.restart {
             break;
         }
         attempt += 1;
     }
     input.save_history();
-    Ok(ExitCode::SUCCESS)
+    Ok(if unsaved {
+        ExitCode::from(crate::cli::EXIT_CONTENT)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
-/// Plays one session; returns whether the trainee asked to restart.
+/// How a session went, for the caller.
+struct Played {
+    /// The trainee asked to start again.
+    restart: bool,
+    /// Whatever was to be saved was saved whole.
+    saved: bool,
+}
+
+/// Plays one session.
 #[allow(clippy::too_many_arguments)]
 fn play(
-    content: &Content,
-    scorer: &Scorer,
-    scenario: &Scenario,
-    (seed, attempt): (u64, u32),
-    clock: &dyn Clock,
+    content: Arc<Content>,
+    scorer: Arc<Scorer>,
+    scenario_id: &str,
+    clock: Arc<dyn Clock>,
     transcript: Option<TranscriptWriter>,
-    args: &TrainArgs,
+    options: SessionOptions,
     lang: Lang,
     input: &mut Input,
     out: &mut impl Write,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Played> {
+    let wants_saving = transcript.is_some();
+    let exam = options.exam;
     let Some((mut session, opening)) = Session::start(
-        content,
-        scorer,
-        scenario,
-        seed,
+        Arc::clone(&content),
+        Arc::clone(&scorer),
+        scenario_id,
         clock,
         transcript,
-        args.agent.clone(),
-        attempt,
+        options,
     ) else {
-        anyhow::bail!(
-            "scenario `{}` cannot start (no persona or no turns)",
-            scenario.id()
-        );
+        anyhow::bail!("scenario `{scenario_id}` cannot start (no persona or no turns)");
     };
+    let scenario = session.scenario().clone();
     let persona = match lang {
         Lang::Zh => scenario.persona().chinese(),
         Lang::En => scenario.persona().id(),
@@ -375,7 +432,7 @@ fn play(
             persona
         )
     )?;
-    write!(out, "{}", render::agent_panel(content, scenario, lang))?;
+    write!(out, "{}", render::agent_panel(&content, &scenario, lang))?;
     writeln!(
         out,
         "{}",
@@ -386,14 +443,35 @@ fn play(
         )
     )?;
     let who = tr!(lang, "顾客：", "Customer: ");
-    writeln!(out, "\n{who}{opening}")?;
+    writeln!(out)?;
+    for line in &opening {
+        writeln!(out, "{who}{line}")?;
+    }
     out.flush()?;
     let prompt = tr!(lang, "你> ", "you> ");
+    let piped = matches!(input, Input::Plain(_));
     let mut restart = false;
     while !session.is_over() {
-        let (line, shown) = input.read_with_nudge(&prompt, &who, lang, session.nudge_plan());
-        if let Some(shown) = shown {
-            session.nudged(&shown);
+        let (line, shown) = input.read_while_waiting(&prompt, &who, lang, session.upcoming());
+        // What the customer did meanwhile; lines the terminal already showed are not repeated.
+        let happened = session.tick();
+        for event in happened.iter().skip(shown) {
+            writeln!(out, "{who}{}", event.line())?;
+        }
+        if session.is_over() {
+            if matches!(line, Line::Text(ref t) if !t.trim().is_empty() && Command::parse(t).is_none())
+            {
+                writeln!(
+                    out,
+                    "{}",
+                    tr!(
+                        lang,
+                        "（顾客已经离开，这条回复没有送达）",
+                        "(the customer had left: this reply was not delivered)"
+                    )
+                )?;
+            }
+            break;
         }
         let text = match line {
             Line::Text(t) => t,
@@ -409,11 +487,16 @@ fn play(
             )?;
             continue;
         }
+        if piped {
+            // Piped replies are not echoed by a terminal: show them, so the output reads as
+            // the chat it was.
+            writeln!(out, "{prompt}{trimmed}")?;
+        }
         if let Some(cmd) = Command::parse(trimmed) {
             match cmd {
                 Some(Command::Help) => write!(out, "{}", commands::help(lang))?,
                 Some(Command::Hint) => match session.hint() {
-                    Some(r) => writeln!(
+                    Ok(r) => writeln!(
                         out,
                         "{}",
                         tr!(
@@ -424,14 +507,24 @@ fn play(
                             r
                         )
                     )?,
-                    None => writeln!(
+                    Err(NoHint::Exam) => writeln!(
+                        out,
+                        "{}",
+                        tr!(lang, "考试模式不能看参考话术", "no hints in an exam")
+                    )?,
+                    Err(NoHint::NoReference) => writeln!(
                         out,
                         "{}",
                         tr!(lang, "这一步没有参考话术", "no reference for this step")
                     )?,
                 },
+                Some(Command::Last) => {
+                    for line in session.last_customer() {
+                        writeln!(out, "{who}{line}")?;
+                    }
+                }
                 Some(Command::Facts) => {
-                    write!(out, "{}", render::agent_panel(content, scenario, lang))?
+                    write!(out, "{}", render::agent_panel(&content, &scenario, lang))?
                 }
                 Some(Command::Restart) => {
                     restart = true;
@@ -452,6 +545,18 @@ fn play(
             continue;
         }
         let ex = session.reply(trimmed);
+        if ex.too_late {
+            writeln!(
+                out,
+                "{}",
+                tr!(
+                    lang,
+                    "（顾客已经离开，这条回复没有送达）",
+                    "(the customer had left: this reply was not delivered)"
+                )
+            )?;
+            break;
+        }
         if ex.truncated {
             writeln!(
                 out,
@@ -464,40 +569,63 @@ fn play(
                 )
             )?;
         }
-        if !args.exam {
+        if !exam {
             writeln!(out, "{}", render::verdict_line(&ex, lang))?;
         }
         for line in &ex.customer_lines {
             writeln!(out, "{who}{line}")?;
         }
-        if let Some(err) = session.transcript_error.take() {
-            eprintln!(
-                "{}",
-                tr!(
-                    lang,
-                    "提示：记录写入失败：{}",
-                    "note: the transcript could not be written: {}",
-                    err
-                )
-            );
-        }
+        report_write_error(&mut session, lang);
         out.flush()?;
     }
     let card = session.finish();
     writeln!(out)?;
-    write!(out, "{}", render::scorecard(scorer, &card, lang))?;
+    write!(out, "{}", render::scorecard(&scorer, &card, lang))?;
+    write!(out, "{}", review::outcome_notes(&card, lang))?;
+    if exam {
+        write!(out, "{}", review::exam_review(&card, lang))?;
+    }
+    report_write_error(&mut session, lang);
+    let saved = !wants_saving || session.saved_whole();
     if let Some(path) = session.transcript_path() {
-        writeln!(
-            out,
+        if saved {
+            writeln!(
+                out,
+                "{}",
+                tr!(
+                    lang,
+                    "记录已保存：{}",
+                    "Transcript saved: {}",
+                    path.display()
+                )
+            )?;
+        } else {
+            eprintln!(
+                "{}",
+                tr!(
+                    lang,
+                    "kefu: 记录没有完整保存到 {}，有的内容没有写进去",
+                    "kefu: the transcript was not saved whole to {}: some lines were not written",
+                    path.display()
+                )
+            );
+        }
+    }
+    out.flush()?;
+    Ok(Played { restart, saved })
+}
+
+/// Says once that the transcript could not be written (the first error since the last call).
+fn report_write_error(session: &mut Session, lang: Lang) {
+    if let Some(err) = session.transcript_error.take() {
+        eprintln!(
             "{}",
             tr!(
                 lang,
-                "记录已保存：{}",
-                "Transcript saved: {}",
-                path.display()
+                "提示：记录写入失败：{}",
+                "note: the transcript could not be written: {}",
+                err
             )
-        )?;
+        );
     }
-    out.flush()?;
-    Ok(restart)
 }

@@ -1,9 +1,9 @@
 //! The clock a session reads, injected so that tests control time.
 
-use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-pub trait Clock {
+pub trait Clock: Send + Sync {
     /// Milliseconds on a monotonic scale (only differences matter).
     fn now_ms(&self) -> u64;
     /// Seconds since the Unix epoch, for timestamps.
@@ -12,6 +12,13 @@ pub trait Clock {
     /// "YYYY-MM-DD HH:MM:SS" in UTC.
     fn timestamp(&self) -> String {
         format_unix(self.unix_s())
+    }
+
+    /// The timestamp of an earlier moment on the [`Clock::now_ms`] scale (a nudge the customer
+    /// sent while the trainee was typing, logged when the reply arrives).
+    fn timestamp_at(&self, ms: u64) -> String {
+        let ago_s = self.now_ms().saturating_sub(ms) / 1000;
+        format_unix(self.unix_s() - ago_s as i64)
     }
 
     /// "YYYYMMDD-HHMMSS", for file and conversation names.
@@ -48,31 +55,32 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that moves only when told to (tests, scripted sessions).
+/// A clock that moves only when told to (tests, scripted sessions). Shared between threads
+/// (a test advances it while a session holds it).
 #[derive(Debug)]
 pub struct FixedClock {
-    ms: Cell<u64>,
+    ms: AtomicU64,
     epoch_s: i64,
 }
 
 impl FixedClock {
     pub fn new(epoch_s: i64) -> Self {
         FixedClock {
-            ms: Cell::new(0),
+            ms: AtomicU64::new(0),
             epoch_s,
         }
     }
     pub fn advance_ms(&self, ms: u64) {
-        self.ms.set(self.ms.get() + ms);
+        self.ms.fetch_add(ms, Ordering::Relaxed);
     }
 }
 
 impl Clock for FixedClock {
     fn now_ms(&self) -> u64 {
-        self.ms.get()
+        self.ms.load(Ordering::Relaxed)
     }
     fn unix_s(&self) -> i64 {
-        self.epoch_s + (self.ms.get() / 1000) as i64
+        self.epoch_s + (self.now_ms() / 1000) as i64
     }
 }
 

@@ -1,12 +1,21 @@
-//! The simulated customer: a scenario's script driven by the signals of each reply, with mood and
-//! patience from the persona. Deterministic for a given seed and the same replies.
+//! The simulated customer: a scenario's script driven by the engine's reading of each reply,
+//! with mood and patience from the persona. Deterministic for a given seed, the same replies
+//! and the same clock.
+//!
+//! The customer owns what it needs (the content behind an [`Arc`], indices into it), so a
+//! session can move between threads. It plays behind [`crate::session::CustomerSide`], the same
+//! interface a person playing the customer uses.
+
+use std::sync::Arc;
 
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{RngExt, SeedableRng};
 
-use crate::content::{Content, Fit, Outcome, Persona, Product, Scenario, Turn};
-use crate::engine::{KnownFacts, ReplyScore};
+use crate::content::persona::Then;
+use crate::content::{Content, Fit, Outcome, Persona, Product, PromotionKind, Scenario, Turn};
+use crate::engine::{Heard, KnownFacts, ReplyScore};
+use crate::session::{CustomerSide, Said, Waiting};
 use crate::signal::{Signal, Signals};
 
 /// Hidden facts with ranges resolved by the seed.
@@ -29,34 +38,67 @@ impl SampledFacts {
     }
 }
 
+/// Why a conversation ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EndReason {
+    /// The script reached one of its endings.
+    Script,
+    /// The customer waited this many seconds for a reply and gave up.
+    Waited(u32),
+    /// Too many poor replies: the mood fell below the persona's limit.
+    Mood,
+    /// The customer's question went unanswered, asked again and still unanswered.
+    Unanswered,
+    /// A reply failed this check (an insult, a WeChat request…) and the customer left.
+    Offended(String),
+    /// Someone playing the customer ended it (a team lead's `/outcome`).
+    Decided,
+}
+
 /// How a conversation ended.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Ending {
     pub outcome: Outcome,
+    /// What the order came to, worked out from what was agreed in the chat.
     pub order_value: Option<f64>,
+    pub reason: EndReason,
 }
 
 /// What the customer does after a reply.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Reaction {
     /// Lines the customer sends, in order.
     pub lines: Vec<String>,
     pub ending: Option<Ending>,
 }
 
+/// What the chat agreed on, for the order the customer places.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Deal {
+    /// The most money knocked off that the agent offered (the customer remembers the best).
+    pub off_yuan: f64,
+    /// The add-on the customer took: its name and price.
+    pub add_on: Option<(String, f64)>,
+    pub gift: bool,
+    pub free_shipping: bool,
+}
+
 /// A customer playing one scenario.
 #[derive(Debug)]
-pub struct Customer<'a> {
-    pub scenario: &'a Scenario,
-    pub persona: &'a Persona,
-    pub product: Option<&'a Product>,
-    content: &'a Content,
+pub struct Customer {
+    content: Arc<Content>,
+    scenario: usize,
+    turn: usize,
     pub facts: SampledFacts,
     pub mood: f32,
     pub patience_left: f32,
-    turn: &'a Turn,
     rng: StdRng,
     pub ending: Option<Ending>,
+    /// Times the current turn has been asked again.
+    asked_again: u32,
+    /// The line the customer said last that asked something (for "我问的是…").
+    asked: String,
+    pub deal: Deal,
 }
 
 fn sample(
@@ -71,11 +113,17 @@ fn sample(
     }
 }
 
-impl<'a> Customer<'a> {
-    /// `None` when the scenario's persona has no persona file (validation rules that out).
-    pub fn new(content: &'a Content, scenario: &'a Scenario, seed: u64) -> Option<Customer<'a>> {
+impl Customer {
+    /// `None` when there is no such scenario, or its persona has no persona file or it has no
+    /// turns (validation rules those out).
+    pub fn new(content: Arc<Content>, scenario_id: &str, seed: u64) -> Option<Customer> {
+        let index = content
+            .scenarios
+            .iter()
+            .position(|s| s.id() == scenario_id)?;
+        let scenario = &content.scenarios[index];
         let persona = content.persona(scenario.persona())?;
-        let turn = scenario.first_turn()?;
+        scenario.first_turn()?;
         let mut rng = StdRng::seed_from_u64(seed);
         let f = &scenario.facts;
         let child = f.child_height.is_some();
@@ -86,42 +134,71 @@ impl<'a> Customer<'a> {
             budget: f.budget,
             fit: f.fit,
         };
+        let mood = persona.mood;
+        let patience_left = f.patience * persona.patience_factor;
         Some(Customer {
-            scenario,
-            persona,
-            product: content.catalog.product(scenario.product_id()),
             content,
+            scenario: index,
+            turn: 0,
             facts,
-            mood: persona.mood,
-            patience_left: f.patience * persona.patience_factor,
-            turn,
+            mood,
+            patience_left,
             rng,
             ending: None,
+            asked_again: 0,
+            asked: String::new(),
+            deal: Deal::default(),
         })
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.content.scenarios[self.scenario]
+    }
+
+    pub fn persona(&self) -> &Persona {
+        self.content
+            .persona(self.scenario().persona())
+            .expect("checked in Customer::new")
+    }
+
+    pub fn product(&self) -> Option<&Product> {
+        self.content.catalog.product(self.scenario().product_id())
+    }
+
+    fn current(&self) -> &Turn {
+        &self.scenario().turns[self.turn]
+    }
+
+    pub fn turn_id(&self) -> &str {
+        self.current().id()
     }
 
     /// The opening message.
     pub fn opening(&mut self) -> String {
-        self.say(self.turn)
-    }
-
-    pub fn turn_id(&self) -> &str {
-        self.turn.id()
+        let line = self.say(self.turn, &Heard::default());
+        self.asked = line.clone();
+        line
     }
 
     /// The reference answer to the customer's current turn, placeholders filled in.
     pub fn reference(&self) -> Option<String> {
-        self.turn.reference.as_deref().map(|r| self.render(r))
+        self.current()
+            .reference
+            .as_deref()
+            .map(|r| self.render(r, &Heard::default()))
     }
 
     /// The weak reply the scenario gives for the current turn, if any.
     pub fn poor_reply(&self) -> Option<String> {
-        self.turn.poor.as_deref().map(|r| self.render(r))
+        self.current()
+            .poor
+            .as_deref()
+            .map(|r| self.render(r, &Heard::default()))
     }
 
     /// The right size for the sampled facts, by the chart and the fit preference.
-    pub fn right_size(&self) -> Option<&'a str> {
-        let product = self.product?;
+    pub fn right_size(&self) -> Option<&str> {
+        let product = self.product()?;
         let weight = if self.facts.child {
             None
         } else {
@@ -134,8 +211,10 @@ impl<'a> Customer<'a> {
         }
     }
 
-    /// Fills in `{placeholders}`.
-    pub fn render(&self, line: &str) -> String {
+    /// Fills in `{placeholders}`: the hidden facts, the shop's terms, and what the last reply
+    /// said (`{offered}`, `{size_said}`, `{time_said}`, `{add_on_said}`). `None` when a
+    /// placeholder has no value, so that the caller can pick a line without it.
+    pub fn try_render(&self, line: &str, heard: &Heard) -> Option<String> {
         let mut out = String::with_capacity(line.len() + 16);
         let mut rest = line;
         while let Some(start) = rest.find('{') {
@@ -144,8 +223,9 @@ impl<'a> Customer<'a> {
             match after.find('}') {
                 Some(end) => {
                     let name = &after[..end];
-                    match self.placeholder(name) {
+                    match self.placeholder(name, heard) {
                         Some(v) => out.push_str(&v),
+                        None if is_placeholder(name) => return None,
                         None => {
                             out.push('{');
                             out.push_str(name);
@@ -161,19 +241,40 @@ impl<'a> Customer<'a> {
             }
         }
         out.push_str(rest);
-        out
+        Some(out)
     }
 
-    fn placeholder(&self, name: &str) -> Option<String> {
+    /// [`Customer::try_render`], leaving a placeholder with no value as written.
+    pub fn render(&self, line: &str, heard: &Heard) -> String {
+        self.try_render(line, heard).unwrap_or_else(|| {
+            let mut out = String::new();
+            let mut rest = line;
+            while let Some(start) = rest.find('{') {
+                out.push_str(&rest[..start]);
+                let after = &rest[start + 1..];
+                let Some(end) = after.find('}') else {
+                    out.push_str(&rest[start..]);
+                    return out;
+                };
+                let name = &after[..end];
+                match self.placeholder(name, heard) {
+                    Some(v) => out.push_str(&v),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[end + 1..];
+            }
+            out.push_str(rest);
+            out
+        })
+    }
+
+    fn placeholder(&self, name: &str, heard: &Heard) -> Option<String> {
         let f = &self.facts;
         let shop = &self.content.catalog.shop;
-        let num = |v: f32| {
-            if (v - v.round()).abs() < 0.01 {
-                format!("{}", v.round() as i64)
-            } else {
-                format!("{v:.1}")
-            }
-        };
         Some(match name {
             "height" | "child_height" => num(f.height_cm?),
             "height_m" => {
@@ -183,121 +284,363 @@ impl<'a> Customer<'a> {
             "weight_kg" => num(f.weight_kg?),
             "weight_jin" => num(f.weight_kg? * 2.0),
             "budget" => num(f.budget?),
-            "product" => self.product?.name.clone(),
-            "price" => num(self.product?.price as f32),
+            "product" => self.product()?.name.clone(),
+            "price" => num(self.product()?.price as f32),
             "size" => self.right_size()?.to_string(),
             "shop" => shop.name.clone(),
             "free_shipping" => shop.free_shipping_threshold.to_string(),
             "max_discount" => shop.max_discount.to_string(),
+            "offered" => num(heard.off_yuan? as f32),
+            "size_said" => heard.size.as_ref()?.0.clone(),
+            "time_said" => heard.time.clone()?,
+            "add_on_said" => heard.add_on.clone()?,
+            "asked" => {
+                if self.asked.is_empty() {
+                    return None;
+                }
+                self.asked.clone()
+            }
             _ => return None,
         })
     }
 
-    fn say(&mut self, turn: &Turn) -> String {
-        let line = turn.say.choose(&mut self.rng).cloned().unwrap_or_default();
-        self.render(&line)
+    /// One of the turn's lines: one whose placeholders all have values, at random.
+    fn say(&mut self, turn: usize, heard: &Heard) -> String {
+        let lines = &self.scenario().turns[turn].say;
+        self.pick_from(lines.clone(), heard)
     }
 
-    fn pick(&mut self, lines: &[String]) -> Option<String> {
-        lines.choose(&mut self.rng).map(|l| self.render(l))
-    }
-
-    /// When a waiting customer sends a nudge ("在吗？"): after the grace period and half the
-    /// patience left, in seconds, with the line. The line is chosen without the random source,
-    /// so a nudge shown on a terminal does not change the rest of the session.
-    pub fn nudge_plan(&self, nudges_so_far: usize) -> Option<(f64, String)> {
-        if self.ending.is_some() || self.persona.lines.nudge.is_empty() {
-            return None;
+    /// A line at random among those whose placeholders all have values (any line, placeholders
+    /// left as written, when none has).
+    fn pick_from(&mut self, lines: Vec<String>, heard: &Heard) -> String {
+        let filled: Vec<String> = lines
+            .iter()
+            .filter_map(|l| self.try_render(l, heard))
+            .collect();
+        if let Some(line) = filled.choose(&mut self.rng) {
+            return line.clone();
         }
-        let lines = &self.persona.lines.nudge;
-        let line = self.render(&lines[nudges_so_far % lines.len()]);
-        let after = f64::from(self.persona.grace + self.patience_left.max(0.0) / 2.0);
-        Some((after, line))
+        let line = lines.choose(&mut self.rng).cloned().unwrap_or_default();
+        self.render(&line, heard)
     }
 
-    fn leave(&mut self) -> Reaction {
-        let lines = self.persona.lines.leave.clone();
-        let line = self.pick(&lines).unwrap_or_default();
-        let outcome = if self.scenario.order.is_some() {
+    /// When a waiting customer nudges and when they leave, in seconds from when the wait began:
+    /// a nudge every `nudge_every` seconds after the grace, while patience lasts, then leaving.
+    /// The lines are chosen without the random source, so that a nudge shown on a terminal does
+    /// not change the rest of the session.
+    pub fn plan(&self) -> Vec<(f64, Waiting)> {
+        if self.ending.is_some() {
+            return Vec::new();
+        }
+        let persona = self.persona();
+        let grace = f64::from(persona.grace);
+        let leave_at = grace + f64::from(self.patience_left.max(0.0));
+        let every = f64::from(persona.nudge_every.max(1.0));
+        let mut plan = Vec::new();
+        let nudges = &persona.lines.nudge;
+        let mut at = grace + every;
+        let mut n = 0;
+        while at < leave_at && !nudges.is_empty() && n < 20 {
+            let line = self.render(&nudges[n % nudges.len()], &Heard::default());
+            plan.push((at, Waiting::Nudge(line)));
+            at += every;
+            n += 1;
+        }
+        let leave = &persona.lines.leave;
+        let line = leave
+            .get(self.turn % leave.len().max(1))
+            .map(|l| self.render(l, &Heard::default()))
+            .unwrap_or_default();
+        plan.push((leave_at, Waiting::Leave(line)));
+        plan
+    }
+
+    fn end(&mut self, outcome: Outcome, reason: EndReason) -> Ending {
+        let order_value = (outcome == Outcome::Bought).then(|| self.order_value());
+        let ending = Ending {
+            outcome,
+            order_value,
+            reason,
+        };
+        self.ending = Some(ending.clone());
+        ending
+    }
+
+    fn gives_up(&self) -> Outcome {
+        if self.scenario().order.is_some() {
             Outcome::Unresolved
         } else {
             Outcome::Left
+        }
+    }
+
+    fn leave(&mut self, line: Option<String>, reason: EndReason) -> Reaction {
+        let line = match line {
+            Some(l) => l,
+            None => {
+                let lines = self.persona().lines.leave.clone();
+                self.pick_from(lines, &Heard::default())
+            }
         };
-        let ending = Ending {
-            outcome,
-            order_value: None,
-        };
-        self.ending = Some(ending);
+        let outcome = self.gives_up();
+        let ending = self.end(outcome, reason);
         Reaction {
             lines: vec![line],
             ending: Some(ending),
         }
     }
 
-    /// The customer's answer to a scored reply that took `latency_s` seconds.
-    pub fn react(&mut self, score: &ReplyScore, latency_s: f64) -> Reaction {
+    /// What the order comes to: the item and any add-on taken, less the shop's best
+    /// 满减 promotion it reaches, less the money the agent knocked off.
+    pub fn order_value(&self) -> f64 {
+        let Some(product) = self.product() else {
+            return 0.0;
+        };
+        let items = product.price + self.deal.add_on.as_ref().map_or(0.0, |(_, p)| *p);
+        let promotion = self
+            .content
+            .catalog
+            .promotions
+            .iter()
+            .filter(|p| p.kind == PromotionKind::Discount && items >= f64::from(p.threshold))
+            .map(|p| f64::from(p.value))
+            .fold(0.0, f64::max);
+        (items - promotion - self.deal.off_yuan).max(0.0)
+    }
+
+    /// Takes up what a reply offered: money off (the best offer stands), a gift, free shipping.
+    fn remember(&mut self, heard: &Heard) {
+        if let Some(off) = heard.off_yuan.filter(|y| y.is_finite() && *y > 0.0) {
+            self.deal.off_yuan = self.deal.off_yuan.max(off);
+        }
+        self.deal.gift |= heard.gift;
+        self.deal.free_shipping |= heard.free_shipping;
+    }
+
+    /// The customer's answer to a scored reply.
+    pub fn react(&mut self, said: &Said<'_>) -> Reaction {
+        let score = said.score;
         if self.ending.is_some() {
             return Reaction {
                 lines: Vec::new(),
-                ending: self.ending,
+                ending: self.ending.clone(),
             };
         }
-        let cost = (latency_s as f32 - self.persona.grace).max(0.0);
+        let persona_grace = self.persona().grace;
+        let cost = (said.latency_s as f32 - persona_grace).max(0.0);
         self.patience_left -= cost;
         if self.patience_left <= 0.0 {
-            return self.leave();
+            return self.leave(None, EndReason::Waited(said.latency_s.round() as u32));
         }
+        let heard = &score.heard;
         let overall = score.overall.unwrap_or(70.0) as f32;
         if overall >= 80.0 {
-            self.mood += self.persona.good_reply;
+            self.mood += self.persona().good_reply;
         } else if overall < 50.0 {
-            self.mood += self.persona.bad_reply;
+            self.mood += self.persona().bad_reply;
         }
+        // A reaction of the persona to a failed check comes before the script.
+        let mut prefix = None;
+        if let Some((react, check)) = self.persona_reaction(score) {
+            self.mood = (self.mood + react.mood).clamp(0.0, 100.0);
+            self.patience_left -= react.patience;
+            let line = self.pick_from(react.say.clone(), heard);
+            match react.then {
+                Then::Leave => return self.leave(Some(line), EndReason::Offended(check)),
+                Then::Stay => {
+                    if self.asked_again >= self.persona().asks_again
+                        || self.patience_left <= 0.0
+                        || self.mood < self.persona().leave_below
+                    {
+                        let reason = if check == "answered" {
+                            EndReason::Unanswered
+                        } else {
+                            EndReason::Offended(check)
+                        };
+                        let mut reaction = self.leave(None, reason);
+                        reaction.lines.insert(0, line);
+                        return reaction;
+                    }
+                    self.asked_again += 1;
+                    return Reaction {
+                        lines: vec![line],
+                        ending: None,
+                    };
+                }
+                Then::GoOn => prefix = Some(line),
+            }
+        }
+        self.remember(heard);
         let signals = score.signals;
         let rule = self
-            .turn
+            .current()
             .next
             .iter()
-            .find(|r| r.when.iter().all(|w| holds(signals, w.get_ref())));
-        let next_id = match rule {
-            Some(r) => {
-                self.mood += r.mood;
-                Some(r.goto.get_ref().as_str())
+            .find(|r| r.when.iter().all(|w| holds(signals, w.get_ref())))
+            .map(|r| {
+                let add_on = r
+                    .when
+                    .iter()
+                    .any(|w| w.get_ref() == Signal::RecommendedAddOn.name());
+                (r.mood, r.goto.get_ref().clone(), add_on)
+            });
+        let (next_id, takes_add_on) = match rule {
+            Some((mood, goto, add_on)) => {
+                self.mood += mood;
+                (Some(goto), add_on)
             }
-            None => self.turn.fallback.as_ref().map(|f| f.get_ref().as_str()),
+            None => (
+                self.current()
+                    .fallback
+                    .as_ref()
+                    .map(|f| f.get_ref().clone()),
+                false,
+            ),
         };
+        if takes_add_on {
+            if let Some(name) = &heard.add_on {
+                let price = self
+                    .content
+                    .catalog
+                    .products
+                    .iter()
+                    .find(|p| &p.name == name)
+                    .map_or(0.0, |p| p.price);
+                self.deal.add_on = Some((name.clone(), price));
+            }
+        }
         self.mood = self.mood.clamp(0.0, 100.0);
-        let next = next_id.and_then(|id| self.scenario.turn(id));
+        let next = next_id.and_then(|id| self.scenario().turns.iter().position(|t| t.id() == id));
         let Some(next) = next else {
-            return self.leave();
+            return self.leave(None, EndReason::Mood);
         };
         // A customer pushed below their limit gives up, unless the script already ends here.
-        if self.mood < self.persona.leave_below && !next.is_final() {
-            return self.leave();
+        let next_is_final = self.scenario().turns[next].is_final();
+        if self.mood < self.persona().leave_below && !next_is_final {
+            let mut reaction = self.leave(None, EndReason::Mood);
+            if let Some(p) = prefix {
+                reaction.lines.insert(0, p);
+            }
+            return reaction;
+        }
+        if next != self.turn {
+            self.asked_again = 0;
         }
         self.turn = next;
-        let mut line = self.say(next);
-        let prefix = if self.mood >= 75.0 {
-            self.persona.lines.pleased.clone()
+        let mut line = self.say(next, heard);
+        let mood_words = if self.mood >= 75.0 {
+            self.persona().lines.pleased.clone()
         } else if self.mood < 40.0 {
-            self.persona.lines.annoyed.clone()
+            self.persona().lines.annoyed.clone()
         } else {
             Vec::new()
         };
-        if !prefix.is_empty() && self.rng.random_bool(0.35) {
-            if let Some(p) = self.pick(&prefix) {
-                line = format!("{p}{line}");
-            }
+        if prefix.is_none() && !mood_words.is_empty() && self.rng.random_bool(0.35) {
+            let p = self.pick_from(mood_words, heard);
+            line = format!("{p}{line}");
         }
-        let ending = next.outcome.map(|outcome| Ending {
-            outcome,
-            order_value: next.order_value,
-        });
-        self.ending = ending;
-        Reaction {
-            lines: vec![line],
-            ending,
-        }
+        self.asked = line.clone();
+        let mut lines = Vec::new();
+        lines.extend(prefix);
+        lines.push(line);
+        let ending = self.scenario().turns[next]
+            .outcome
+            .map(|outcome| self.end(outcome, EndReason::Script));
+        Reaction { lines, ending }
+    }
+
+    /// The first of the persona's reactions whose check the reply failed, with the check id.
+    fn persona_reaction(
+        &self,
+        score: &ReplyScore,
+    ) -> Option<(crate::content::persona::React, String)> {
+        self.persona().reacts.iter().find_map(|react| {
+            score
+                .checks
+                .iter()
+                .filter(|c| !c.passed && !c.review)
+                .find(|c| react.to.iter().any(|t| t.get_ref().as_str() == &*c.check))
+                .map(|c| (react.clone(), c.check.to_string()))
+        })
+    }
+}
+
+impl CustomerSide for Customer {
+    fn opening(&mut self) -> Vec<String> {
+        vec![Customer::opening(self)]
+    }
+
+    fn react(&mut self, said: &Said<'_>) -> Reaction {
+        Customer::react(self, said)
+    }
+
+    fn waiting_plan(&self) -> Vec<(f64, Waiting)> {
+        self.plan()
+    }
+
+    fn left_waiting(&mut self, waited_s: f64) -> Ending {
+        let outcome = self.gives_up();
+        self.end(outcome, EndReason::Waited(waited_s.round() as u32))
+    }
+
+    fn ending(&self) -> Option<&Ending> {
+        self.ending.as_ref()
+    }
+
+    fn mood(&self) -> f64 {
+        f64::from(self.mood)
+    }
+
+    fn facts(&self) -> Option<KnownFacts> {
+        Some(self.facts.known())
+    }
+
+    fn reference(&self) -> Option<String> {
+        Customer::reference(self)
+    }
+
+    fn poor_reply(&self) -> Option<String> {
+        Customer::poor_reply(self)
+    }
+
+    fn turn_id(&self) -> Option<&str> {
+        Some(Customer::turn_id(self))
+    }
+
+    fn scripted(&self) -> Option<&Customer> {
+        Some(self)
+    }
+}
+
+/// The placeholders a customer line may hold.
+fn is_placeholder(name: &str) -> bool {
+    matches!(
+        name,
+        "height"
+            | "child_height"
+            | "height_m"
+            | "weight_kg"
+            | "weight_jin"
+            | "budget"
+            | "product"
+            | "price"
+            | "size"
+            | "shop"
+            | "free_shipping"
+            | "max_discount"
+            | "offered"
+            | "size_said"
+            | "time_said"
+            | "add_on_said"
+            | "asked"
+    )
+}
+
+fn num(v: f32) -> String {
+    if (v - v.round()).abs() < 0.01 {
+        format!("{}", v.round() as i64)
+    } else {
+        format!("{v:.1}")
     }
 }
 

@@ -76,6 +76,29 @@ impl TranscriptWriter {
         })
     }
 
+    /// A new file in `dir` named `{stem}.jsonl`, or `{stem}-2.jsonl` and so on when that name
+    /// is taken: every session gets a file of its own, never one shared by accident.
+    pub fn create_new_in(dir: &Path, stem: &str) -> io::Result<TranscriptWriter> {
+        std::fs::create_dir_all(dir)?;
+        for n in 1..1000u32 {
+            let name = if n == 1 {
+                format!("{stem}.jsonl")
+            } else {
+                format!("{stem}-{n}.jsonl")
+            };
+            let path = dir.join(name);
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(file) => return Ok(TranscriptWriter { path, file }),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{stem}.jsonl and 998 more names are taken"),
+        ))
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
