@@ -382,13 +382,27 @@ pub(crate) fn evaluate(kind: &Kind, ctx: &Ctx<'_>) -> Option<Verdict> {
                     ctx,
                     50.0,
                     || {
-                        tr!(
-                            lang,
-                            "{}条回复里只有{}条带表情，语气偏冷，可以偶尔加个～或😊",
-                            "{} replies, {} with an emoticon: a little cold; add one now and then",
-                            ctx.reply_number,
-                            with
-                        )
+                        let replies = ctx.reply_number;
+                        match (with as usize, replies) {
+                            (0, 1) => tr!(
+                                lang,
+                                "回复没有带表情，语气偏冷，可以加个～或😊",
+                                "the reply has no emoticon: a little cold; add a ～ or 😊"
+                            ),
+                            (0, _) => tr!(
+                                lang,
+                                "{}条回复都没有带表情，语气偏冷，可以偶尔加个～或😊",
+                                "none of the {} replies has an emoticon: a little cold; add one now and then",
+                                replies
+                            ),
+                            (n, _) => tr!(
+                                lang,
+                                "{}条回复里只有{}条带表情，语气偏冷，可以偶尔加个～或😊",
+                                "{} replies, only {} with an emoticon: a little cold; add one now and then",
+                                replies,
+                                n
+                            ),
+                        }
                     },
                     None,
                 )

@@ -1800,13 +1800,26 @@ fn warm_tone(scorer: &Scorer, state: &ConversationState, p: &WarmToneParams) -> 
     } else {
         (
             (59.0 * ratio / p.min_ratio.max(0.01)).round(),
-            tr!(
-                lang,
-                "整段对话语气生硬：{}条回复里只有{}条带“亲/您”或“呢、哦、～”",
-                "cold all through: of {} replies, {} use 亲/您 or a soft particle",
-                state.replies,
-                state.warm_replies
-            ),
+            match (state.warm_replies, state.replies) {
+                (0, 0 | 1) => tr!(
+                    lang,
+                    "语气生硬：回复没有带“亲/您”或“呢、哦、～”",
+                    "cold: the reply has no 亲/您 and no soft particle"
+                ),
+                (0, n) => tr!(
+                    lang,
+                    "整段对话语气生硬：{}条回复都没有带“亲/您”或“呢、哦、～”",
+                    "cold all through: none of the {} replies uses 亲/您 or a soft particle",
+                    n
+                ),
+                (warm, n) => tr!(
+                    lang,
+                    "整段对话语气生硬：{}条回复里只有{}条带“亲/您”或“呢、哦、～”",
+                    "cold all through: of {} replies, only {} use 亲/您 or a soft particle",
+                    n,
+                    warm
+                ),
+            },
         )
     };
     Some(Verdict {

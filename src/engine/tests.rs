@@ -230,7 +230,14 @@ fn emoticons_over_the_conversation() {
         reply: "有的",
         ..Case::default()
     });
-    assert!(!check(&cold, "warm-tone").unwrap().passed);
+    let tone = check(&cold, "warm-tone").unwrap();
+    assert!(!tone.passed);
+    // None of three is said as none, not as "only 0".
+    assert!(
+        tone.message.contains("3条回复都没有") && !tone.message.contains("只有0条"),
+        "{}",
+        tone.message
+    );
     let warm = score(Case {
         earlier: &[("在吗", "亲，在的～"), ("有白色吗", "有的")],
         customer: "有黑色吗",
@@ -238,6 +245,46 @@ fn emoticons_over_the_conversation() {
         ..Case::default()
     });
     assert!(check(&warm, "warm-tone").unwrap().passed);
+}
+
+#[test]
+fn no_emoticon_at_all_is_said_as_none() {
+    // The bundled rubric has no emoticon check: add one.
+    let mut files = crate::content::bundled_files();
+    files.push(crate::content::SourceFile::new(
+        "rubrics/emoticon.toml",
+        r#"[[checks]]
+id = "emoticon-share"
+dimension = "courtesy"
+kind = "emoticon"
+params = { min_ratio = 0.3, max_ratio = 0.9 }
+"#,
+    ));
+    let content = Content::from_files(files).expect("the extra check loads");
+    let scorer = Scorer::new(&content, Lang::Zh).expect("rubric compiles");
+    let situation = Situation {
+        product: Some("men-tee"),
+        ..Situation::default()
+    };
+    let mut state = scorer.new_conversation();
+    let mut messages = Vec::new();
+    for (customer, reply) in [("在吗", "在的"), ("有白色吗", "有的"), ("有L吗", "有的")]
+    {
+        scorer.customer_message(&mut state, customer);
+        let score = scorer.score_reply(&mut state, &situation, reply, 3000, None);
+        if let Some(c) = score.checks.iter().find(|c| &*c.check == "emoticon-share") {
+            messages.push(c.message.clone());
+        }
+    }
+    assert_eq!(
+        messages.first().map(String::as_str),
+        Some("回复没有带表情，语气偏冷，可以加个～或😊")
+    );
+    let last = messages.last().expect("the check applied");
+    assert!(
+        last.starts_with("3条回复都没有带表情") && !last.contains("只有0条"),
+        "{last}"
+    );
 }
 
 #[test]
