@@ -1167,6 +1167,131 @@ fn slash_commands_are_not_sent_to_the_customer() {
 }
 
 #[test]
+fn quick_phrases_are_listed_expanded_recorded_and_judged() {
+    let env = Env::new();
+    let save = env.path("s.jsonl");
+    let run = env.train(
+        &[],
+        SCENARIO,
+        1,
+        &save,
+        lines(&["/q", ";nope", ";size", "/last", ";hi 有问题随时问我"]),
+    );
+    run.expect_code(0);
+    assert!(run.stdout.contains("  ;size"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("没有这个快捷短语：;nope"),
+        "{}",
+        run.stdout
+    );
+    let transcript = read_transcript(&save);
+    let agent: Vec<&Value> = transcript.iter().filter(|l| role(l) == "agent").collect();
+    assert!(!agent.is_empty());
+    assert_eq!(agent[0]["quick_phrase"], "size", "{}", agent[0]);
+    assert!(
+        agent[0]["text"].as_str().unwrap().contains("身高和体重"),
+        "{}",
+        agent[0]
+    );
+    // Piped replies are echoed as sent, the quick phrase expanded.
+    let sent = agent[0]["text"].as_str().unwrap();
+    assert!(
+        run.stdout.contains(&format!("你> {sent}")),
+        "{}",
+        run.stdout
+    );
+    // The customer gave their measurements: asking for them does not fit the question.
+    assert!(run.stdout.contains("用了快捷短语"), "{}", run.stdout);
+    assert!(run.stdout.contains("第1条（;size）"), "{}", run.stdout);
+}
+
+#[test]
+fn an_exam_gives_no_hints_and_reviews_every_reply() {
+    let env = Env::new();
+    let save = env.path("s.jsonl");
+    let run = env.train(
+        &["--lang", "en"],
+        SCENARIO,
+        1,
+        &save,
+        lines(&["/hint", "嗯", "亲，L码合适"]),
+    );
+    run.expect_code(0);
+    let run_exam = {
+        let mut cmd = env.kefu();
+        cmd.args([
+            "train",
+            "--exam",
+            "--scenario",
+            SCENARIO,
+            "--seed",
+            "1",
+            "--save",
+        ])
+        .arg(env.path("e.jsonl"))
+        .write_stdin(lines(&["/hint", "嗯", "亲，L码合适"]));
+        Run::of(&mut cmd)
+    };
+    run_exam.expect_code(0);
+    assert!(
+        run_exam.stdout.contains("考试模式不能看参考话术"),
+        "{}",
+        run_exam.stdout
+    );
+    assert!(!run_exam.stdout.contains("得分 "), "no verdicts in an exam");
+    assert!(
+        run_exam.stdout.contains("逐条复盘："),
+        "{}",
+        run_exam.stdout
+    );
+    assert!(run_exam.stdout.contains("第1条（"), "{}", run_exam.stdout);
+    assert!(
+        run_exam.stdout.contains("✗ [0] no-curt-reply"),
+        "{}",
+        run_exam.stdout
+    );
+    // Outside an exam the hint is given and recorded.
+    let transcript = read_transcript(&save);
+    assert!(
+        transcript.iter().any(|l| l["event"] == "hint"),
+        "{transcript:?}"
+    );
+}
+
+#[test]
+fn a_save_that_fails_is_not_called_saved() {
+    let env = Env::new();
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let run = env.train(&[], SCENARIO, 1, Path::new("/dev/full"), lines(&["亲"]));
+    run.expect_code(1);
+    assert!(!run.stdout.contains("记录已保存"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("记录没有完整保存到 /dev/full"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn unseeded_sessions_get_a_random_seed_and_a_file_each() {
+    let env = Env::new();
+    for _ in 0..3 {
+        let mut cmd = env.kefu();
+        cmd.args(["--content", MINIMAL, "train", "--scenario", "tee-size"])
+            .write_stdin("亲，您拿L码正合适\n");
+        let run = Run::of(&mut cmd);
+        run.expect_code(0);
+        assert!(run.stderr.contains("本场随机种子 "), "{}", run.stderr);
+    }
+    let dir = env.dir.path().join("data/kefu/sessions");
+    let files = std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(files, 3, "three sessions, three files");
+}
+
+#[test]
 fn restart_begins_a_new_session_in_the_same_file() {
     let env = Env::new();
     let save = env.path("s.jsonl");

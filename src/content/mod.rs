@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod diagnostic;
 pub mod persona;
+pub mod phrases;
 pub mod rubric;
 pub mod scenario;
 mod validate;
@@ -35,6 +36,8 @@ pub struct Content {
     pub personas: BTreeMap<PersonaKind, Persona>,
     pub scenarios: Vec<Scenario>,
     pub rubric: Rubric,
+    /// The shop's quick phrases (快捷短语), from `scenarios/phrases.toml`.
+    pub phrases: Vec<phrases::Phrase>,
 }
 
 impl Content {
@@ -64,10 +67,16 @@ impl Content {
         let mut personas = BTreeMap::new();
         let mut scenarios = Vec::new();
         let mut rubric = Rubric::default();
+        let mut quick = Vec::new();
 
         for (index, file) in files.iter().enumerate() {
             let path = file.rel.as_str();
-            if path == "scenarios/catalog.toml" {
+            if path == phrases::PHRASES_PATH {
+                match phrases::parse(file) {
+                    Ok(p) => quick = p,
+                    Err(found) => problems.extend(found),
+                }
+            } else if path == "scenarios/catalog.toml" {
                 catalog_seen = true;
                 if let Some(c) = parse::<Catalog>(file, &mut problems) {
                     catalog = Some(c);
@@ -119,6 +128,7 @@ impl Content {
             personas,
             scenarios,
             rubric,
+            phrases: quick,
         };
         problems.extend(validate::validate(&content));
         problems.extend(persona::validate(&content));

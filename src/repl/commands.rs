@@ -1,6 +1,6 @@
 //! The trainer's slash commands: one table from which parsing, `/help` and tab completion come.
 
-use rustyline::completion::Completer;
+use rustyline::completion::{Completer, Pair};
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::validate::Validator;
@@ -11,6 +11,7 @@ use crate::lang::Lang;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
     Hint,
+    Quick,
     Last,
     Facts,
     Restart,
@@ -25,6 +26,12 @@ pub const COMMANDS: &[(&str, Command, &str, &str)] = &[
         Command::Hint,
         "看参考话术（每次扣5分）",
         "show the reference answer (costs 5 points)",
+    ),
+    (
+        "/q",
+        Command::Quick,
+        "列出快捷短语（输入 ;短语名 按Tab展开，可改后再发）",
+        "list the quick phrases (type ;key and Tab to expand, edit, then send)",
     ),
     (
         "/last",
@@ -87,31 +94,75 @@ pub fn help(lang: Lang) -> String {
     s
 }
 
-/// rustyline helper: completes slash commands.
+/// rustyline helper: completes slash commands, and `;key` into the quick phrase's text.
 #[derive(Debug, Default)]
-pub struct CommandHelper;
+pub struct CommandHelper {
+    /// (key, text) of every quick phrase.
+    pub phrases: Vec<(String, String)>,
+}
+
+impl CommandHelper {
+    /// The candidates for what is typed before the cursor.
+    fn candidates(&self, head: &str) -> Vec<Pair> {
+        if head.contains(char::is_whitespace) {
+            return Vec::new();
+        }
+        if let Some(key) = head.strip_prefix(';').or_else(|| head.strip_prefix('；')) {
+            return self
+                .phrases
+                .iter()
+                .filter(|(k, _)| k.starts_with(key))
+                .map(|(k, text)| Pair {
+                    display: format!(";{k} {text}"),
+                    replacement: text.clone(),
+                })
+                .collect();
+        }
+        if !head.starts_with('/') {
+            return Vec::new();
+        }
+        COMMANDS
+            .iter()
+            .map(|(n, ..)| *n)
+            .filter(|n| n.starts_with(head))
+            .map(|n| Pair {
+                display: n.to_string(),
+                replacement: n.to_string(),
+            })
+            .collect()
+    }
+}
 
 impl Completer for CommandHelper {
-    type Candidate = String;
+    type Candidate = Pair;
 
     fn complete(
         &self,
         line: &str,
         pos: usize,
         _ctx: &Context<'_>,
-    ) -> rustyline::Result<(usize, Vec<String>)> {
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let head = line.get(..pos).unwrap_or(line);
-        if !head.starts_with('/') || head.contains(char::is_whitespace) {
-            return Ok((pos, Vec::new()));
+        let found = self.candidates(head);
+        if found.is_empty() {
+            return Ok((pos, found));
         }
-        let matches = COMMANDS
-            .iter()
-            .map(|(n, ..)| *n)
-            .filter(|n| n.starts_with(head))
-            .map(String::from)
-            .collect();
-        Ok((0, matches))
+        Ok((0, found))
     }
+}
+
+/// A reply typed as `;key` or `;key more words` (scripted input, or Enter before Tab): the quick
+/// phrase's text, with the words after the key appended. `None` when the line names no phrase.
+pub fn expand_quick(line: &str, phrases: &[(String, String)]) -> Option<String> {
+    let rest = line.strip_prefix(';').or_else(|| line.strip_prefix('；'))?;
+    let (key, more) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let (_, text) = phrases.iter().find(|(k, _)| k == key)?;
+    let more = more.trim();
+    Some(if more.is_empty() {
+        text.clone()
+    } else {
+        format!("{text}{more}")
+    })
 }
 
 impl Hinter for CommandHelper {
@@ -131,5 +182,43 @@ mod tests {
         assert_eq!(Command::parse(" ／quit "), Some(Some(Command::Quit)));
         assert_eq!(Command::parse("/nope"), Some(None));
         assert_eq!(Command::parse("亲，在的"), None);
+    }
+
+    fn helper() -> CommandHelper {
+        CommandHelper {
+            phrases: vec![
+                ("hi".into(), "亲，在的呢～".into()),
+                ("ship".into(), "16点前付款当天发～".into()),
+                ("size".into(), "方便说下身高体重吗？".into()),
+            ],
+        }
+    }
+
+    #[test]
+    fn tab_completes_a_key_into_its_text_and_commands_by_name() {
+        let h = helper();
+        let hi = h.candidates(";h");
+        assert_eq!(hi.len(), 1);
+        assert_eq!(hi[0].replacement, "亲，在的呢～");
+        assert_eq!(h.candidates(";s").len(), 2);
+        assert!(
+            h.candidates("；hi").len() == 1,
+            "a full-width semicolon works too"
+        );
+        assert!(h.candidates(";hi there").is_empty());
+        assert_eq!(h.candidates("/la")[0].replacement, "/last");
+        assert!(h.candidates("亲").is_empty());
+    }
+
+    #[test]
+    fn a_typed_key_expands_with_the_words_after_it() {
+        let p = helper().phrases;
+        assert_eq!(expand_quick(";hi", &p).as_deref(), Some("亲，在的呢～"));
+        assert_eq!(
+            expand_quick(";ship 今天就能发", &p).as_deref(),
+            Some("16点前付款当天发～今天就能发")
+        );
+        assert_eq!(expand_quick(";nope", &p), None);
+        assert_eq!(expand_quick("亲", &p), None);
     }
 }

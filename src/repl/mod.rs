@@ -17,7 +17,8 @@ use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
 
 use crate::cli::{TrainArgs, report_diagnostics};
-use crate::content::{Content, PersonaKind, Scenario};
+use crate::content::phrases::{self, Phrase};
+use crate::content::{Content, PersonaKind, Scenario, SourceFile};
 use crate::engine::Scorer;
 use crate::lang::Lang;
 use crate::render;
@@ -49,7 +50,7 @@ impl Input {
                 .map(|b| b.build());
             let editor = config.ok().and_then(|c| Editor::with_config(c).ok());
             if let Some(mut editor) = editor {
-                editor.set_helper(Some(CommandHelper));
+                editor.set_helper(Some(CommandHelper::default()));
                 let history = dirs::data_dir().map(|d| d.join("kefu").join("history.txt"));
                 if let Some(h) = &history {
                     let _ = editor.load_history(h);
@@ -160,6 +161,15 @@ impl Input {
                         Line::End
                     }
                 }
+            }
+        }
+    }
+
+    /// The quick phrases Tab completes.
+    fn set_phrases(&mut self, phrases: &[Phrase]) {
+        if let Input::Editor(editor, _) = self {
+            if let Some(helper) = editor.helper_mut() {
+                helper.phrases = keys_and_texts(phrases);
             }
         }
     }
@@ -305,6 +315,58 @@ fn open_transcript(
     }
 }
 
+fn keys_and_texts(phrases: &[Phrase]) -> Vec<(String, String)> {
+    phrases
+        .iter()
+        .map(|p| (p.key().to_string(), p.text.clone()))
+        .collect()
+}
+
+/// The shop's quick phrases with the trainee's own (`phrases.toml` in the data directory) laid
+/// over them. A file of one's own that does not load is reported, and the shop's are used.
+fn load_phrases(content: &Content, lang: Lang) -> Vec<Phrase> {
+    let own_path = dirs::data_dir().map(|d| d.join("kefu").join("phrases.toml"));
+    let own = match own_path.as_deref().map(std::fs::read_to_string) {
+        Some(Ok(text)) => {
+            let path = own_path.as_deref().map(|p| p.display().to_string());
+            let file = SourceFile::new(path.unwrap_or_default(), text);
+            match phrases::parse(&file) {
+                Ok(p) => p,
+                Err(problems) => {
+                    report_diagnostics(&problems, lang);
+                    eprintln!(
+                        "{}",
+                        tr!(
+                            lang,
+                            "提示：自己的快捷短语没有载入，先用店铺的",
+                            "note: your own quick phrases were not loaded; using the shop's"
+                        )
+                    );
+                    Vec::new()
+                }
+            }
+        }
+        Some(Err(e)) if e.kind() != io::ErrorKind::NotFound => {
+            eprintln!(
+                "{}",
+                tr!(
+                    lang,
+                    "提示：读不了自己的快捷短语 {}：{}",
+                    "note: cannot read your quick phrases {}: {}",
+                    own_path
+                        .as_deref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    e
+                )
+            );
+            Vec::new()
+        }
+        _ => Vec::new(),
+    };
+    phrases::merge(&content.phrases, own)
+}
+
 /// Runs `kefu train`.
 pub fn train(content: Content, args: &TrainArgs, lang: Lang) -> anyhow::Result<ExitCode> {
     let scorer = match Scorer::new(&content, lang) {
@@ -320,6 +382,8 @@ pub fn train(content: Content, args: &TrainArgs, lang: Lang) -> anyhow::Result<E
     // can be played again with --seed.
     let seed = args.seed.unwrap_or_else(|| rand::random::<u64>() >> 16);
     let mut input = Input::new();
+    let quick = load_phrases(&content, lang);
+    input.set_phrases(&quick);
     let scenario = match choose_scenario(&content, args, seed, &mut input, lang) {
         Ok(Some(s)) => s.id().to_string(),
         Ok(None) => return Ok(ExitCode::SUCCESS),
@@ -365,6 +429,7 @@ pub fn train(content: Content, args: &TrainArgs, lang: Lang) -> anyhow::Result<E
             Arc::clone(&clock),
             transcript,
             options,
+            &quick,
             lang,
             &mut input,
             &mut out,
@@ -400,6 +465,7 @@ fn play(
     clock: Arc<dyn Clock>,
     transcript: Option<TranscriptWriter>,
     options: SessionOptions,
+    quick: &[Phrase],
     lang: Lang,
     input: &mut Input,
     out: &mut impl Write,
@@ -416,6 +482,8 @@ fn play(
     ) else {
         anyhow::bail!("scenario `{scenario_id}` cannot start (no persona or no turns)");
     };
+    session.set_phrases(quick.to_vec());
+    let quick_texts = keys_and_texts(quick);
     let scenario = session.scenario().clone();
     let persona = match lang {
         Lang::Zh => scenario.persona().chinese(),
@@ -487,9 +555,9 @@ fn play(
             )?;
             continue;
         }
-        if piped {
-            // Piped replies are not echoed by a terminal: show them, so the output reads as
-            // the chat it was.
+        // Piped replies are not echoed by a terminal: show them, so the output reads as the
+        // chat it was (a quick phrase as it was sent).
+        if piped && !trimmed.starts_with([';', '；']) {
             writeln!(out, "{prompt}{trimmed}")?;
         }
         if let Some(cmd) = Command::parse(trimmed) {
@@ -518,6 +586,9 @@ fn play(
                         tr!(lang, "这一步没有参考话术", "no reference for this step")
                     )?,
                 },
+                Some(Command::Quick) => {
+                    write!(out, "{}", review::phrase_list(quick, lang))?;
+                }
                 Some(Command::Last) => {
                     for line in session.last_customer() {
                         writeln!(out, "{who}{line}")?;
@@ -544,6 +615,33 @@ fn play(
             }
             continue;
         }
+        let expanded;
+        let trimmed = if trimmed.starts_with([';', '；']) {
+            match commands::expand_quick(trimmed, &quick_texts) {
+                Some(text) => {
+                    expanded = text;
+                    if piped {
+                        writeln!(out, "{prompt}{expanded}")?;
+                    }
+                    expanded.as_str()
+                }
+                None => {
+                    writeln!(
+                        out,
+                        "{}",
+                        tr!(
+                            lang,
+                            "没有这个快捷短语：{}；/q 查看全部",
+                            "no such quick phrase: {}; /q lists them",
+                            trimmed.split_whitespace().next().unwrap_or(trimmed)
+                        )
+                    )?;
+                    continue;
+                }
+            }
+        } else {
+            trimmed
+        };
         let ex = session.reply(trimmed);
         if ex.too_late {
             writeln!(
@@ -582,6 +680,7 @@ fn play(
     writeln!(out)?;
     write!(out, "{}", render::scorecard(&scorer, &card, lang))?;
     write!(out, "{}", review::outcome_notes(&card, lang))?;
+    write!(out, "{}", review::quick_notes(&card, lang))?;
     if exam {
         write!(out, "{}", review::exam_review(&card, lang))?;
     }

@@ -55,6 +55,73 @@ pub fn outcome_notes(card: &Scorecard, lang: Lang) -> String {
     s
 }
 
+/// How many replies came from quick phrases, and which of those did not answer what was asked.
+pub fn quick_notes(card: &Scorecard, lang: Lang) -> String {
+    let mut s = String::new();
+    if card.quick.is_empty() {
+        return s;
+    }
+    let unfit: Vec<String> = card
+        .quick
+        .iter()
+        .filter(|(_, _, fits)| !fits)
+        .map(|(n, key, _)| tr!(lang, "第{}条（;{}）", "reply {} (;{})", n, key))
+        .collect();
+    let _ = writeln!(
+        s,
+        "{}",
+        tr!(
+            lang,
+            "  快捷短语：{}条回复里有{}条用了快捷短语",
+            "  quick phrases: {} of {} replies",
+            card.replies,
+            card.quick.len()
+        )
+    );
+    if !unfit.is_empty() {
+        let _ = writeln!(
+            s,
+            "{}",
+            tr!(
+                lang,
+                "  没答到顾客问的：{}（快捷短语发之前要按问题改）",
+                "  did not answer what was asked: {} (edit a quick phrase to fit the question)",
+                unfit.join(if lang == Lang::Zh { "、" } else { ", " })
+            )
+        );
+    }
+    s
+}
+
+/// The quick phrases, for `/q`.
+pub fn phrase_list(phrases: &[crate::content::phrases::Phrase], lang: Lang) -> String {
+    let mut s = String::new();
+    if phrases.is_empty() {
+        let _ = writeln!(s, "{}", tr!(lang, "（没有快捷短语）", "(no quick phrases)"));
+        return s;
+    }
+    let width = phrases.iter().map(|p| p.key().len()).max().unwrap_or(2) + 1;
+    for p in phrases {
+        let key = format!(";{}", p.key());
+        let note = if p.note.is_empty() {
+            String::new()
+        } else {
+            format!("[{}] ", p.note)
+        };
+        let _ = writeln!(s, "  {key:<w$}  {note}{}", p.text, w = width + 1);
+    }
+    let _ = writeln!(
+        s,
+        "{}",
+        tr!(
+            lang,
+            "  输入 ;短语名 再按Tab展开，改好再发；直接回车也会发出短语原文",
+            "  type ;key and press Tab to expand it, edit, then send; Enter sends it as it is"
+        )
+    );
+    s
+}
+
 /// Every reply of the session with its score and every check that cost points, red lines
 /// first, and the reference answer.
 pub fn exam_review(card: &Scorecard, lang: Lang) -> String {

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::content::phrases::{self, Phrase};
 use crate::content::{Content, Outcome, Scenario};
 use crate::engine::{
     CheckResult, ConversationState, KnownFacts, ReplyScore, Scorer, SessionScore, SessionTotals,
@@ -128,6 +129,8 @@ pub struct Exchange {
 pub struct Reviewed {
     pub number: usize,
     pub text: String,
+    /// The quick phrase it was sent from.
+    pub quick_phrase: Option<String>,
     pub latency_ms: u64,
     pub score: ReplyScore,
     pub reference: Option<String>,
@@ -154,6 +157,9 @@ pub struct Scorecard {
     pub capped: Option<f64>,
     /// Every reply with its verdicts (the exam's review).
     pub review: Vec<Reviewed>,
+    /// Replies sent from quick phrases: (reply number, key, whether it answered what was
+    /// asked).
+    pub quick: Vec<(usize, String, bool)>,
 }
 
 /// How a session starts.
@@ -197,6 +203,8 @@ pub struct Session {
     hints: usize,
     last_customer: Vec<String>,
     review: Vec<Reviewed>,
+    /// The quick phrases the trainee has (the shop's and their own).
+    phrases: Vec<Phrase>,
     finished: bool,
 }
 
@@ -270,6 +278,7 @@ impl Session {
             hints: 0,
             last_customer: Vec::new(),
             review: Vec::new(),
+            phrases: Vec::new(),
             finished: false,
         };
         for line in &opening {
@@ -307,6 +316,11 @@ impl Session {
 
     pub fn is_over(&self) -> bool {
         self.finished || self.customer.ending().is_some()
+    }
+
+    /// The quick phrases whose use is recorded and judged.
+    pub fn set_phrases(&mut self, phrases: Vec<Phrase>) {
+        self.phrases = phrases;
     }
 
     /// The customer's last message or messages (for `/last`).
@@ -386,6 +400,18 @@ impl Session {
         self.log_at(&ts, role, text, latency_ms, score, event);
     }
 
+    /// Appends a message, noting a failure.
+    fn append(&mut self, message: &Message) {
+        let Some(writer) = self.transcript.as_mut() else {
+            return;
+        };
+        if let Err(e) = writer.append(message) {
+            self.write_failures += 1;
+            self.transcript_error
+                .get_or_insert_with(|| format!("{}: {e}", writer.path().display()));
+        }
+    }
+
     fn log_at(
         &mut self,
         ts: &str,
@@ -395,9 +421,9 @@ impl Session {
         score: Option<&ReplyScore>,
         event: Option<&str>,
     ) {
-        let Some(writer) = self.transcript.as_mut() else {
+        if self.transcript.is_none() {
             return;
-        };
+        }
         let scores = score.map(|s| {
             self.scorer
                 .dimensions
@@ -424,13 +450,12 @@ impl Session {
             latency_ms,
             scores,
             event: event.map(String::from),
+            quick_phrase: (role == Role::Agent)
+                .then(|| phrases::used_in(&self.phrases, text).map(|p| p.key().to_string()))
+                .flatten(),
             ..Message::default()
         };
-        if let Err(e) = writer.append(&message) {
-            self.write_failures += 1;
-            self.transcript_error
-                .get_or_insert_with(|| format!("{}: {e}", writer.path().display()));
-        }
+        self.append(&message);
     }
 
     /// Logs what a real chat tool would show when the customer orders or leaves, so that the
@@ -514,6 +539,7 @@ impl Session {
         self.review.push(Reviewed {
             number: self.review.len() + 1,
             text: text.to_string(),
+            quick_phrase: phrases::used_in(&self.phrases, text).map(|p| p.key().to_string()),
             latency_ms,
             score: score.clone(),
             reference: reference.clone(),
@@ -573,6 +599,14 @@ impl Session {
             corrections: self.score.top_corrections(3).into_iter().cloned().collect(),
             reason: ending.map(|e| e.reason),
             capped,
+            quick: self
+                .review
+                .iter()
+                .filter_map(|r| {
+                    let key = r.quick_phrase.clone()?;
+                    Some((r.number, key, fits(&r.score)))
+                })
+                .collect(),
             review: self.review.clone(),
             totals,
         };
@@ -593,16 +627,19 @@ impl Session {
                 }),
                 ..Message::default()
             };
-            if let Some(writer) = self.transcript.as_mut() {
-                if let Err(e) = writer.append(&message) {
-                    self.write_failures += 1;
-                    self.transcript_error
-                        .get_or_insert_with(|| format!("{}: {e}", writer.path().display()));
-                }
-            }
+            self.append(&message);
         }
         card
     }
+}
+
+/// Whether a reply dealt with what the customer asked: no check of what it said (the answer,
+/// the size, the price, the facts, the complaint) failed, whatever its speed, wording or
+/// courtesy. What a quick phrase must do to have been the right one.
+fn fits(score: &ReplyScore) -> bool {
+    !score.checks.iter().any(|c| {
+        !c.passed && !c.review && !matches!(&*c.dimension, "speed" | "clarity" | "courtesy")
+    })
 }
 
 /// The overall a session ends with: capped at [`OUTCOME_CAP`] when the sale was lost or the

@@ -35,6 +35,9 @@ pub struct Message {
     pub product: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub latency_ms: Option<u64>,
+    /// The key of the quick phrase (快捷短语) a training reply was sent from.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub quick_phrase: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub scores: Option<BTreeMap<String, Option<f64>>>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
