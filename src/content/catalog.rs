@@ -9,6 +9,9 @@ pub struct Catalog {
     pub shop: Shop,
     #[serde(default)]
     pub promotions: Vec<Promotion>,
+    /// Coupons a buyer claims and applies at checkout (店铺券, 新客券).
+    #[serde(default)]
+    pub coupons: Vec<Coupon>,
     #[serde(default)]
     pub products: Vec<Product>,
 }
@@ -38,6 +41,14 @@ pub struct Shop {
     /// Hours from payment within which an order ships (48: ships within 48 h). None = not stated.
     #[serde(default)]
     pub ships_within_hours: Option<u32>,
+    /// Hour of the day (0–23) before which an order paid today ships the same day (16:
+    /// 16点前付款当天发). None = not stated.
+    #[serde(default)]
+    pub same_day_cutoff: Option<u32>,
+    /// The courier the shop ships with, as its tracking pages name it (中通快递, 顺丰速运 …).
+    /// None = not stated, and the panel says nothing of it rather than guess.
+    #[serde(default)]
+    pub courier: Option<String>,
     /// Usual days in transit, `[min, max]` (e.g. `[2, 5]`). None = not stated.
     #[serde(default)]
     pub delivery_days: Option<[u32; 2]>,
@@ -77,6 +88,31 @@ pub struct Promotion {
     pub threshold: u32,
     pub value: u32,
     pub text: String,
+}
+
+/// A coupon the buyer claims (领券) and applies at checkout: `value` yuan off an order of
+/// `threshold` yuan or more. It is the shop's own offer, open to every buyer, not a favour
+/// of the agent's: quoting it gives nothing away.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coupon {
+    pub id: Spanned<String>,
+    /// What the buyer sees on the coupon: 店铺券, 新客券 …
+    pub name: String,
+    /// Yuan an order must reach; 0 = no threshold (无门槛).
+    #[serde(default)]
+    pub threshold: u32,
+    /// Yuan off.
+    pub value: u32,
+    /// Where to claim it and its limits, shown to the agent ("商品页领取，每个账号限用一张").
+    #[serde(default)]
+    pub note: String,
+}
+
+impl Coupon {
+    pub fn id(&self) -> &str {
+        self.id.get_ref()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -214,6 +250,10 @@ impl SizeRow {
     }
 }
 
+/// Categories whose products are garments (see [`Product::is_garment`]).
+pub const GARMENT_CATEGORIES: &[&str] =
+    &["top", "bottom", "dress", "outerwear", "kids", "underwear"];
+
 impl Product {
     pub fn id(&self) -> &str {
         self.id.get_ref()
@@ -265,6 +305,13 @@ impl Product {
     /// Position of a size in the chart, to tell neighbouring sizes apart.
     pub fn size_index(&self, size: &str) -> Option<usize> {
         self.sizes.iter().position(|r| r.name() == size)
+    }
+
+    /// Whether the product is a garment, decided by its category: its `material` is then a
+    /// fabric (面料). Anything else (accessories, shoes, home goods) is made of a 材质, as
+    /// listings label them: "内胆316不锈钢" is no fabric.
+    pub fn is_garment(&self) -> bool {
+        GARMENT_CATEGORIES.contains(&self.category.as_str())
     }
 
     /// All names a buyer or agent may use for the product.

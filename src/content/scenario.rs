@@ -101,6 +101,8 @@ impl Default for Facts {
 }
 
 /// The order panel an agent sees in after-sales chats.
+///
+/// Every field is optional, so an older file with only `status`, `paid` and `note` still loads.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Order {
@@ -112,6 +114,47 @@ pub struct Order {
     pub days_since_delivery: Option<u32>,
     #[serde(default)]
     pub note: String,
+    /// The platform's order number (订单号), as the order card shows it.
+    #[serde(default)]
+    pub number: Option<Spanned<String>>,
+    /// What was bought, one line per product and variant.
+    #[serde(default)]
+    pub items: Vec<OrderItem>,
+    /// The courier's tracking number (运单号).
+    #[serde(default)]
+    pub tracking: Option<Spanned<String>>,
+    /// The parcel's tracking events, oldest first.
+    #[serde(default)]
+    pub logistics: Vec<LogisticsEvent>,
+}
+
+/// One line of an order: `{ product = "men-tee", color = "白色", size = "L", quantity = 1 }`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderItem {
+    /// A catalog product id.
+    pub product: Spanned<String>,
+    /// One of the product's colours.
+    #[serde(default)]
+    pub color: Option<Spanned<String>>,
+    /// One of the sizes of the product's chart, written as the chart writes it.
+    #[serde(default)]
+    pub size: Option<Spanned<String>>,
+    #[serde(default = "one")]
+    pub quantity: Spanned<u32>,
+}
+
+fn one() -> Spanned<u32> {
+    Spanned::new(0..0, 1)
+}
+
+/// A tracking event: `{ time = "12-03 18:20", text = "【杭州转运中心】已发出" }`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogisticsEvent {
+    /// `MM-DD HH:MM`, as tracking pages show it.
+    pub time: Spanned<String>,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

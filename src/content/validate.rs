@@ -134,6 +134,8 @@ mod located {
         #[serde(default)]
         pub shop: Shop,
         #[serde(default)]
+        pub coupons: Vec<Coupon>,
+        #[serde(default)]
         pub products: Vec<Product>,
     }
 
@@ -141,6 +143,18 @@ mod located {
     pub struct Shop {
         #[serde(default)]
         pub delivery_days: Option<Spanned<[u32; 2]>>,
+        #[serde(default)]
+        pub same_day_cutoff: Option<Spanned<u32>>,
+        #[serde(default)]
+        pub courier: Option<Spanned<String>>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Coupon {
+        pub name: Spanned<String>,
+        #[serde(default)]
+        pub threshold: Option<Spanned<u32>>,
+        pub value: Spanned<u32>,
     }
 
     #[derive(Deserialize)]
@@ -172,7 +186,7 @@ mod located {
     }
 }
 
-/// Fibre percentages, sold-out variants and the shop's delivery range.
+/// Fibre percentages, sold-out variants, the shop's shipping fields and its coupons.
 fn validate_specs(content: &Content, file: usize, problems: &mut Vec<Diagnostic>) {
     let Some(source) = content.files.get(file) else {
         return;
@@ -202,6 +216,24 @@ fn validate_specs(content: &Content, file: usize, problems: &mut Vec<Diagnostic>
         }
     }
 
+    if let Some(hour) = &located.shop.same_day_cutoff {
+        let h = *hour.get_ref();
+        if !(1..=23).contains(&h) {
+            problems.push(at(
+                hour.span(),
+                format!(
+                    "same_day_cutoff {h} is not an hour of the day: write 1 to 23 (16 for 16点前付款当天发)"
+                ),
+            ));
+        }
+    }
+    if let Some(courier) = &located.shop.courier {
+        if let Some(message) = courier_problem(courier.get_ref()) {
+            problems.push(at(courier.span(), message));
+        }
+    }
+    check_coupons(content, &located.coupons, &at, problems);
+
     for (product, spec) in content
         .catalog
         .products
@@ -213,6 +245,97 @@ fn validate_specs(content: &Content, file: usize, problems: &mut Vec<Diagnostic>
         }
         for variant in &spec.out_of_stock {
             check_sold_out_variant(product, variant, &at, problems);
+        }
+    }
+}
+
+/// Couriers Chinese shops ship with, as their tracking pages name them.
+pub const COURIERS: &[&str] = &[
+    "中通快递",
+    "圆通速递",
+    "申通快递",
+    "韵达快递",
+    "顺丰速运",
+    "极兔速递",
+    "邮政快递包裹",
+    "EMS",
+    "京东物流",
+    "德邦快递",
+    "百世快递",
+];
+
+/// Why `name` is not a courier's name, if it is not: one of [`COURIERS`] or its short form
+/// (中通, 顺丰), or any name ending as courier names do (…快递, …速运, …物流), so that a
+/// regional courier is not refused.
+fn courier_problem(name: &str) -> Option<String> {
+    let name = name.trim();
+    const ENDINGS: &[&str] = &["快递", "速递", "速运", "物流", "快运", "EMS", "包裹"];
+    let short = |full: &&str| {
+        let stem = ENDINGS
+            .iter()
+            .find_map(|e| full.strip_suffix(e))
+            .unwrap_or(full);
+        !stem.is_empty() && name == stem
+    };
+    if name.is_empty() {
+        return Some(
+            "courier is empty: name the courier (中通快递, 顺丰速运 …) or leave the field out"
+                .into(),
+        );
+    }
+    if COURIERS.contains(&name)
+        || COURIERS.iter().any(short)
+        || ENDINGS.iter().any(|e| name.ends_with(e))
+    {
+        return None;
+    }
+    Some(format!(
+        "courier `{name}` is not a courier's name: write it as its tracking page does ({}){}",
+        COURIERS[..5].join(", "),
+        did_you_mean(name, COURIERS.iter().copied())
+    ))
+}
+
+/// Each coupon: a unique id, a name, some money off, and less off than the order it needs.
+fn check_coupons(
+    content: &Content,
+    located: &[located::Coupon],
+    at: &impl Fn(std::ops::Range<usize>, String) -> Diagnostic,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let mut seen = HashSet::new();
+    for (coupon, place) in content.catalog.coupons.iter().zip(located) {
+        if !seen.insert(coupon.id()) {
+            problems.push(at(
+                coupon.id.span(),
+                format!("coupon `{}` is defined twice", coupon.id()),
+            ));
+        }
+        if coupon.name.trim().is_empty() {
+            problems.push(at(
+                place.name.span(),
+                "a coupon needs the name the buyer sees (店铺券, 新客券 …)".into(),
+            ));
+        }
+        let value = coupon.value;
+        if value == 0 {
+            problems.push(at(
+                place.value.span(),
+                "a coupon's value must be at least 1 yuan".into(),
+            ));
+        } else if coupon.threshold > 0 && value >= coupon.threshold {
+            let span = place
+                .threshold
+                .as_ref()
+                .map_or(place.value.span(), |t| t.span());
+            problems.push(at(
+                span,
+                format!(
+                    "coupon `{}` takes {value} yuan off an order of {}: a coupon's value must be less than its threshold",
+                    coupon.id(),
+                    coupon.threshold
+                ),
+            ));
         }
     }
 }
@@ -267,7 +390,6 @@ fn check_sold_out_variant(
     at: &impl Fn(std::ops::Range<usize>, String) -> Diagnostic,
     problems: &mut Vec<Diagnostic>,
 ) {
-    let id = product.id();
     let inner = variant.get_ref();
     if inner.color.is_none() && inner.size.is_none() {
         problems.push(at(
@@ -275,12 +397,33 @@ fn check_sold_out_variant(
             "an out_of_stock variant needs a color, a size or both".into(),
         ));
     }
-    if let Some(color) = &inner.color {
+    check_variant(
+        product,
+        "out_of_stock",
+        inner.color.as_ref(),
+        inner.size.as_ref(),
+        at,
+        problems,
+    );
+}
+
+/// A colour and a size named for `product` (by `what`: out_of_stock, an order item) must be
+/// the product's own, written as its catalog entry writes them.
+fn check_variant(
+    product: &super::Product,
+    what: &str,
+    color: Option<&Spanned<String>>,
+    size: Option<&Spanned<String>>,
+    at: &impl Fn(std::ops::Range<usize>, String) -> Diagnostic,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let id = product.id();
+    if let Some(color) = color {
         let color_name = color.get_ref();
         if product.colors.is_empty() {
             problems.push(at(
                 color.span(),
-                format!("`{id}` lists no colors, so out_of_stock cannot name one"),
+                format!("`{id}` lists no colors, so {what} cannot name one"),
             ));
         } else if !product.colors.contains(color_name) {
             problems.push(at(
@@ -293,12 +436,12 @@ fn check_sold_out_variant(
             ));
         }
     }
-    if let Some(size) = &inner.size {
+    if let Some(size) = size {
         let size_name = size.get_ref();
         if !product.is_sized() {
             problems.push(at(
                 size.span(),
-                format!("`{id}` has no size chart, so out_of_stock cannot name a size"),
+                format!("`{id}` has no size chart, so {what} cannot name a size"),
             ));
         } else if product.size_index(size_name).is_none() {
             let chart: Vec<&str> = product.sizes.iter().map(|r| r.name()).collect();
@@ -519,6 +662,9 @@ fn validate_scenario(
     if let Some(product) = product {
         check_facts_fit_chart(content, scenario, product, problems);
     }
+    if let Some(order) = &scenario.order {
+        check_order(content, order, &at, problems);
+    }
 
     if scenario.turns.is_empty() {
         problems.push(at(scenario.id.span(), "the scenario has no turns".into()));
@@ -637,6 +783,106 @@ fn validate_scenario(
             ));
         }
     }
+}
+
+/// An order's number, its items (products, colours and sizes of the catalog) and its tracking
+/// events (times that parse and do not run backwards).
+fn check_order(
+    content: &Content,
+    order: &super::Order,
+    at: &impl Fn(std::ops::Range<usize>, String) -> Diagnostic,
+    problems: &mut Vec<Diagnostic>,
+) {
+    for (field, value) in [("number", &order.number), ("tracking", &order.tracking)] {
+        if let Some(v) = value {
+            let text = v.get_ref();
+            let ok = (6..=30).contains(&text.len())
+                && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !ok {
+                problems.push(at(
+                    v.span(),
+                    format!(
+                        "order {field} `{text}` is not written as an order card writes one: 6 to 30 digits, letters or dashes"
+                    ),
+                ));
+            }
+        }
+    }
+    for item in &order.items {
+        let id = item.product.get_ref();
+        let Some(product) = content.catalog.product(id) else {
+            problems.push(at(
+                item.product.span(),
+                format!(
+                    "unknown product `{id}` in the order{}",
+                    did_you_mean(id, content.catalog.products.iter().map(|p| p.id()))
+                ),
+            ));
+            continue;
+        };
+        check_variant(
+            product,
+            "an order item",
+            item.color.as_ref(),
+            item.size.as_ref(),
+            at,
+            problems,
+        );
+        if *item.quantity.get_ref() == 0 {
+            problems.push(at(
+                item.quantity.span(),
+                "an order item's quantity must be at least 1".into(),
+            ));
+        }
+    }
+    let mut previous: Option<(u32, u32)> = None;
+    for event in &order.logistics {
+        let Some(time) = logistics_time(event.time.get_ref()) else {
+            problems.push(at(
+                event.time.span(),
+                format!(
+                    "logistics time `{}` is not `MM-DD HH:MM` (12-03 18:20)",
+                    event.time.get_ref()
+                ),
+            ));
+            continue;
+        };
+        if event.text.trim().is_empty() {
+            problems.push(at(
+                event.time.span(),
+                "a logistics event needs its text (【杭州转运中心】已发出)".into(),
+            ));
+        }
+        // A parcel sent in late December may arrive in January.
+        if let Some(before) = previous {
+            let new_year = before.0 >= 1201 && time.0 < 200;
+            if time < before && !new_year {
+                problems.push(at(
+                    event.time.span(),
+                    format!(
+                        "logistics events run backwards: `{}` comes before the event above it; list them oldest first",
+                        event.time.get_ref()
+                    ),
+                ));
+            }
+        }
+        previous = Some(time);
+    }
+}
+
+/// `MM-DD HH:MM` as (month × 100 + day, hour × 100 + minute), when it is a real time.
+fn logistics_time(text: &str) -> Option<(u32, u32)> {
+    let (date, clock) = text.trim().split_once(' ')?;
+    let (month, day) = date.split_once('-')?;
+    let (hour, minute) = clock.trim().split_once(':')?;
+    let number = |s: &str| {
+        (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    let (month, day, hour, minute) = (number(month)?, number(day)?, number(hour)?, number(minute)?);
+    let ok = (1..=12).contains(&month) && (1..=31).contains(&day) && hour < 24 && minute < 60;
+    ok.then_some((month * 100 + day, hour * 100 + minute))
 }
 
 fn check_facts_fit_chart(
@@ -1042,6 +1288,155 @@ height = [168, 178]
         assert_eq!(
             problems[2],
             "scenarios/catalog.toml:32:27: error: `tee` has no color `红色` (its colors: 白色, 黑色)\n   |\n32 | out_of_stock = [{ color = \"红色\" }]\n   |                           ^^^^^^"
+        );
+    }
+
+    #[test]
+    fn the_shipping_fields_and_coupons_are_read() {
+        let catalog = CATALOG.replace(
+            "price_protection_days = 15\n",
+            "price_protection_days = 15\nsame_day_cutoff = 16\ncourier = \"圆通速递\"\n",
+        ) + "[[coupons]]\nid = \"c1\"\nname = \"店铺券\"\nthreshold = 150\nvalue = 10\nnote = \"商品页领取\"\n\n[[coupons]]\nid = \"c2\"\nname = \"新客券\"\nvalue = 3\n";
+        let content = load(&catalog).expect("the catalog loads");
+        let shop = &content.catalog.shop;
+        assert_eq!(shop.same_day_cutoff, Some(16));
+        assert_eq!(shop.courier.as_deref(), Some("圆通速递"));
+        let coupons = &content.catalog.coupons;
+        assert_eq!(coupons.len(), 2);
+        assert_eq!((coupons[0].threshold, coupons[0].value), (150, 10));
+        assert_eq!((coupons[1].threshold, coupons[1].note.as_str()), (0, ""));
+        let plain = load(CATALOG).expect("the catalog loads");
+        assert_eq!(plain.catalog.shop.courier, None);
+        assert!(plain.catalog.coupons.is_empty());
+    }
+
+    #[test]
+    fn a_courier_is_named_as_couriers_are() {
+        let with = |courier: &str| {
+            headers(&CATALOG.replace(
+                "price_protection_days = 15\n",
+                &format!("price_protection_days = 15\ncourier = \"{courier}\"\n"),
+            ))
+        };
+        for good in ["中通快递", "中通", "顺丰", "EMS", "安能快运", "京东物流"] {
+            assert_eq!(with(good), [] as [&str; 0], "{good}");
+        }
+        assert_eq!(
+            with("中通块递"),
+            [
+                "scenarios/catalog.toml:6:11: error: courier `中通块递` is not a courier's name: write it as its tracking page does (中通快递, 圆通速递, 申通快递, 韵达快递, 顺丰速运) (did you mean `中通快递`?)"
+            ]
+        );
+        assert_eq!(
+            with(" "),
+            [
+                "scenarios/catalog.toml:6:11: error: courier is empty: name the courier (中通快递, 顺丰速运 …) or leave the field out"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_same_day_cutoff_is_an_hour() {
+        let at = |hour: &str| {
+            headers(&CATALOG.replace(
+                "price_protection_days = 15\n",
+                &format!("price_protection_days = 15\nsame_day_cutoff = {hour}\n"),
+            ))
+        };
+        assert_eq!(at("23"), [] as [&str; 0]);
+        assert_eq!(
+            at("24"),
+            [
+                "scenarios/catalog.toml:6:19: error: same_day_cutoff 24 is not an hour of the day: write 1 to 23 (16 for 16点前付款当天发)"
+            ]
+        );
+    }
+
+    #[test]
+    fn coupons_are_checked_each_at_its_place() {
+        let catalog = format!(
+            "{CATALOG}[[coupons]]\nid = \"c1\"\nname = \"店铺券\"\nthreshold = 10\nvalue = 10\n\n[[coupons]]\nid = \"c1\"\nname = \"\"\nvalue = 0\n\n[[coupons]]\nid = \"c3\"\nname = \"券\"\nvalue = 3\nlimit = 1\n"
+        );
+        assert_eq!(
+            headers(&catalog),
+            [
+                "scenarios/catalog.toml:44:1: error: unknown field `limit`, expected one of `id`, `name`, `threshold`, `value`, `note`"
+            ]
+        );
+        let catalog = catalog.replace("limit = 1\n", "");
+        assert_eq!(
+            headers(&catalog),
+            [
+                "scenarios/catalog.toml:32:13: error: coupon `c1` takes 10 yuan off an order of 10: a coupon's value must be less than its threshold",
+                "scenarios/catalog.toml:36:6: error: coupon `c1` is defined twice",
+                "scenarios/catalog.toml:37:8: error: a coupon needs the name the buyer sees (店铺券, 新客券 …)",
+                "scenarios/catalog.toml:38:9: error: a coupon's value must be at least 1 yuan",
+            ]
+        );
+    }
+
+    /// The bundled content with one more scenario, of after-sales, whose `[order]` is `order`.
+    fn with_order(order: &str) -> Vec<String> {
+        let mut files = crate::content::bundled_files();
+        files.push(SourceFile::new(
+            "scenarios/order-test.toml",
+            format!(
+                "id = \"order-test\"\ntitle = \"测试\"\npersona = \"bad-review\"\nproduct = \"men-tee\"\n\n[order]\nstatus = \"已签收\"\npaid = 89\n{order}\n[[turns]]\nid = \"complain\"\nsay = [\"颜色发错了\"]\nreference = \"亲，抱歉，马上给您补发\"\nfallback = \"end\"\n\n[[turns]]\nid = \"end\"\nsay = [\"好\"]\noutcome = \"resolved\"\n"
+            ),
+        ));
+        match Content::from_files(files) {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems
+                .iter()
+                .map(|p| p.to_string().lines().next().unwrap_or("").to_string())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_order_with_number_items_and_logistics_loads() {
+        let order = "number = \"3860311652287403958\"\nitems = [{ product = \"men-tee\", color = \"白色\", size = \"L\", quantity = 2 }, { product = \"socks-3\" }]\ntracking = \"73518728841065\"\nlogistics = [\n  { time = \"12-31 22:30\", text = \"【杭州转运中心】已发出\" },\n  { time = \"01-02 12:16\", text = \"【合肥市】已签收\" },\n]\n";
+        assert_eq!(with_order(order), [] as [&str; 0]);
+        let mut files = crate::content::bundled_files();
+        files.retain(|f| f.rel != "scenarios/wrong-item.toml");
+        let content = Content::from_files(files).expect("loads");
+        assert!(content.scenarios.iter().all(|s| s.id() != "wrong-item"));
+    }
+
+    #[test]
+    fn every_order_problem_is_reported_at_its_place() {
+        let order = "number = \"12 34\"\nitems = [{ product = \"men-te\" }, { product = \"men-tee\", color = \"红色\", size = \"XXL\", quantity = 0 }]\nlogistics = [\n  { time = \"12-02 08:55\", text = \"【合肥市】派件中\" },\n  { time = \"12-01 22:30\", text = \"已发出\" },\n  { time = \"12-1 8:00\", text = \"已揽收\" },\n  { time = \"12-03 09:00\", text = \" \" },\n]\n";
+        assert_eq!(
+            with_order(order),
+            [
+                "scenarios/order-test.toml:9:10: error: order number `12 34` is not written as an order card writes one: 6 to 30 digits, letters or dashes",
+                "scenarios/order-test.toml:10:22: error: unknown product `men-te` in the order (did you mean `men-tee`?)",
+                "scenarios/order-test.toml:10:65: error: `men-tee` has no color `红色` (its colors: 白色, 黑色, 藏青, 灰绿)",
+                "scenarios/order-test.toml:10:78: error: `men-tee` has no size `XXL` in its chart (S, M, L, XL, 2XL, 3XL) (write it `2XL`, as the chart does)",
+                "scenarios/order-test.toml:10:96: error: an order item's quantity must be at least 1",
+                "scenarios/order-test.toml:13:12: error: logistics events run backwards: `12-01 22:30` comes before the event above it; list them oldest first",
+                "scenarios/order-test.toml:14:12: error: logistics time `12-1 8:00` is not `MM-DD HH:MM` (12-03 18:20)",
+                "scenarios/order-test.toml:15:12: error: a logistics event needs its text (【杭州转运中心】已发出)",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_order_field_is_refused_at_its_place() {
+        let problems = with_order("items = [{ product = \"men-tee\", colour = \"白色\" }]\n");
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(
+            problems[0].starts_with("scenarios/order-test.toml:9:")
+                && problems[0].contains("unknown field `colour`"),
+            "{}",
+            problems[0]
+        );
+        let problems = with_order("courier = \"中通快递\"\n");
+        assert!(
+            problems[0]
+                .starts_with("scenarios/order-test.toml:9:1: error: unknown field `courier`"),
+            "{}",
+            problems[0]
         );
     }
 }

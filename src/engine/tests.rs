@@ -531,7 +531,7 @@ fn over_promising_is_a_red_line() {
         status: "已签收".into(),
         paid: 139.0,
         days_since_delivery: Some(20),
-        note: String::new(),
+        ..Order::default()
     };
     let late = score(Case {
         customer: "降价了，给我退差价",
