@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::content::diagnostic::str_width;
-use crate::content::{Content, Scenario};
+use crate::content::{Catalog, Content, Order, Product, Scenario, Shop};
 use crate::engine::{ReplyScore, Scorer};
 use crate::lang::Lang;
 use crate::session::{Exchange, HINT_COST, Scorecard};
@@ -24,10 +24,30 @@ fn pad(s: &str, width: usize) -> String {
     format!("{s}{}", " ".repeat(width.saturating_sub(w)))
 }
 
-/// What a real agent sees: shop policy, the product and promotions, the order for after-sales.
+/// The list separator of the interface language: 、 in Chinese, a comma in English.
+fn list_sep(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "、",
+        Lang::En => ", ",
+    }
+}
+
+/// What a real agent sees in the workbench (千牛, 咚咚, 拼多多商家后台): shop policy, shipping,
+/// promotions and coupons, the product with its add-ons' prices, and the order in after-sales.
 pub fn agent_panel(content: &Content, scenario: &Scenario, lang: Lang) -> String {
-    let shop = &content.catalog.shop;
     let mut s = String::new();
+    shop_block(&mut s, &content.catalog, lang);
+    if let Some(product) = content.catalog.product(scenario.product_id()) {
+        product_block(&mut s, &content.catalog, product, lang);
+    }
+    if let Some(order) = &scenario.order {
+        order_block(&mut s, &content.catalog, order, lang);
+    }
+    s
+}
+
+fn shop_block(s: &mut String, catalog: &Catalog, lang: Lang) {
+    let shop = &catalog.shop;
     let _ = writeln!(s, "{}", tr!(lang, "【店铺】{}", "[Shop] {}", shop.name));
     let _ = writeln!(
         s,
@@ -43,6 +63,9 @@ pub fn agent_panel(content: &Content, scenario: &Scenario, lang: Lang) -> String
             shop.return_days
         )
     );
+    if let Some(line) = shipping_line(shop, lang) {
+        let _ = writeln!(s, "{line}");
+    }
     if shop.cod_surcharge > 0 {
         let _ = writeln!(
             s,
@@ -55,111 +78,307 @@ pub fn agent_panel(content: &Content, scenario: &Scenario, lang: Lang) -> String
             )
         );
     }
-    for p in &content.catalog.promotions {
+    for p in &catalog.promotions {
         let _ = writeln!(s, "{}", tr!(lang, "  活动：{}", "  promotion: {}", p.text));
     }
-    if let Some(product) = content.catalog.product(scenario.product_id()) {
+    for c in &catalog.coupons {
+        let terms = if c.threshold == 0 {
+            tr!(lang, "无门槛减{}元", "{} yuan off any order", c.value)
+        } else {
+            tr!(
+                lang,
+                "满{}减{}",
+                "{1} yuan off orders from {0} yuan",
+                c.threshold,
+                c.value
+            )
+        };
+        let note = if c.note.trim().is_empty() {
+            String::new()
+        } else {
+            tr!(lang, "（{}）", " ({})", c.note.trim())
+        };
         let _ = writeln!(
             s,
             "{}",
             tr!(
                 lang,
-                "【商品】{}  ¥{}",
-                "[Item] {}  ¥{}",
-                product.name,
-                product.price
+                "  优惠券：{} {}{}",
+                "  coupon: {}, {}{}",
+                c.name,
+                terms,
+                note
             )
         );
-        if let Some(m) = &product.material {
-            let _ = writeln!(s, "{}", tr!(lang, "  面料：{}", "  material: {}", m));
-        }
-        for f in &product.facts {
-            let _ = writeln!(s, "  · {f}");
-        }
-        if !product.colors.is_empty() {
-            let _ = writeln!(
-                s,
-                "{}",
-                tr!(
-                    lang,
-                    "  颜色：{}",
-                    "  colours: {}",
-                    product.colors.join("、")
-                )
-            );
-        }
-        if product.is_sized() {
-            let _ = writeln!(s, "{}", tr!(lang, "  尺码表：", "  size chart:"));
-            for row in &product.sizes {
-                let [h0, h1] = *row.height.get_ref();
-                let line = match &row.weight {
-                    Some(w) => {
-                        let [w0, w1] = *w.get_ref();
-                        tr!(
-                            lang,
-                            "    {:<6} 身高{}-{}cm  体重{}-{}kg（{}-{}斤）",
-                            "    {:<6} height {}-{} cm  weight {}-{} kg ({}-{} jin)",
-                            row.name(),
-                            h0,
-                            h1,
-                            w0,
-                            w1,
-                            w0 * 2.0,
-                            w1 * 2.0
-                        )
-                    }
-                    None => tr!(
-                        lang,
-                        "    {:<6} 身高{}-{}cm",
-                        "    {:<6} height {}-{} cm",
-                        row.name(),
-                        h0,
-                        h1
-                    ),
-                };
-                let _ = writeln!(s, "{line}");
+    }
+}
+
+/// Ships-within hours, the same-day cut-off, the courier and the days in transit, as far as
+/// the shop states them; `None` when it states none.
+fn shipping_line(shop: &Shop, lang: Lang) -> Option<String> {
+    let mut parts = Vec::new();
+    match (shop.ships_within_hours, shop.same_day_cutoff) {
+        (Some(h), Some(cut)) => parts.push(tr!(
+            lang,
+            "付款后{}小时内发货，{}点前付款当天发",
+            "ships within {} h of payment, the same day if paid before {}:00",
+            h,
+            cut
+        )),
+        (Some(h), None) => parts.push(tr!(
+            lang,
+            "付款后{}小时内发货",
+            "ships within {} h of payment",
+            h
+        )),
+        (None, Some(cut)) => parts.push(tr!(
+            lang,
+            "{}点前付款当天发",
+            "ships the same day if paid before {}:00",
+            cut
+        )),
+        (None, None) => {}
+    }
+    if let Some(courier) = shop.courier.as_deref().filter(|c| !c.trim().is_empty()) {
+        parts.push(tr!(lang, "{}", "courier {}", courier.trim()));
+    }
+    if let Some([lo, hi]) = shop.delivery_days {
+        let days = if lo == hi {
+            lo.to_string()
+        } else {
+            format!("{lo}-{hi}")
+        };
+        parts.push(tr!(
+            lang,
+            "发货后一般{}天送达",
+            "usually {} days in transit",
+            days
+        ));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    Some(tr!(lang, "  发货：{}", "  shipping: {}", parts.join(" · ")))
+}
+
+/// The label of a product's `material` line and its text without a label of its own: a
+/// garment's is its fabric (面料), anything else's what it is made of (材质). A text that
+/// starts with the label is not labelled twice ("面料：面料…"); one that names its parts
+/// (…；面料防泼水) is labelled as a whole (材质).
+fn material_line<'a>(
+    product: &Product,
+    material: &'a str,
+) -> (&'static str, &'static str, &'a str) {
+    let garment = product.is_garment();
+    let (zh, en) = if garment {
+        ("面料", "fabric")
+    } else {
+        ("材质", "material")
+    };
+    let text = material.trim();
+    for own in ["面料", "材质"] {
+        if let Some(rest) = text.strip_prefix(own) {
+            let rest = rest.trim_start_matches(['：', ':', ' ']);
+            if own == zh && !rest.is_empty() {
+                return (zh, en, rest);
             }
         }
-        let pairs: Vec<&str> = product
-            .pairs_with
-            .iter()
-            .filter_map(|id| content.catalog.product(id.get_ref()))
-            .map(|p| p.name.as_str())
-            .collect();
-        if !pairs.is_empty() {
-            let _ = writeln!(
-                s,
-                "{}",
-                tr!(
-                    lang,
-                    "  搭配推荐：{}",
-                    "  goes well with: {}",
-                    pairs.join("、")
-                )
-            );
-        }
     }
-    if let Some(order) = &scenario.order {
+    if garment && text.contains("面料") {
+        return ("材质", "material", text);
+    }
+    (zh, en, text)
+}
+
+fn product_block(s: &mut String, catalog: &Catalog, product: &Product, lang: Lang) {
+    let _ = writeln!(
+        s,
+        "{}",
+        tr!(
+            lang,
+            "【商品】{}  ¥{}",
+            "[Item] {}  ¥{}",
+            product.name,
+            product.price
+        )
+    );
+    if let Some(m) = &product.material {
+        let (zh, en, text) = material_line(product, m);
+        let _ = match lang {
+            Lang::Zh => writeln!(s, "  {zh}：{text}"),
+            Lang::En => writeln!(s, "  {en}: {text}"),
+        };
+    }
+    for f in &product.facts {
+        let _ = writeln!(s, "  · {f}");
+    }
+    if !product.colors.is_empty() {
         let _ = writeln!(
             s,
             "{}",
             tr!(
                 lang,
-                "【订单】{} · 实付¥{}{}",
-                "[Order] {} · paid ¥{}{}",
-                order.status,
-                order.paid,
-                order
-                    .days_since_delivery
-                    .map(|d| tr!(lang, " · 签收{}天", " · delivered {} days ago", d))
-                    .unwrap_or_default()
+                "  颜色：{}",
+                "  colours: {}",
+                product.colors.join(list_sep(lang))
             )
         );
-        if !order.note.is_empty() {
-            let _ = writeln!(s, "  {}", order.note);
+    }
+    if product.is_sized() {
+        let _ = writeln!(s, "{}", tr!(lang, "  尺码表：", "  size chart:"));
+        for row in &product.sizes {
+            let [h0, h1] = *row.height.get_ref();
+            let line = match &row.weight {
+                Some(w) => {
+                    let [w0, w1] = *w.get_ref();
+                    tr!(
+                        lang,
+                        "    {:<6} 身高{}-{}cm  体重{}-{}kg（{}-{}斤）",
+                        "    {:<6} height {}-{} cm  weight {}-{} kg ({}-{} jin)",
+                        row.name(),
+                        h0,
+                        h1,
+                        w0,
+                        w1,
+                        w0 * 2.0,
+                        w1 * 2.0
+                    )
+                }
+                None => tr!(
+                    lang,
+                    "    {:<6} 身高{}-{}cm",
+                    "    {:<6} height {}-{} cm",
+                    row.name(),
+                    h0,
+                    h1
+                ),
+            };
+            let _ = writeln!(s, "{line}");
         }
     }
-    s
+    let pairs: Vec<String> = product
+        .pairs_with
+        .iter()
+        .filter_map(|id| catalog.product(id.get_ref()))
+        .map(|p| format!("{} ¥{}", p.name, p.price))
+        .collect();
+    if !pairs.is_empty() {
+        let _ = writeln!(
+            s,
+            "{}",
+            tr!(
+                lang,
+                "  搭配推荐：{}",
+                "  goes well with: {}",
+                pairs.join(list_sep(lang))
+            )
+        );
+    }
+}
+
+/// How long ago the order was delivered, after a ` · `.
+fn delivered(days: u32, lang: Lang) -> String {
+    match (days, lang) {
+        (0, _) => tr!(lang, " · 今天签收", " · delivered today"),
+        (1, Lang::En) => " · delivered 1 day ago".to_string(),
+        _ => tr!(lang, " · 签收{}天", " · delivered {} days ago", days),
+    }
+}
+
+fn order_block(s: &mut String, catalog: &Catalog, order: &Order, lang: Lang) {
+    let _ = writeln!(
+        s,
+        "{}",
+        tr!(
+            lang,
+            "【订单】{} · 实付¥{}{}",
+            "[Order] {} · paid ¥{}{}",
+            order.status,
+            order.paid,
+            order
+                .days_since_delivery
+                .map(|d| delivered(d, lang))
+                .unwrap_or_default()
+        )
+    );
+    if let Some(number) = &order.number {
+        let _ = writeln!(
+            s,
+            "{}",
+            tr!(lang, "  订单号：{}", "  order no. {}", number.get_ref())
+        );
+    }
+    for item in &order.items {
+        let id = item.product.get_ref();
+        let name = catalog.product(id).map_or(id.as_str(), |p| p.name.as_str());
+        let mut variant = Vec::new();
+        if let Some(color) = &item.color {
+            variant.push(color.get_ref().clone());
+        }
+        if let Some(size) = &item.size {
+            variant.push(tr!(lang, "{}码", "size {}", size.get_ref()));
+        }
+        let variant = if variant.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", variant.join(" "))
+        };
+        let _ = writeln!(
+            s,
+            "{}",
+            tr!(
+                lang,
+                "  商品：{}{} ×{}",
+                "  item: {}{} x{}",
+                name,
+                variant,
+                item.quantity.get_ref()
+            )
+        );
+    }
+    if !order.note.is_empty() {
+        let _ = writeln!(s, "  {}", order.note);
+    }
+    let courier = catalog
+        .shop
+        .courier
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    match (&order.tracking, courier) {
+        (Some(number), Some(courier)) => {
+            let _ = writeln!(
+                s,
+                "{}",
+                tr!(
+                    lang,
+                    "  物流：{} 运单号{}",
+                    "  tracking: {} no. {}",
+                    courier,
+                    number.get_ref()
+                )
+            );
+        }
+        (Some(number), None) => {
+            let _ = writeln!(
+                s,
+                "{}",
+                tr!(
+                    lang,
+                    "  物流：运单号{}",
+                    "  tracking: no. {}",
+                    number.get_ref()
+                )
+            );
+        }
+        (None, _) if !order.logistics.is_empty() => {
+            let _ = writeln!(s, "{}", tr!(lang, "  物流：", "  tracking:"));
+        }
+        (None, _) => {}
+    }
+    for event in &order.logistics {
+        let _ = writeln!(s, "    {}  {}", event.time.get_ref(), event.text);
+    }
 }
 
 /// One line after a reply in coach mode: the score and the most useful remark.
@@ -354,6 +573,160 @@ pub fn scorecard(scorer: &Scorer, card: &Scorecard, lang: Lang) -> String {
 mod tests {
     use super::*;
 
+    fn bundled() -> Content {
+        Content::bundled().expect("bundled content is valid")
+    }
+
+    fn panel(content: &Content, scenario: &str, lang: Lang) -> String {
+        let scenario = content
+            .scenarios
+            .iter()
+            .find(|s| s.id() == scenario)
+            .expect("bundled scenario");
+        agent_panel(content, scenario, lang)
+    }
+
+    #[test]
+    fn the_order_block_shows_number_items_and_logistics() {
+        let content = bundled();
+        let text = panel(&content, "wrong-item", Lang::Zh);
+        for line in [
+            "【订单】已签收 · 实付¥89 · 签收1天",
+            "  订单号：3860311652287403958",
+            "  商品：男士纯棉短袖T恤 白色 L码 ×1",
+            "  仓库实发：黑色L码（发错颜色）",
+            "  物流：中通快递 运单号73518728841065",
+            "    12-01 22:30  【杭州转运中心】已发出，下一站 合肥转运中心",
+            "    12-02 12:16  【合肥市】已签收，签收人：本人",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "no line {line:?} in\n{text}"
+            );
+        }
+        let two = panel(&content, "missing-item", Lang::Zh);
+        assert!(
+            two.contains(
+                "  商品：儿童加绒连帽卫衣 奶黄 110码 ×1\n  商品：儿童纯棉袜五双装 糖果色混装 ×1\n"
+            ),
+            "{two}"
+        );
+        let today = panel(&content, "cod-surcharge", Lang::Zh);
+        assert!(
+            today.contains("【订单】已签收（货到付款） · 实付¥65 · 今天签收"),
+            "{today}"
+        );
+        // A pre-sales scenario has no order.
+        assert!(!panel(&content, "men-tee-self", Lang::Zh).contains("【订单】"));
+    }
+
+    #[test]
+    fn the_panel_shows_add_on_prices_shipping_and_coupons() {
+        let content = bundled();
+        let text = panel(&content, "men-tee-self", Lang::Zh);
+        for line in [
+            "  发货：付款后48小时内发货，16点前付款当天发 · 中通快递 · 发货后一般2-5天送达",
+            "  优惠券：店铺券 满150减10（商品页领取，每个账号限用一张；与满减不同享，可与满赠同享）",
+            "  搭配推荐：男士弹力休闲长裤 ¥139、头层牛皮针扣腰带 ¥99、纯棉中筒袜三双装 ¥19",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "no line {line:?} in\n{text}"
+            );
+        }
+        let en = panel(&content, "men-tee-self", Lang::En);
+        assert!(
+            en.contains("  goes well with: 男士弹力休闲长裤 ¥139, 头层牛皮针扣腰带 ¥99, 纯棉中筒袜三双装 ¥19\n"),
+            "{en}"
+        );
+        assert!(en.contains("  shipping: ships within 48 h of payment, the same day if paid before 16:00 · courier 中通快递 · usually 2-5 days in transit\n"), "{en}");
+        assert!(
+            en.contains("  coupon: 店铺券, 10 yuan off orders from 150 yuan ("),
+            "{en}"
+        );
+    }
+
+    #[test]
+    fn material_is_labelled_by_what_the_product_is_and_only_once() {
+        let content = bundled();
+        let hoodie = panel(&content, "kids-hoodie-height", Lang::Zh);
+        assert!(
+            hoodie.contains("  面料：棉95% 氨纶5%，内里加绒"),
+            "{hoodie}"
+        );
+        assert!(!hoodie.contains("面料：面料"), "{hoodie}");
+        let thermos = panel(&content, "thermos-gift", Lang::Zh);
+        assert!(
+            thermos.contains("  材质：内胆316不锈钢，外壳304不锈钢"),
+            "{thermos}"
+        );
+        assert!(!thermos.contains("面料"), "{thermos}");
+        // A down coat's text names its own parts (填充…；面料…): labelled as a whole.
+        let down = panel(&content, "kids-down-winter", Lang::Zh);
+        assert!(
+            down.contains("  材质：填充白鸭绒，含绒量90%；面料防泼水"),
+            "{down}"
+        );
+        let en = panel(&content, "thermos-gift", Lang::En);
+        assert!(en.contains("  material: 内胆316不锈钢"), "{en}");
+        assert!(panel(&content, "men-tee-self", Lang::En).contains("  fabric: 精梳长绒棉"));
+    }
+
+    /// Every piece of content text a panel may show, longest first, so that what remains is the
+    /// panel's own wording.
+    fn content_strings(content: &Content) -> Vec<String> {
+        let catalog = &content.catalog;
+        let mut all: Vec<String> = vec![catalog.shop.name.clone()];
+        all.extend(catalog.shop.courier.clone());
+        all.extend(catalog.promotions.iter().map(|p| p.text.clone()));
+        for c in &catalog.coupons {
+            all.push(c.name.clone());
+            all.push(c.note.clone());
+        }
+        for p in &catalog.products {
+            all.push(p.name.clone());
+            if let Some(m) = &p.material {
+                // Shown without a label of its own (see `material_line`).
+                all.push(
+                    m.trim_start_matches(['面', '料', '材', '质', '：'])
+                        .to_string(),
+                );
+                all.push(m.clone());
+            }
+            all.extend(p.facts.iter().cloned());
+            all.extend(p.colors.iter().cloned());
+        }
+        for s in &content.scenarios {
+            if let Some(o) = &s.order {
+                all.push(o.status.clone());
+                all.push(o.note.clone());
+                all.extend(o.logistics.iter().map(|e| e.text.clone()));
+            }
+        }
+        all.retain(|s| !s.is_empty());
+        all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        all
+    }
+
+    const FULL_WIDTH: &[char] = &[
+        '，', '：', '、', '（', '）', '【', '】', '；', '。', '！', '？',
+    ];
+
+    #[test]
+    fn the_english_panel_has_no_full_width_punctuation_of_its_own() {
+        let content = bundled();
+        let strings = content_strings(&content);
+        for scenario in &content.scenarios {
+            let mut text = agent_panel(&content, scenario, Lang::En);
+            for s in &strings {
+                text = text.replace(s.as_str(), "");
+            }
+            let found: Vec<char> = text.chars().filter(|c| FULL_WIDTH.contains(c)).collect();
+            assert!(found.is_empty(), "{}: {found:?} in\n{text}", scenario.id());
+        }
+    }
+
+    /// A real reply's verdicts, with its checks replaced by `checks` made from its first one.
     #[test]
     fn bars_scale_and_clamp() {
         assert_eq!(bar(50.0, 10), "█████░░░░░");
