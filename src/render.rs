@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::content::diagnostic::str_width;
 use crate::content::{Catalog, Content, Order, Product, Scenario, Shop};
-use crate::engine::{ReplyScore, Scorer};
+use crate::engine::{CheckResult, ReplyScore, Scorer};
 use crate::lang::Lang;
 use crate::session::{Exchange, HINT_COST, Scorecard};
 use crate::tr;
@@ -381,7 +381,7 @@ fn order_block(s: &mut String, catalog: &Catalog, order: &Order, lang: Lang) {
     }
 }
 
-/// One line after a reply in coach mode: the score and the most useful remark.
+/// One line after a reply in coach mode: the time, the score and what the reply did.
 pub fn verdict_line(ex: &Exchange, lang: Lang) -> String {
     let score = &ex.score;
     let secs = ex.latency_ms as f64 / 1000.0;
@@ -389,59 +389,115 @@ pub fn verdict_line(ex: &Exchange, lang: Lang) -> String {
         Some(o) => tr!(lang, "得分 {:.0}", "score {:.0}", o),
         None => tr!(lang, "不计分", "not scored"),
     };
-    let worst = worst_failure(score);
-    let tail = match worst {
-        Some(c) => format!("✗ {}", c.message),
-        None => {
-            // Praise what the customer asked about (sizing, bargaining…) before the routine
-            // checks; the time is on the line already.
-            // Routine checks in the order their praise is worth hearing.
-            const ROUTINE: &[&str] = &[
-                "latency",
-                "length",
-                "hedging",
-                "over_promise",
-                "phrases",
-                "review_manipulation",
-                "together",
-                "repeated",
-                "curt",
-            ];
-            let mut good: Vec<&crate::engine::CheckResult> = score
-                .checks
-                .iter()
-                .filter(|c| c.passed && c.score >= 100.0)
-                .collect();
-            good.sort_by_key(|c| {
-                ROUTINE
-                    .iter()
-                    .position(|k| *k == c.kind)
-                    .map_or(0, |i| i + 1)
-            });
-            let good: Vec<&str> = good.iter().map(|c| c.message.as_str()).take(2).collect();
-            if good.is_empty() {
-                tr!(lang, "✓ 没有问题", "✓ no problems")
-            } else {
-                format!("✓ {}", good.join("；"))
-            }
-        }
-    };
     let red = if score.red_line {
         tr!(lang, " [红线]", " [red line]")
     } else {
         String::new()
     };
-    format!("  ⏱ {secs:.1}s · {head}{red} · {tail}")
+    format!(
+        "  ⏱ {secs:.1}s · {head}{red} · {}",
+        verdict_remarks(score, lang)
+    )
 }
 
-/// A red line first; then the failure that cost the most weighted points.
-fn worst_failure(score: &ReplyScore) -> Option<&crate::engine::CheckResult> {
-    if let Some(red) = score.failures().find(|c| c.red_line && !c.review) {
-        return Some(red);
+/// Points a check took off the reply, by its weight.
+fn points_lost(c: &CheckResult) -> f64 {
+    (100.0 - c.score).max(0.0) * c.weight
+}
+
+/// What a reply lost points for: every failed check, and every check that passed short of
+/// 100 and carries weight. A crossed red line comes first, then the other failures, then the
+/// partial passes, each group by the points it cost.
+pub fn deductions(score: &ReplyScore) -> Vec<&CheckResult> {
+    let mut found: Vec<&CheckResult> = score
+        .checks
+        .iter()
+        .filter(|c| !c.review && (!c.passed || (c.score < 100.0 && c.weight > 0.0)))
+        .collect();
+    let rank = |c: &CheckResult| match (c.red_line && !c.passed, c.passed) {
+        (true, _) => 0,
+        (false, false) => 1,
+        (false, true) => 2,
+    };
+    found.sort_by(|a, b| {
+        rank(a)
+            .cmp(&rank(b))
+            .then(points_lost(b).total_cmp(&points_lost(a)))
+    });
+    found
+}
+
+/// The remark after the score: ✗ and the deductions when a check failed; ✓ and what went well
+/// otherwise, naming what cost points when something did. At most two remarks are spelt out;
+/// the rest are counted.
+fn verdict_remarks(score: &ReplyScore, lang: Lang) -> String {
+    let sep = match lang {
+        Lang::Zh => "；",
+        Lang::En => "; ",
+    };
+    let lost = deductions(score);
+    let more = |shown: usize| {
+        let rest = lost.len().saturating_sub(shown);
+        if rest == 0 {
+            String::new()
+        } else {
+            tr!(lang, "（另有{}项扣分）", " (and {} more)", rest)
+        }
+    };
+    let mut line = if lost.iter().any(|c| !c.passed) {
+        let shown: Vec<&str> = lost.iter().take(2).map(|c| c.message.as_str()).collect();
+        format!("✗ {}{}", shown.join(sep), more(shown.len()))
+    } else {
+        let praise = praise(score);
+        match (praise.first(), lost.first()) {
+            (None, None) => tr!(lang, "✓ 没有问题", "✓ no problems"),
+            (Some(_), None) => format!("✓ {}", praise.join(sep)),
+            (good, Some(first)) => {
+                let deducted = tr!(lang, "扣分：{}", "points off: {}", first.message);
+                match good {
+                    Some(good) => format!("✓ {good}{sep}{deducted}{}", more(1)),
+                    None => format!("✓ {deducted}{}", more(1)),
+                }
+            }
+        }
+    };
+    if let Some(unsure) = score.checks.iter().find(|c| c.review) {
+        let _ = write!(
+            line,
+            "{}",
+            tr!(lang, " · 待复核：{}", " · for review: {}", unsure.message)
+        );
     }
-    score
-        .failures()
-        .max_by(|a, b| ((100.0 - a.score) * a.weight).total_cmp(&((100.0 - b.score) * b.weight)))
+    line
+}
+
+/// Up to two checks that scored full marks, what the customer asked about (sizing,
+/// bargaining…) before the routine ones; the time is on the line already.
+fn praise(score: &ReplyScore) -> Vec<&str> {
+    // Routine checks in the order their praise is worth hearing.
+    const ROUTINE: &[&str] = &[
+        "latency",
+        "length",
+        "hedging",
+        "over_promise",
+        "phrases",
+        "review_manipulation",
+        "together",
+        "repeated",
+        "curt",
+    ];
+    let mut good: Vec<&CheckResult> = score
+        .checks
+        .iter()
+        .filter(|c| c.passed && !c.review && c.score >= 100.0)
+        .collect();
+    good.sort_by_key(|c| {
+        ROUTINE
+            .iter()
+            .position(|k| *k == c.kind)
+            .map_or(0, |i| i + 1)
+    });
+    good.iter().map(|c| c.message.as_str()).take(2).collect()
 }
 
 /// The end-of-session scorecard.
@@ -572,6 +628,7 @@ pub fn scorecard(scorer: &Scorer, card: &Scorecard, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Situation;
 
     fn bundled() -> Content {
         Content::bundled().expect("bundled content is valid")
@@ -727,6 +784,79 @@ mod tests {
     }
 
     /// A real reply's verdicts, with its checks replaced by `checks` made from its first one.
+    fn score_with(checks: &[(&str, f64, f64, bool, bool)]) -> ReplyScore {
+        let content = bundled();
+        let scorer = Scorer::new(&content, Lang::Zh).expect("rubric compiles");
+        let mut state = scorer.new_conversation();
+        scorer.customer_message(&mut state, "我173，62kg，穿什么码？");
+        let situation = Situation {
+            product: Some("men-tee"),
+            ..Situation::default()
+        };
+        let mut score = scorer.score_reply(&mut state, &situation, "亲，L码合适～", 3000, None);
+        let model = score.checks[0].clone();
+        score.checks = checks
+            .iter()
+            .map(|&(message, points, weight, passed, red_line)| CheckResult {
+                message: message.to_string(),
+                score: points,
+                weight,
+                passed,
+                red_line,
+                review: false,
+                ..model.clone()
+            })
+            .collect();
+        score
+    }
+
+    #[test]
+    fn a_tick_never_hides_points_lost() {
+        let clean = score_with(&[("推荐L码正确", 100.0, 1.0, true, false)]);
+        assert_eq!(verdict_remarks(&clean, Lang::Zh), "✓ 推荐L码正确");
+        let partial = score_with(&[
+            ("推荐L码正确", 100.0, 1.0, true, false),
+            ("只提了优惠门槛", 70.0, 1.0, true, false),
+        ]);
+        assert_eq!(
+            verdict_remarks(&partial, Lang::Zh),
+            "✓ 推荐L码正确；扣分：只提了优惠门槛"
+        );
+        assert_eq!(
+            verdict_remarks(&partial, Lang::En),
+            "✓ 推荐L码正确; points off: 只提了优惠门槛"
+        );
+        // A check of no weight costs nothing.
+        let free = score_with(&[("只提了优惠门槛", 70.0, 0.0, true, false)]);
+        assert_eq!(verdict_remarks(&free, Lang::Zh), "✓ 没有问题");
+    }
+
+    #[test]
+    fn red_lines_come_first_then_failures_then_partial_passes() {
+        let score = score_with(&[
+            ("说得不够具体", 70.0, 2.0, true, false),
+            ("没有连带推荐", 0.0, 1.0, false, false),
+            ("引导加微信", 0.0, 0.5, false, true),
+            ("回复偏慢", 60.0, 1.0, true, false),
+        ]);
+        assert_eq!(
+            verdict_remarks(&score, Lang::Zh),
+            "✗ 引导加微信；没有连带推荐（另有2项扣分）"
+        );
+        assert_eq!(
+            verdict_remarks(&score, Lang::En),
+            "✗ 引导加微信; 没有连带推荐 (and 2 more)"
+        );
+        let order: Vec<&str> = deductions(&score)
+            .iter()
+            .map(|c| c.message.as_str())
+            .collect();
+        assert_eq!(
+            order,
+            ["引导加微信", "没有连带推荐", "说得不够具体", "回复偏慢"]
+        );
+    }
+
     #[test]
     fn bars_scale_and_clamp() {
         assert_eq!(bar(50.0, 10), "█████░░░░░");
