@@ -215,6 +215,28 @@ pub struct TrainArgs {
     /// Your name or id, recorded on your transcript lines.
     #[arg(long)]
     pub agent: Option<String>,
+    /// How hard the customers are: easy, normal or hard (less patient, touchier, keep their
+    /// measurements back, send messages in bursts).
+    #[arg(long, value_name = "LEVEL", default_value = "normal", value_parser = parse_level)]
+    pub level: LevelArg,
+    /// Serve several customers at once (1 to 5), who come in one after another; switch with
+    /// /1, /2…, or send to one with @2 followed by the reply.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub chats: u8,
+    /// Runs the session clock this many times faster than the wall clock (for trying out
+    /// patience and nudges, and for tests).
+    #[arg(long, value_name = "X", hide = true)]
+    pub time_scale: Option<f64>,
+}
+
+/// `--level`, parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LevelArg(pub crate::sim::Level);
+
+fn parse_level(s: &str) -> Result<LevelArg, String> {
+    crate::sim::Level::parse(s)
+        .map(LevelArg)
+        .ok_or_else(|| format!("`{s}` is not a level: use easy, normal or hard"))
 }
 
 /// Parses the command line and runs; the whole program.

@@ -1292,6 +1292,70 @@ fn unseeded_sessions_get_a_random_seed_and_a_file_each() {
 }
 
 #[test]
+fn several_chats_are_addressed_scored_apart_and_summed_up() {
+    let env = Env::new();
+    let save = env.path("s.jsonl");
+    let mut cmd = env.kefu();
+    cmd.args([
+        "train",
+        "--chats",
+        "2",
+        "--level",
+        "hard",
+        "--scenario",
+        SCENARIO,
+    ])
+    .args(["--seed", "1", "--save"])
+    .arg(&save)
+    .write_stdin(lines(&["@2 亲，在的呢～", "/1", REPLIES[0], "/9", "/quit"]));
+    let run = Run::of(&mut cmd);
+    run.expect_code(0);
+    assert!(run.stdout.contains("【会话2】新顾客进线"), "{}", run.stdout);
+    assert!(run.stdout.contains("[2]你> 亲，在的呢～"), "{}", run.stdout);
+    assert!(run.stdout.contains("没有会话9"), "{}", run.stdout);
+    assert!(run.stdout.contains("多会话汇总：2个会话"), "{}", run.stdout);
+    let transcript = read_transcript(&save);
+    let ends: Vec<&Value> = transcript
+        .iter()
+        .filter(|l| l["event"] == "session_end")
+        .collect();
+    assert_eq!(ends.len(), 2, "{transcript:?}");
+    assert_ne!(ends[0]["conversation"], ends[1]["conversation"]);
+    assert!(ends.iter().all(|e| e["level"] == "hard"), "{ends:?}");
+    // Each chat's reply is in its own conversation.
+    for end in &ends {
+        let id = &end["conversation"];
+        let replies = transcript
+            .iter()
+            .filter(|l| &l["conversation"] == id && role(l) == "agent")
+            .count();
+        assert_eq!(replies, 1, "{id}: {transcript:?}");
+    }
+}
+
+#[test]
+fn a_reply_in_bubbles_is_judged_whole_and_logged_bubble_by_bubble() {
+    let env = Env::new();
+    let save = env.path("s.jsonl");
+    let run = env.train(
+        &[],
+        SCENARIO,
+        1,
+        &save,
+        lines(&["亲，您好～\\", "按您的身高体重拿L码刚好～"]),
+    );
+    run.expect_code(0);
+    // One verdict for the two bubbles.
+    assert_eq!(run.stdout.matches("得分").count(), 1, "{}", run.stdout);
+    let transcript = read_transcript(&save);
+    let agent: Vec<&Value> = transcript.iter().filter(|l| role(l) == "agent").collect();
+    assert_eq!(agent.len(), 2, "{transcript:?}");
+    assert_eq!(agent[0]["text"], "亲，您好～");
+    assert!(agent[0]["latency_ms"].is_u64() && agent[1]["latency_ms"].is_null());
+    assert!(agent[0]["scores"].is_null() && agent[1]["scores"].is_object());
+}
+
+#[test]
 fn restart_begins_a_new_session_in_the_same_file() {
     let env = Env::new();
     let save = env.path("s.jsonl");

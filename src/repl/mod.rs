@@ -2,9 +2,10 @@
 //! line-by-line reading when stdin is not a terminal, so sessions can be scripted.
 
 mod commands;
+mod desk;
 mod review;
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -21,8 +22,7 @@ use crate::content::phrases::{self, Phrase};
 use crate::content::{Content, PersonaKind, Scenario, SourceFile};
 use crate::engine::Scorer;
 use crate::lang::Lang;
-use crate::render;
-use crate::session::{Clock, NoHint, Session, SessionOptions, SystemClock, Waiting};
+use crate::session::{Clock, Session, SessionOptions, SystemClock};
 use crate::tr;
 use crate::transcript::{TranscriptWriter, default_session_dir};
 pub use commands::{COMMANDS, Command, CommandHelper};
@@ -51,6 +51,11 @@ impl Input {
             let editor = config.ok().and_then(|c| Editor::with_config(c).ok());
             if let Some(mut editor) = editor {
                 editor.set_helper(Some(CommandHelper::default()));
+                // Alt-Enter starts a new bubble of the same reply.
+                editor.bind_sequence(
+                    rustyline::KeyEvent(rustyline::KeyCode::Enter, rustyline::Modifiers::ALT),
+                    rustyline::EventHandler::Simple(rustyline::Cmd::Newline),
+                );
                 let history = dirs::data_dir().map(|d| d.join("kefu").join("history.txt"));
                 if let Some(h) = &history {
                     let _ = editor.load_history(h);
@@ -61,15 +66,15 @@ impl Input {
         Input::Plain(io::stdin().lock())
     }
 
-    /// Reads a line; on a terminal, what the customer does meanwhile (`upcoming`: nudges, and
-    /// leaving when patience runs out) is printed above the prompt at its time while the
-    /// trainee types. Returns the line and how many of those events were shown.
+    /// Reads a line; on a terminal, what the customers do meanwhile (`upcoming`: nudges, leaving
+    /// when patience runs out, coming in), each a line to show after a wall-clock delay, is
+    /// printed above the prompt at its time while the trainee types. Returns the line and how
+    /// many of those lines were shown.
     fn read_while_waiting(
         &mut self,
         prompt: &str,
-        who: &str,
         lang: Lang,
-        upcoming: Vec<(std::time::Duration, Waiting)>,
+        upcoming: Vec<(std::time::Duration, String)>,
     ) -> (Line, usize) {
         let Input::Editor(editor, _) = self else {
             return (self.read(prompt, lang), 0);
@@ -81,26 +86,15 @@ impl Input {
             return (self.read(prompt, lang), 0);
         };
         let (cancel, cancelled) = std::sync::mpsc::channel::<()>();
-        let gone = tr!(
-            lang,
-            "（顾客已离开。回车查看成绩单）",
-            "(the customer has left. Press Enter for the scorecard)"
-        );
-        let who = who.to_string();
         let waiter = std::thread::spawn(move || {
             use rustyline::ExternalPrinter as _;
             let start = std::time::Instant::now();
             let mut shown = 0;
-            for (at, event) in upcoming {
+            for (at, text) in upcoming {
                 let left = at.saturating_sub(start.elapsed());
                 match cancelled.recv_timeout(left) {
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
                     _ => return shown,
-                }
-                let mut text = format!("{who}{}", event.line());
-                if matches!(event, Waiting::Leave(_)) {
-                    text.push('\n');
-                    text.push_str(&gone);
                 }
                 if printer.print(text).is_err() {
                     return shown;
@@ -249,15 +243,8 @@ fn choose_scenario<'a>(
                     return Ok(None);
                 }
                 // Full-width digits (１２) are what a Chinese input method types.
-                let ascii: String = t
-                    .chars()
-                    .map(|c| match c {
-                        '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-                        _ => c,
-                    })
-                    .collect();
-                match ascii.parse::<usize>() {
-                    Ok(n) if n >= 1 && n <= pool.len() => return Ok(Some(pool[n - 1])),
+                match desk::number(t) {
+                    Some(n) if n >= 1 && n <= pool.len() => return Ok(Some(pool[n - 1])),
                     _ => println!(
                         "{}",
                         tr!(
@@ -367,6 +354,34 @@ fn load_phrases(content: &Content, lang: Lang) -> Vec<Phrase> {
     phrases::merge(&content.phrases, own)
 }
 
+/// The scenario of each chat of the desk: the one chosen first, then others of the same
+/// customer type (if one was asked for), different ones while there are any, picked by the seed.
+fn desk_scenarios(content: &Content, args: &TrainArgs, first: &str, seed: u64) -> Vec<String> {
+    let chats = usize::from(args.chats.max(1));
+    let persona = args.persona.as_deref().and_then(PersonaKind::parse);
+    let pool: Vec<&str> = content
+        .scenarios
+        .iter()
+        .filter(|s| persona.is_none_or(|p| s.persona() == p))
+        .map(|s| s.id())
+        .collect();
+    let mut rng = StdRng::seed_from_u64(seed ^ 0xDE5C);
+    let mut chosen = vec![first.to_string()];
+    while chosen.len() < chats {
+        let fresh: Vec<&str> = pool
+            .iter()
+            .copied()
+            .filter(|id| !chosen.iter().any(|c| c == id))
+            .collect();
+        let from = if fresh.is_empty() { &pool } else { &fresh };
+        match from.choose(&mut rng) {
+            Some(id) => chosen.push(id.to_string()),
+            None => break,
+        }
+    }
+    chosen
+}
+
 /// Runs `kefu train`.
 pub fn train(content: Content, args: &TrainArgs, lang: Lang) -> anyhow::Result<ExitCode> {
     let scorer = match Scorer::new(&content, lang) {
@@ -377,7 +392,9 @@ pub fn train(content: Content, args: &TrainArgs, lang: Lang) -> anyhow::Result<E
         }
     };
     let content = Arc::new(content);
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock::default());
+    let system = SystemClock::scaled(args.time_scale.unwrap_or(1.0));
+    let scale = system.scale();
+    let clock: Arc<dyn Clock> = Arc::new(system);
     // Unseeded runs draw their seed from the operating system and say it, so that any session
     // can be played again with --seed.
     let seed = args.seed.unwrap_or_else(|| rand::random::<u64>() >> 16);
@@ -421,19 +438,21 @@ pub fn train(content: Content, args: &TrainArgs, lang: Lang) -> anyhow::Result<E
             agent: args.agent.clone(),
             attempt,
             exam: args.exam,
+            level: args.level.0,
+            arrived_ms: None,
         };
-        let played = play(
-            Arc::clone(&content),
-            Arc::clone(&scorer),
-            &scenario,
-            Arc::clone(&clock),
-            transcript,
+        let setup = desk::DeskSetup {
+            content: Arc::clone(&content),
+            scorer: Arc::clone(&scorer),
+            clock: Arc::clone(&clock),
+            scale,
+            scenarios: desk_scenarios(&content, args, &scenario, seed),
             options,
-            &quick,
+            transcript,
+            quick: &quick,
             lang,
-            &mut input,
-            &mut out,
-        )?;
+        };
+        let played = desk::play(setup, &mut input, &mut out)?;
         unsaved |= !played.saved;
         if !played.restart {
             break;
@@ -446,272 +465,6 @@ pub fn train(content: Content, args: &TrainArgs, lang: Lang) -> anyhow::Result<E
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// How a session went, for the caller.
-struct Played {
-    /// The trainee asked to start again.
-    restart: bool,
-    /// Whatever was to be saved was saved whole.
-    saved: bool,
-}
-
-/// Plays one session.
-#[allow(clippy::too_many_arguments)]
-fn play(
-    content: Arc<Content>,
-    scorer: Arc<Scorer>,
-    scenario_id: &str,
-    clock: Arc<dyn Clock>,
-    transcript: Option<TranscriptWriter>,
-    options: SessionOptions,
-    quick: &[Phrase],
-    lang: Lang,
-    input: &mut Input,
-    out: &mut impl Write,
-) -> anyhow::Result<Played> {
-    let wants_saving = transcript.is_some();
-    let exam = options.exam;
-    let Some((mut session, opening)) = Session::start(
-        Arc::clone(&content),
-        Arc::clone(&scorer),
-        scenario_id,
-        clock,
-        transcript,
-        options,
-    ) else {
-        anyhow::bail!("scenario `{scenario_id}` cannot start (no persona or no turns)");
-    };
-    session.set_phrases(quick.to_vec());
-    let quick_texts = keys_and_texts(quick);
-    let scenario = session.scenario().clone();
-    let persona = match lang {
-        Lang::Zh => scenario.persona().chinese(),
-        Lang::En => scenario.persona().id(),
-    };
-    writeln!(
-        out,
-        "\n{}",
-        tr!(
-            lang,
-            "场景：{}（{}）",
-            "Scenario: {} ({})",
-            scenario.title,
-            persona
-        )
-    )?;
-    write!(out, "{}", render::agent_panel(&content, &scenario, lang))?;
-    writeln!(
-        out,
-        "{}",
-        tr!(
-            lang,
-            "输入回复后回车发送；/help 查看命令，Ctrl-D 结束。",
-            "Type a reply and press Enter; /help for commands, Ctrl-D to finish."
-        )
-    )?;
-    let who = tr!(lang, "顾客：", "Customer: ");
-    writeln!(out)?;
-    for line in &opening {
-        writeln!(out, "{who}{line}")?;
-    }
-    out.flush()?;
-    let prompt = tr!(lang, "你> ", "you> ");
-    let piped = matches!(input, Input::Plain(_));
-    let mut restart = false;
-    while !session.is_over() {
-        let (line, shown) = input.read_while_waiting(&prompt, &who, lang, session.upcoming());
-        // What the customer did meanwhile; lines the terminal already showed are not repeated.
-        let happened = session.tick();
-        for event in happened.iter().skip(shown) {
-            writeln!(out, "{who}{}", event.line())?;
-        }
-        if session.is_over() {
-            if matches!(line, Line::Text(ref t) if !t.trim().is_empty() && Command::parse(t).is_none())
-            {
-                writeln!(
-                    out,
-                    "{}",
-                    tr!(
-                        lang,
-                        "（顾客已经离开，这条回复没有送达）",
-                        "(the customer had left: this reply was not delivered)"
-                    )
-                )?;
-            }
-            break;
-        }
-        let text = match line {
-            Line::Text(t) => t,
-            Line::Cleared => continue,
-            Line::End => break,
-        };
-        let trimmed = text.trim();
-        if trimmed.is_empty() {
-            writeln!(
-                out,
-                "{}",
-                tr!(lang, "（空回复不发送）", "(empty reply: nothing sent)")
-            )?;
-            continue;
-        }
-        // Piped replies are not echoed by a terminal: show them, so the output reads as the
-        // chat it was (a quick phrase as it was sent).
-        if piped && !trimmed.starts_with([';', '；']) {
-            writeln!(out, "{prompt}{trimmed}")?;
-        }
-        if let Some(cmd) = Command::parse(trimmed) {
-            match cmd {
-                Some(Command::Help) => write!(out, "{}", commands::help(lang))?,
-                Some(Command::Hint) => match session.hint() {
-                    Ok(r) => writeln!(
-                        out,
-                        "{}",
-                        tr!(
-                            lang,
-                            "参考话术（使用提示扣{}分）：{}",
-                            "reference answer (a hint costs {} points): {}",
-                            crate::session::HINT_COST,
-                            r
-                        )
-                    )?,
-                    Err(NoHint::Exam) => writeln!(
-                        out,
-                        "{}",
-                        tr!(lang, "考试模式不能看参考话术", "no hints in an exam")
-                    )?,
-                    Err(NoHint::NoReference) => writeln!(
-                        out,
-                        "{}",
-                        tr!(lang, "这一步没有参考话术", "no reference for this step")
-                    )?,
-                },
-                Some(Command::Quick) => {
-                    write!(out, "{}", review::phrase_list(quick, lang))?;
-                }
-                Some(Command::Last) => {
-                    for line in session.last_customer() {
-                        writeln!(out, "{who}{line}")?;
-                    }
-                }
-                Some(Command::Facts) => {
-                    write!(out, "{}", render::agent_panel(&content, &scenario, lang))?
-                }
-                Some(Command::Restart) => {
-                    restart = true;
-                    break;
-                }
-                Some(Command::Quit) => break,
-                None => writeln!(
-                    out,
-                    "{}",
-                    tr!(
-                        lang,
-                        "未知命令 {}；/help 查看命令（以/开头的消息不会发给顾客）",
-                        "unknown command {}; /help lists them (lines starting with / are not sent)",
-                        trimmed.split_whitespace().next().unwrap_or(trimmed)
-                    )
-                )?,
-            }
-            continue;
-        }
-        let expanded;
-        let trimmed = if trimmed.starts_with([';', '；']) {
-            match commands::expand_quick(trimmed, &quick_texts) {
-                Some(text) => {
-                    expanded = text;
-                    if piped {
-                        writeln!(out, "{prompt}{expanded}")?;
-                    }
-                    expanded.as_str()
-                }
-                None => {
-                    writeln!(
-                        out,
-                        "{}",
-                        tr!(
-                            lang,
-                            "没有这个快捷短语：{}；/q 查看全部",
-                            "no such quick phrase: {}; /q lists them",
-                            trimmed.split_whitespace().next().unwrap_or(trimmed)
-                        )
-                    )?;
-                    continue;
-                }
-            }
-        } else {
-            trimmed
-        };
-        let ex = session.reply(trimmed);
-        if ex.too_late {
-            writeln!(
-                out,
-                "{}",
-                tr!(
-                    lang,
-                    "（顾客已经离开，这条回复没有送达）",
-                    "(the customer had left: this reply was not delivered)"
-                )
-            )?;
-            break;
-        }
-        if ex.truncated {
-            writeln!(
-                out,
-                "{}",
-                tr!(
-                    lang,
-                    "（回复太长，只保留前{}字）",
-                    "(reply too long: kept the first {} characters)",
-                    crate::session::MAX_REPLY_CHARS
-                )
-            )?;
-        }
-        if !exam {
-            writeln!(out, "{}", render::verdict_line(&ex, lang))?;
-        }
-        for line in &ex.customer_lines {
-            writeln!(out, "{who}{line}")?;
-        }
-        report_write_error(&mut session, lang);
-        out.flush()?;
-    }
-    let card = session.finish();
-    writeln!(out)?;
-    write!(out, "{}", render::scorecard(&scorer, &card, lang))?;
-    write!(out, "{}", review::outcome_notes(&card, lang))?;
-    write!(out, "{}", review::quick_notes(&card, lang))?;
-    if exam {
-        write!(out, "{}", review::exam_review(&card, lang))?;
-    }
-    report_write_error(&mut session, lang);
-    let saved = !wants_saving || session.saved_whole();
-    if let Some(path) = session.transcript_path() {
-        if saved {
-            writeln!(
-                out,
-                "{}",
-                tr!(
-                    lang,
-                    "记录已保存：{}",
-                    "Transcript saved: {}",
-                    path.display()
-                )
-            )?;
-        } else {
-            eprintln!(
-                "{}",
-                tr!(
-                    lang,
-                    "kefu: 记录没有完整保存到 {}，有的内容没有写进去",
-                    "kefu: the transcript was not saved whole to {}: some lines were not written",
-                    path.display()
-                )
-            );
-        }
-    }
-    out.flush()?;
-    Ok(Played { restart, saved })
 }
 
 /// Says once that the transcript could not be written (the first error since the last call).

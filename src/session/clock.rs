@@ -30,28 +30,50 @@ pub trait Clock: Send + Sync {
     }
 }
 
-/// The real clock.
+/// The real clock, or the real clock sped up (`scale` times faster: a customer's patience and
+/// nudges tried out in seconds, and the trainer's timed tests).
 #[derive(Debug)]
 pub struct SystemClock {
     start: Instant,
+    start_unix_s: i64,
+    scale: f64,
 }
 
 impl Default for SystemClock {
     fn default() -> Self {
+        SystemClock::scaled(1.0)
+    }
+}
+
+impl SystemClock {
+    /// A clock running `scale` times as fast as the wall clock (1 is real time; values that
+    /// are not finite and positive count as 1).
+    pub fn scaled(scale: f64) -> Self {
         SystemClock {
             start: Instant::now(),
+            start_unix_s: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+            scale: if scale.is_finite() && scale > 0.0 {
+                scale
+            } else {
+                1.0
+            },
         }
+    }
+
+    /// How much faster than the wall clock this clock runs.
+    pub fn scale(&self) -> f64 {
+        self.scale
     }
 }
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> u64 {
-        self.start.elapsed().as_millis() as u64
+        (self.start.elapsed().as_secs_f64() * 1000.0 * self.scale) as u64
     }
     fn unix_s(&self) -> i64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
+        self.start_unix_s + (self.now_ms() / 1000) as i64
     }
 }
 

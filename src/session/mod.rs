@@ -36,6 +36,9 @@ pub const OUTCOME_CAP: f64 = 60.0;
 /// Longest reply kept whole; longer pastes are cut (and scored as cut) with a notice.
 pub const MAX_REPLY_CHARS: usize = 2000;
 
+/// Most bubbles one reply may be sent in; more are left out with the same notice.
+pub const MAX_BUBBLES: usize = 10;
+
 /// The transcript event of a `/hint`; its text is the reference answer shown.
 pub const HINT_EVENT: &str = "hint";
 /// The transcript event of a customer who gave up waiting or left in anger.
@@ -172,6 +175,11 @@ pub struct SessionOptions {
     pub attempt: u32,
     /// Exam: no hints.
     pub exam: bool,
+    /// How hard the scripted customer is.
+    pub level: crate::sim::Level,
+    /// When the customer's first message came, on the clock, when that was before the
+    /// session was started (a chat that came in while the trainee was busy with another).
+    pub arrived_ms: Option<u64>,
 }
 
 /// Why a hint was not given.
@@ -197,6 +205,7 @@ pub struct Session {
     conversation_id: String,
     agent: Option<String>,
     exam: bool,
+    level: crate::sim::Level,
     waiting_since_ms: u64,
     /// How many events of the current wait's plan have happened.
     waited: usize,
@@ -220,7 +229,8 @@ impl Session {
         transcript: Option<TranscriptWriter>,
         options: SessionOptions,
     ) -> Option<(Session, Vec<String>)> {
-        let customer = Customer::new(Arc::clone(&content), scenario_id, options.seed)?;
+        let customer = Customer::new(Arc::clone(&content), scenario_id, options.seed)?
+            .with_level(options.level);
         Session::with_customer(
             content,
             scorer,
@@ -266,7 +276,9 @@ impl Session {
             scorer,
             scenario,
             customer,
-            waiting_since_ms: clock.now_ms(),
+            waiting_since_ms: options
+                .arrived_ms
+                .map_or_else(|| clock.now_ms(), |at| at.min(clock.now_ms())),
             clock,
             transcript,
             transcript_error: None,
@@ -274,6 +286,7 @@ impl Session {
             conversation_id,
             agent: options.agent,
             exam: options.exam,
+            level: options.level,
             waited: 0,
             hints: 0,
             last_customer: Vec::new(),
@@ -281,9 +294,10 @@ impl Session {
             phrases: Vec::new(),
             finished: false,
         };
+        let arrived_ts = session.clock.timestamp_at(session.waiting_since_ms);
         for line in &opening {
             session.scorer.customer_message(&mut session.state, line);
-            session.log(Role::Customer, line, None, None, None);
+            session.log_at(&arrived_ts, Role::Customer, line, None, None, None);
         }
         session.last_customer = opening.clone();
         Some((session, opening))
@@ -328,6 +342,11 @@ impl Session {
         &self.last_customer
     }
 
+    /// Now, on the session's clock.
+    pub fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
     /// Milliseconds the customer has been waiting.
     pub fn waiting_ms(&self) -> u64 {
         self.clock.now_ms().saturating_sub(self.waiting_since_ms)
@@ -351,11 +370,17 @@ impl Session {
     /// Lets what is due happen: the nudges of a customer kept waiting, and their leaving when
     /// patience runs out, each logged at the moment it happened. Returns them in order.
     pub fn tick(&mut self) -> Vec<Waiting> {
+        let now = self.clock.now_ms();
+        self.tick_until(now)
+    }
+
+    /// [`Session::tick`] as of `ms` on the clock (a reply's first bubble went out then).
+    fn tick_until(&mut self, ms: u64) -> Vec<Waiting> {
         let mut happened = Vec::new();
         if self.is_over() {
             return happened;
         }
-        let waited_s = self.waiting_ms() as f64 / 1000.0;
+        let waited_s = ms.saturating_sub(self.waiting_since_ms) as f64 / 1000.0;
         let plan = self.customer.waiting_plan();
         for (at, event) in plan.into_iter().skip(self.waited) {
             if at > waited_s {
@@ -501,9 +526,32 @@ impl Session {
     /// (nudges, the customer leaving) happens first; a reply to a customer who has left is not
     /// delivered.
     pub fn reply(&mut self, text: &str) -> Exchange {
-        let waited = self.tick();
-        let latency_ms = self.waiting_ms();
-        let (text, truncated) = truncate_chars(text, MAX_REPLY_CHARS);
+        let now = self.clock.now_ms();
+        self.reply_in_bubbles(&[text], now)
+    }
+
+    /// A reply sent as several bubbles (消息气泡), the first at `first_at_ms` on the clock: judged
+    /// as the one message they form (as `kefu score` joins bubbles), timed by the first, and
+    /// logged bubble by bubble as a chat tool shows them. At most [`MAX_BUBBLES`] bubbles, each
+    /// cut to [`MAX_REPLY_CHARS`].
+    pub fn reply_in_bubbles(&mut self, bubbles: &[&str], first_at_ms: u64) -> Exchange {
+        let first_at_ms = first_at_ms.min(self.clock.now_ms());
+        let waited = self.tick_until(first_at_ms);
+        let latency_ms = first_at_ms.saturating_sub(self.waiting_since_ms);
+        let mut truncated = bubbles.len() > MAX_BUBBLES;
+        let bubbles: Vec<&str> = bubbles
+            .iter()
+            .map(|b| b.trim())
+            .filter(|b| !b.is_empty())
+            .take(MAX_BUBBLES)
+            .map(|b| {
+                let (cut, was_cut) = truncate_chars(b, MAX_REPLY_CHARS);
+                truncated |= was_cut;
+                cut
+            })
+            .collect();
+        let joined = bubbles.join(crate::engine::BUBBLE_JOINER);
+        let text = joined.as_str();
         if self.is_over() {
             return Exchange {
                 score: ReplyScore::default(),
@@ -535,7 +583,19 @@ impl Session {
             reference.as_deref(),
         );
         self.score.add(&score);
-        self.log(Role::Agent, text, Some(latency_ms), Some(&score), None);
+        let first_ts = self.clock.timestamp_at(first_at_ms);
+        let last = bubbles.len().saturating_sub(1);
+        for (i, bubble) in bubbles.iter().enumerate() {
+            // The first bubble carries the wait, the last the scores of the whole reply.
+            let ts = if i == 0 {
+                first_ts.clone()
+            } else {
+                self.clock.timestamp()
+            };
+            let latency = (i == 0).then_some(latency_ms);
+            let score = (i == last).then_some(&score);
+            self.log_at(&ts, Role::Agent, bubble, latency, score, None);
+        }
         self.review.push(Reviewed {
             number: self.review.len() + 1,
             text: text.to_string(),
@@ -618,6 +678,7 @@ impl Session {
                 role: Some(Role::System),
                 text: String::new(),
                 event: Some("session_end".into()),
+                level: Some(self.level.id().to_string()),
                 overall: card.overall,
                 dimensions: Some(card.totals.dimensions.iter().cloned().collect()),
                 outcome: Some(OutcomeRecord {

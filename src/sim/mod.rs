@@ -72,6 +72,83 @@ pub struct Reaction {
     pub ending: Option<Ending>,
 }
 
+/// How hard the customer is to serve (`kefu train --level`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Level {
+    /// Patient, forgiving, says their measurements up front.
+    Easy,
+    #[default]
+    Normal,
+    /// Impatient and touchy; keeps measurements back until asked and sends messages in bursts.
+    Hard,
+}
+
+impl Level {
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "easy" | "简单" => Some(Level::Easy),
+            "normal" | "普通" => Some(Level::Normal),
+            "hard" | "困难" => Some(Level::Hard),
+            _ => None,
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Level::Easy => "easy",
+            Level::Normal => "normal",
+            Level::Hard => "hard",
+        }
+    }
+
+    /// Multiplies the patience and the time between nudges.
+    fn patience(self) -> f32 {
+        match self {
+            Level::Easy => 1.5,
+            Level::Normal => 1.0,
+            Level::Hard => 0.6,
+        }
+    }
+
+    /// Multiplies the mood lost to a poor reply.
+    fn touchiness(self) -> f32 {
+        match self {
+            Level::Easy => 0.5,
+            Level::Normal => 1.0,
+            Level::Hard => 1.5,
+        }
+    }
+}
+
+/// Whether a scripted line gives the customer's measurements.
+fn gives_measurements(line: &str) -> bool {
+    ["{height", "{weight", "{child_height"]
+        .iter()
+        .any(|p| line.contains(p))
+}
+
+/// A customer line cut into the bubbles a hurried customer sends: at each sentence end, as long
+/// as every piece says something.
+fn burst(line: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, c) in line.char_indices() {
+        if matches!(c, '。' | '！' | '？' | '!' | '?') {
+            let end = i + c.len_utf8();
+            parts.push(line[start..end].trim().to_string());
+            start = end;
+        }
+    }
+    if start < line.len() {
+        parts.push(line[start..].trim().to_string());
+    }
+    parts.retain(|p| p.chars().count() >= 2);
+    if parts.len() < 2 {
+        return vec![line.to_string()];
+    }
+    parts
+}
+
 /// What the chat agreed on, for the order the customer places.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Deal {
@@ -99,6 +176,7 @@ pub struct Customer {
     /// The line the customer said last that asked something (for "我问的是…").
     asked: String,
     pub deal: Deal,
+    pub level: Level,
 }
 
 fn sample(
@@ -148,7 +226,15 @@ impl Customer {
             asked_again: 0,
             asked: String::new(),
             deal: Deal::default(),
+            level: Level::Normal,
         })
+    }
+
+    /// The same customer at another level of difficulty.
+    pub fn with_level(mut self, level: Level) -> Customer {
+        self.patience_left *= level.patience() / self.level.patience();
+        self.level = level;
+        self
     }
 
     pub fn scenario(&self) -> &Scenario {
@@ -304,10 +390,22 @@ impl Customer {
         })
     }
 
-    /// One of the turn's lines: one whose placeholders all have values, at random.
+    /// One of the turn's lines: one whose placeholders all have values, at random. A hard
+    /// customer keeps their measurements back where the script has a line without them; an easy
+    /// one gives them where it has a line with them.
     fn say(&mut self, turn: usize, heard: &Heard) -> String {
-        let lines = &self.scenario().turns[turn].say;
-        self.pick_from(lines.clone(), heard)
+        let mut lines = self.scenario().turns[turn].say.clone();
+        let prefer_measured = match self.level {
+            Level::Easy => Some(true),
+            Level::Normal => None,
+            Level::Hard => Some(false),
+        };
+        if let Some(want) = prefer_measured {
+            if lines.iter().any(|l| gives_measurements(l) == want) {
+                lines.retain(|l| gives_measurements(l) == want);
+            }
+        }
+        self.pick_from(lines, heard)
     }
 
     /// A line at random among those whose placeholders all have values (any line, placeholders
@@ -335,7 +433,7 @@ impl Customer {
         let persona = self.persona();
         let grace = f64::from(persona.grace);
         let leave_at = grace + f64::from(self.patience_left.max(0.0));
-        let every = f64::from(persona.nudge_every.max(1.0));
+        let every = f64::from((persona.nudge_every * self.level.patience()).max(1.0));
         let mut plan = Vec::new();
         let nudges = &persona.lines.nudge;
         let mut at = grace + every;
@@ -437,7 +535,7 @@ impl Customer {
         if overall >= 80.0 {
             self.mood += self.persona().good_reply;
         } else if overall < 50.0 {
-            self.mood += self.persona().bad_reply;
+            self.mood += self.persona().bad_reply * self.level.touchiness();
         }
         // A reaction of the persona to a failed check comes before the script.
         let mut prefix = None;
@@ -448,7 +546,8 @@ impl Customer {
             match react.then {
                 Then::Leave => return self.leave(Some(line), EndReason::Offended(check)),
                 Then::Stay => {
-                    if self.asked_again >= self.persona().asks_again
+                    let limit = self.persona().asks_again + u32::from(self.level == Level::Easy);
+                    if self.asked_again >= limit
                         || self.patience_left <= 0.0
                         || self.mood < self.persona().leave_below
                     {
@@ -542,7 +641,11 @@ impl Customer {
         self.asked = line.clone();
         let mut lines = Vec::new();
         lines.extend(prefix);
-        lines.push(line);
+        if self.level == Level::Hard {
+            lines.extend(burst(&line));
+        } else {
+            lines.push(line);
+        }
         let ending = self.scenario().turns[next]
             .outcome
             .map(|outcome| self.end(outcome, EndReason::Script));
@@ -567,7 +670,12 @@ impl Customer {
 
 impl CustomerSide for Customer {
     fn opening(&mut self) -> Vec<String> {
-        vec![Customer::opening(self)]
+        let line = Customer::opening(self);
+        if self.level == Level::Hard {
+            burst(&line)
+        } else {
+            vec![line]
+        }
     }
 
     fn react(&mut self, said: &Said<'_>) -> Reaction {

@@ -44,6 +44,9 @@ pub struct Message {
     pub event: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub overall: Option<f64>,
+    /// The difficulty a training session was played at (`session_end` only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub level: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub dimensions: Option<BTreeMap<String, Option<f64>>>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
