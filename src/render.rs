@@ -500,10 +500,36 @@ fn praise(score: &ReplyScore) -> Vec<&str> {
     good.iter().map(|c| c.message.as_str()).take(2).collect()
 }
 
-/// The end-of-session scorecard.
+/// Columns of the scorecard's rules when stdout is not a terminal (piped, or in tests).
+pub const DEFAULT_RULE_WIDTH: usize = 44;
+/// The narrowest and widest the rules get, whatever the terminal's width.
+pub const RULE_WIDTHS: std::ops::RangeInclusive<usize> = 40..=100;
+
+/// The scorecard's rule width for a terminal of `columns` (None: not a terminal).
+pub fn rule_width(columns: Option<usize>) -> usize {
+    columns.map_or(DEFAULT_RULE_WIDTH, |c| {
+        c.clamp(*RULE_WIDTHS.start(), *RULE_WIDTHS.end())
+    })
+}
+
+/// The width of the terminal on stdout, if stdout is one.
+fn stdout_columns() -> Option<usize> {
+    console::Term::stdout()
+        .size_checked()
+        .map(|(_rows, columns)| usize::from(columns))
+        .filter(|&c| c > 0)
+}
+
+/// The end-of-session scorecard, its rules as wide as the terminal on stdout (see
+/// [`rule_width`]).
 pub fn scorecard(scorer: &Scorer, card: &Scorecard, lang: Lang) -> String {
+    scorecard_with_width(scorer, card, lang, rule_width(stdout_columns()))
+}
+
+/// The end-of-session scorecard with rules of `width` columns.
+pub fn scorecard_with_width(scorer: &Scorer, card: &Scorecard, lang: Lang, width: usize) -> String {
     let mut s = String::new();
-    let rule = "─".repeat(44);
+    let rule = "─".repeat(width);
     let _ = writeln!(s, "{rule}");
     let _ = writeln!(
         s,
@@ -855,6 +881,14 @@ mod tests {
             order,
             ["引导加微信", "没有连带推荐", "说得不够具体", "回复偏慢"]
         );
+    }
+
+    #[test]
+    fn the_rule_follows_the_terminal_within_bounds() {
+        assert_eq!(rule_width(None), DEFAULT_RULE_WIDTH);
+        assert_eq!(rule_width(Some(80)), 80);
+        assert_eq!(rule_width(Some(20)), 40);
+        assert_eq!(rule_width(Some(250)), 100);
     }
 
     #[test]
