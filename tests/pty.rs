@@ -248,3 +248,177 @@ fn score_shows_a_progress_bar_on_a_terminal() {
     let lines = std::fs::read_to_string(&out).expect("scores written");
     assert_eq!(lines.lines().count(), 3000);
 }
+
+/// Spawns `kefu train` with extra flags before `--save FILE`.
+fn spawn_train(home: &Path, save: &Path, extra: &[&str]) -> OsSession {
+    let mut args: Vec<&OsStr> = ["train", "--scenario", SCENARIO, "--seed", "1"]
+        .iter()
+        .chain(extra)
+        .map(OsStr::new)
+        .collect();
+    args.push(OsStr::new("--save"));
+    args.push(save.as_os_str());
+    spawn_kefu(home, &args)
+}
+
+/// Three customers come in one after another on a clock run 20 times faster than the wall
+/// clock (so 20 s between them is one second); the trainee answers one, switches to another
+/// when it comes in, answers there, and ends the desk.
+#[test]
+fn several_chats_come_in_and_the_trainee_switches() {
+    let home = TempDir::new().unwrap();
+    let save = home.path().join("s.jsonl");
+    let mut p = spawn_train(home.path(), &save, &["--chats", "3", "--time-scale", "20"]);
+    expect(&mut p, "【会话1】新顾客进线");
+    expect(&mut p, "【1】顾客：");
+    expect(&mut p, "[1]你> ");
+    // The second customer comes in while the trainee is at the prompt.
+    expect(&mut p, "【会话2】新顾客进线（/2 查看）");
+    send_line(&mut p, "/2");
+    expect(&mut p, "【会话2】新顾客进线 · ");
+    expect(&mut p, "[2]你> ");
+    send_line(&mut p, "亲，在的呢，您说～");
+    expect(&mut p, "得分");
+    expect(&mut p, "【2】顾客：");
+    expect(&mut p, "[2]你> ");
+    send_line(&mut p, "/1");
+    expect(&mut p, "[1]你> ");
+    send_line(&mut p, "亲，您好，按您的身高体重拿L码刚好～");
+    expect(&mut p, "得分");
+    expect(&mut p, "[1]你> ");
+    send_line(&mut p, "/quit");
+    expect(&mut p, "多会话汇总：3个会话");
+    expect(&mut p, "记录已保存");
+    assert_eq!(finish(p), 0);
+
+    let transcript = read_transcript(&save);
+    let ends: Vec<&Value> = transcript
+        .iter()
+        .filter(|l| l["event"] == "session_end")
+        .collect();
+    assert!(ends.len() >= 2, "{transcript:?}");
+    let answered: std::collections::BTreeSet<&str> = transcript
+        .iter()
+        .filter(|l| l["role"] == "agent")
+        .map(|l| l["conversation"].as_str().unwrap())
+        .collect();
+    assert_eq!(answered.len(), 2, "two chats answered: {transcript:?}");
+}
+
+/// A customer kept waiting nudges, then leaves when patience runs out, on the running clock
+/// (injected: 100 times faster), with no reply typed; the scorecard says why.
+#[test]
+fn a_customer_left_waiting_nudges_then_leaves() {
+    let home = TempDir::new().unwrap();
+    let save = home.path().join("s.jsonl");
+    let mut p = spawn_train(home.path(), &save, &["--time-scale", "100"]);
+    expect(&mut p, PROMPT);
+    let waited = expect(&mut p, "（顾客已离开。回车查看成绩单）");
+    assert!(
+        waited.matches("顾客：").count() >= 2,
+        "a nudge, then the goodbye: {waited:?}"
+    );
+    send(&mut p, "\r");
+    expect(&mut p, "成绩单");
+    expect(&mut p, "结果：顾客离开");
+    expect(&mut p, "顾客等了");
+    assert_eq!(finish(p), 0);
+    let transcript = read_transcript(&save);
+    assert!(
+        transcript.iter().any(|l| l["event"] == "customer_left"),
+        "{transcript:?}"
+    );
+    assert_eq!(
+        transcript.last().unwrap()["outcome"]["result"],
+        "left",
+        "{transcript:?}"
+    );
+}
+
+/// `;si` and Tab become the `size` quick phrase in the line editor; the trainee adds to it and
+/// sends it; the transcript knows it came from the phrase.
+#[test]
+fn a_quick_phrase_is_tab_completed_edited_and_sent() {
+    let home = TempDir::new().unwrap();
+    let save = home.path().join("s.jsonl");
+    let mut p = spawn(home.path(), &save);
+    expect(&mut p, PROMPT);
+    send(&mut p, ";si\t");
+    std::thread::sleep(Duration::from_millis(200));
+    send(&mut p, "哈");
+    std::thread::sleep(Duration::from_millis(100));
+    send(&mut p, "\r");
+    expect(&mut p, "得分");
+    expect(&mut p, PROMPT);
+    send(&mut p, "\x04");
+    expect(&mut p, "快捷短语：1条回复里有1条用了快捷短语");
+    assert_eq!(finish(p), 0);
+    let transcript = read_transcript(&save);
+    let agent: Vec<&Value> = transcript.iter().filter(|l| l["role"] == "agent").collect();
+    assert_eq!(agent.len(), 1, "{transcript:?}");
+    let text = agent[0]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("亲，方便告诉我您的身高和体重吗？"),
+        "{text}"
+    );
+    assert!(text.ends_with('哈'), "{text}");
+    assert_eq!(agent[0]["quick_phrase"], "size");
+}
+
+/// An exam refuses hints, shows no verdicts, and ends with every reply reviewed.
+#[test]
+fn an_exam_on_a_terminal() {
+    let home = TempDir::new().unwrap();
+    let save = home.path().join("s.jsonl");
+    let mut p = spawn_train(home.path(), &save, &["--exam"]);
+    expect(&mut p, PROMPT);
+    send_line(&mut p, "/hint");
+    expect(&mut p, "考试模式不能看参考话术");
+    expect(&mut p, PROMPT);
+    send_line(&mut p, "嗯");
+    let between = expect(&mut p, PROMPT);
+    assert!(
+        !between.contains("得分"),
+        "no verdict in an exam: {between:?}"
+    );
+    send(&mut p, "\x04");
+    expect(&mut p, "逐条复盘：");
+    expect(&mut p, "第1条（");
+    expect(&mut p, "no-curt-reply");
+    assert_eq!(finish(p), 0);
+}
+
+/// After the window is resized, small then large, the trainee can bring the customer's last
+/// message back with `/last`, and the session goes on.
+#[test]
+fn after_a_resize_last_shows_the_customers_message_again() {
+    let home = TempDir::new().unwrap();
+    let save = home.path().join("s.jsonl");
+    let mut p = spawn(home.path(), &save);
+    let before = expect(&mut p, PROMPT);
+    let opening = before
+        .rsplit("顾客：")
+        .next()
+        .map(|s| s.trim().trim_end_matches(PROMPT.trim()).trim().to_string())
+        .unwrap();
+    assert!(!opening.is_empty());
+    p.get_process_mut().set_window_size(30, 8).expect("resize");
+    std::thread::sleep(Duration::from_millis(100));
+    p.get_process_mut()
+        .set_window_size(120, 40)
+        .expect("resize");
+    std::thread::sleep(Duration::from_millis(100));
+    send_line(&mut p, "/last");
+    let shown = expect(&mut p, PROMPT);
+    assert!(shown.contains("顾客："), "{shown:?}");
+    let first_words: String = opening.chars().take(6).collect();
+    assert!(
+        shown.contains(&first_words),
+        "{first_words:?} not in {shown:?}"
+    );
+    send_line(&mut p, "亲，您好，按您的身高体重拿L码刚好～");
+    expect(&mut p, "得分");
+    send(&mut p, "\x04");
+    expect(&mut p, "成绩单");
+    assert_eq!(finish(p), 0);
+}

@@ -108,6 +108,15 @@ pub fn play(
         })
         .collect();
     let quick_texts = super::keys_and_texts(quick);
+    let door = Door {
+        content: &content,
+        scorer: &scorer,
+        clock: &clock,
+        path: &path,
+        quick,
+        lang,
+        several,
+    };
     let who = tr!(lang, "顾客：", "Customer: ");
     let mut current = 0usize;
     let mut restart = false;
@@ -126,101 +135,7 @@ pub fn play(
         )?;
     }
     'desk: loop {
-        // Customers who have come in.
-        for (i, chat) in chats.iter_mut().enumerate() {
-            if chat.session.is_some() || clock.now_ms() < chat.arrives_ms {
-                continue;
-            }
-            let transcript = match (i, &path) {
-                (0, _) => first_transcript.take(),
-                (_, Some(p)) => match TranscriptWriter::open(p) {
-                    Ok(w) => Some(w),
-                    Err(e) => {
-                        eprintln!(
-                            "{}",
-                            tr!(
-                                lang,
-                                "提示：会话{}的记录写不进 {}：{}",
-                                "note: chat {} cannot be saved to {}: {}",
-                                i + 1,
-                                p.display(),
-                                e
-                            )
-                        );
-                        saved = false;
-                        None
-                    }
-                },
-                _ => None,
-            };
-            let mut chat_options = chat.options.clone();
-            chat_options.arrived_ms = Some(chat.arrives_ms);
-            let Some((mut session, opening)) = Session::start(
-                Arc::clone(&content),
-                Arc::clone(&scorer),
-                &chat.scenario,
-                Arc::clone(&clock),
-                transcript,
-                chat_options,
-            ) else {
-                anyhow::bail!(
-                    "scenario `{}` cannot start (no persona or no turns)",
-                    chat.scenario
-                );
-            };
-            session.set_phrases(quick.to_vec());
-            let scenario = session.scenario();
-            let persona = match lang {
-                Lang::Zh => scenario.persona().chinese(),
-                Lang::En => scenario.persona().id(),
-            };
-            writeln!(out)?;
-            if several {
-                writeln!(
-                    out,
-                    "{}",
-                    tr!(
-                        lang,
-                        "【会话{}】新顾客进线 · {}（{}）",
-                        "[Chat {}] a new customer · {} ({})",
-                        i + 1,
-                        scenario.title,
-                        persona
-                    )
-                )?;
-            } else {
-                writeln!(
-                    out,
-                    "{}",
-                    tr!(
-                        lang,
-                        "场景：{}（{}）",
-                        "Scenario: {} ({})",
-                        scenario.title,
-                        persona
-                    )
-                )?;
-            }
-            write!(out, "{}", render::agent_panel(&content, scenario, lang))?;
-            if i == 0 {
-                writeln!(
-                    out,
-                    "{}",
-                    tr!(
-                        lang,
-                        "输入回复后回车发送；/help 查看命令，Ctrl-D 结束。",
-                        "Type a reply and press Enter; /help for commands, Ctrl-D to finish."
-                    )
-                )?;
-            }
-            if !several {
-                writeln!(out)?;
-            }
-            for line in &opening {
-                writeln!(out, "{}{who}{line}", label(several, i))?;
-            }
-            chat.session = Some(session);
-        }
+        admit(&door, &mut chats, &mut first_transcript, &mut saved, out)?;
         let open: Vec<usize> = (0..chats.len())
             .filter(|&i| chats[i].session.as_ref().is_none_or(|s| !s.is_over()))
             .collect();
@@ -321,6 +236,8 @@ pub fn play(
                 }
             }
         }
+        // Customers who came in while the trainee typed can be answered at once.
+        admit(&door, &mut chats, &mut first_transcript, &mut saved, out)?;
         let text = match line {
             Line::Text(t) => t,
             Line::Cleared => continue,
@@ -581,6 +498,133 @@ fn not_delivered(lang: Lang) -> String {
         "（顾客已经离开，这条回复没有送达）",
         "(the customer had left: this reply was not delivered)"
     )
+}
+
+/// What starting the chats of customers who have come in needs.
+struct Door<'a> {
+    content: &'a Arc<Content>,
+    scorer: &'a Arc<Scorer>,
+    clock: &'a Arc<dyn Clock>,
+    path: &'a Option<PathBuf>,
+    quick: &'a [Phrase],
+    lang: Lang,
+    several: bool,
+}
+
+/// Starts the chat of every customer who has come in by now and shows their opening; a chat
+/// whose transcript cannot be opened clears `saved`.
+fn admit(
+    door: &Door<'_>,
+    chats: &mut [Chat],
+    first_transcript: &mut Option<TranscriptWriter>,
+    saved: &mut bool,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let Door {
+        content,
+        scorer,
+        clock,
+        path,
+        quick,
+        lang,
+        several,
+    } = *door;
+    let who = tr!(lang, "顾客：", "Customer: ");
+    for (i, chat) in chats.iter_mut().enumerate() {
+        if chat.session.is_some() || clock.now_ms() < chat.arrives_ms {
+            continue;
+        }
+        let transcript = match (i, &path) {
+            (0, _) => first_transcript.take(),
+            (_, Some(p)) => match TranscriptWriter::open(p) {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    eprintln!(
+                        "{}",
+                        tr!(
+                            lang,
+                            "提示：会话{}的记录写不进 {}：{}",
+                            "note: chat {} cannot be saved to {}: {}",
+                            i + 1,
+                            p.display(),
+                            e
+                        )
+                    );
+                    *saved = false;
+                    None
+                }
+            },
+            _ => None,
+        };
+        let mut chat_options = chat.options.clone();
+        chat_options.arrived_ms = Some(chat.arrives_ms);
+        let Some((mut session, opening)) = Session::start(
+            Arc::clone(content),
+            Arc::clone(scorer),
+            &chat.scenario,
+            Arc::clone(clock),
+            transcript,
+            chat_options,
+        ) else {
+            anyhow::bail!(
+                "scenario `{}` cannot start (no persona or no turns)",
+                chat.scenario
+            );
+        };
+        session.set_phrases(quick.to_vec());
+        let scenario = session.scenario();
+        let persona = match lang {
+            Lang::Zh => scenario.persona().chinese(),
+            Lang::En => scenario.persona().id(),
+        };
+        writeln!(out)?;
+        if several {
+            writeln!(
+                out,
+                "{}",
+                tr!(
+                    lang,
+                    "【会话{}】新顾客进线 · {}（{}）",
+                    "[Chat {}] a new customer · {} ({})",
+                    i + 1,
+                    scenario.title,
+                    persona
+                )
+            )?;
+        } else {
+            writeln!(
+                out,
+                "{}",
+                tr!(
+                    lang,
+                    "场景：{}（{}）",
+                    "Scenario: {} ({})",
+                    scenario.title,
+                    persona
+                )
+            )?;
+        }
+        write!(out, "{}", render::agent_panel(content, scenario, lang))?;
+        if i == 0 {
+            writeln!(
+                out,
+                "{}",
+                tr!(
+                    lang,
+                    "输入回复后回车发送；/help 查看命令，Ctrl-D 结束。",
+                    "Type a reply and press Enter; /help for commands, Ctrl-D to finish."
+                )
+            )?;
+        }
+        if !several {
+            writeln!(out)?;
+        }
+        for line in &opening {
+            writeln!(out, "{}{who}{line}", label(several, i))?;
+        }
+        chat.session = Some(session);
+    }
+    Ok(())
 }
 
 /// `【2】` before a line of chat 2, when there are several.
