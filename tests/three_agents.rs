@@ -56,6 +56,9 @@ fn play(content: &Arc<Content>, scorer: &Arc<Scorer>, scenario: &str, agent: Age
     session.finish()
 }
 
+/// Per scenario: its id, how it ended, and whether it is a complaint.
+type Ended = Vec<(String, Option<Outcome>, bool)>;
+
 fn mean(xs: &[f64]) -> f64 {
     xs.iter().sum::<f64>() / xs.len().max(1) as f64
 }
@@ -65,7 +68,7 @@ fn three_kinds_of_agent_get_the_outcomes_a_lead_expects() {
     let content = Arc::new(Content::bundled().expect("bundled content is valid"));
     let scorer = Arc::new(Scorer::new(&content, Lang::Zh).expect("bundled rubric compiles"));
     let mut report = Vec::new();
-    let mut overall = |agent: Agent| -> (Vec<f64>, Vec<(String, Option<Outcome>, bool)>) {
+    let mut overall = |agent: Agent| -> (Vec<f64>, Ended) {
         let mut scores = Vec::new();
         let mut outcomes = Vec::new();
         for s in &content.scenarios {
