@@ -35,6 +35,8 @@ signals! {
     AskedQuestion => "asked-question", "提问了解需求";
     GaveDefiniteSize => "gave-definite-size", "给出明确尺码";
     GaveWrongSize => "gave-wrong-size", "尺码推荐错误";
+    SizeTooSmall => "size-too-small", "推荐的尺码偏小";
+    SizeTooBig => "size-too-big", "推荐的尺码偏大";
     SentToSizeChart => "sent-to-size-chart", "让顾客自己看尺码表";
     Hedged => "hedged", "含糊其辞";
     RecommendedAddOn => "recommended-add-on", "连带推荐";

@@ -188,6 +188,32 @@ pub struct Sizing {
 }
 
 impl Sizing {
+    /// Whether the recommended size is smaller (`Less`) or larger (`Greater`) than every size
+    /// the chart gives for the customer, by the order of the product's chart; `Equal` when it
+    /// is one of them; `None` when either is unknown.
+    pub fn direction(&self, product: &crate::content::Product) -> Option<std::cmp::Ordering> {
+        let advised = self.advised.as_ref()?;
+        let place = |size: &str| {
+            let size = extract::canonical_size(size).unwrap_or_else(|| size.to_string());
+            product.sizes.iter().position(|row| {
+                extract::canonical_size(row.name())
+                    .as_deref()
+                    .unwrap_or(row.name())
+                    == size
+            })
+        };
+        let at = place(&advised.size)?;
+        let right: Vec<usize> = self.right.iter().filter_map(|r| place(r)).collect();
+        let (lo, hi) = (*right.iter().min()?, *right.iter().max()?);
+        Some(if at < lo {
+            std::cmp::Ordering::Less
+        } else if at > hi {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Equal
+        })
+    }
+
     /// The primary recommended size and whether it is right.
     pub fn primary(&self) -> Option<(&str, bool)> {
         let advised = self.advised.as_ref()?;
@@ -475,6 +501,16 @@ impl<'a> Analysis<'a> {
             if sizing.measurements_known {
                 put(right && self.hedge.is_none(), Signal::GaveDefiniteSize);
                 put(!right, Signal::GaveWrongSize);
+                // Which way it is wrong: a customer answers "too small" and "too big" apart.
+                let direction = self.reading.product.and_then(|p| sizing.direction(p));
+                put(
+                    !right && direction == Some(std::cmp::Ordering::Less),
+                    Signal::SizeTooSmall,
+                );
+                put(
+                    !right && direction == Some(std::cmp::Ordering::Greater),
+                    Signal::SizeTooBig,
+                );
             }
         }
         put(sizing.chart_pointer.is_some(), Signal::SentToSizeChart);
