@@ -7,7 +7,7 @@ pub mod persona;
 pub mod phrases;
 pub mod rubric;
 pub mod scenario;
-mod validate;
+pub mod validate;
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -207,6 +207,11 @@ pub struct Turn {
     pub next: Vec<Rule>,
     #[serde(default)]
     pub fallback: Option<Spanned<String>>,
+    /// A free-answer turn: when no rule of `next` matches, any reply that answers the
+    /// customer's question (the engine's `answered` check passes), in whatever words, moves on
+    /// to this turn.
+    #[serde(default)]
+    pub answered: Option<Spanned<String>>,
     #[serde(default)]
     pub outcome: Option<Outcome>,
     #[serde(default)]
@@ -225,6 +230,7 @@ impl Turn {
         self.next
             .iter()
             .map(|r| &r.goto)
+            .chain(self.answered.iter())
             .chain(self.fallback.iter())
     }
 }

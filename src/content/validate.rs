@@ -24,6 +24,13 @@ pub const PLACEHOLDERS: &[&str] = &[
     "max_discount",
 ];
 
+/// Placeholders a customer line may use for what the agent's last reply said, filled from the
+/// engine's reading of it (`engine::Heard`): the money knocked off, the size recommended, the
+/// time promised, the add-on named, and the customer's own last question. A line whose slot
+/// the reply left empty is not picked.
+pub const REPLY_PLACEHOLDERS: &[&str] =
+    &["offered", "size_said", "time_said", "add_on_said", "asked"];
+
 /// Dimensions that later features and reports rely on.
 pub const REQUIRED_DIMENSIONS: &[&str] = &["speed", "clarity", "sizing", "upsell"];
 
@@ -693,6 +700,20 @@ fn validate_scenario(
         for line in turn.say.iter().chain(turn.reference.iter()) {
             check_placeholders(content, scenario, turn, line, product, problems);
         }
+        let takes_up = |line: &String| {
+            REPLY_PLACEHOLDERS
+                .iter()
+                .any(|p| line.contains(&format!("{{{p}}}")))
+        };
+        if !turn.say.is_empty() && turn.say.iter().all(takes_up) {
+            problems.push(at(
+                turn.id.span(),
+                format!(
+                    "turn `{}`: every line takes up something from the reply ({{offered}}, {{size_said}}…); add one that does not, for replies that leave it out",
+                    turn.id()
+                ),
+            ));
+        }
         for topic in &turn.asks {
             check_topic(content, file, "asks", topic, problems);
         }
@@ -944,7 +965,7 @@ fn check_placeholders(
             break;
         };
         let name = &after[..end];
-        let known = PLACEHOLDERS.contains(&name);
+        let known = PLACEHOLDERS.contains(&name) || REPLY_PLACEHOLDERS.contains(&name);
         let missing_fact = match name {
             "height" | "height_m" => {
                 scenario.facts.height.is_none() && scenario.facts.child_height.is_none()
@@ -965,7 +986,7 @@ fn check_placeholders(
                 format!(
                     "turn `{}` uses an unknown placeholder `{{{name}}}`{}",
                     turn.id(),
-                    did_you_mean(name, PLACEHOLDERS.iter().copied())
+                    did_you_mean(name, PLACEHOLDERS.iter().chain(REPLY_PLACEHOLDERS).copied())
                 ),
             ));
         } else if missing_fact {

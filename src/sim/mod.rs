@@ -588,6 +588,14 @@ impl Customer {
                 self.mood += mood;
                 (Some(goto), add_on)
             }
+            // A free-answer turn moves on for any reply that answers the question.
+            None if self.current().answered.is_some() && answered(score) => (
+                self.current()
+                    .answered
+                    .as_ref()
+                    .map(|a| a.get_ref().clone()),
+                false,
+            ),
             None => (
                 self.current()
                     .fallback
@@ -720,28 +728,18 @@ impl CustomerSide for Customer {
     }
 }
 
+/// Whether the engine judged that the reply answered what the customer asked.
+fn answered(score: &ReplyScore) -> bool {
+    score
+        .checks
+        .iter()
+        .any(|c| c.kind == "answered" && c.passed && !c.review)
+}
+
 /// The placeholders a customer line may hold.
 fn is_placeholder(name: &str) -> bool {
-    matches!(
-        name,
-        "height"
-            | "child_height"
-            | "height_m"
-            | "weight_kg"
-            | "weight_jin"
-            | "budget"
-            | "product"
-            | "price"
-            | "size"
-            | "shop"
-            | "free_shipping"
-            | "max_discount"
-            | "offered"
-            | "size_said"
-            | "time_said"
-            | "add_on_said"
-            | "asked"
-    )
+    use crate::content::validate::{PLACEHOLDERS, REPLY_PLACEHOLDERS};
+    PLACEHOLDERS.contains(&name) || REPLY_PLACEHOLDERS.contains(&name)
 }
 
 fn num(v: f32) -> String {
