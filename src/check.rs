@@ -16,7 +16,8 @@ use crate::content::{Content, Diagnostic};
 use crate::engine::{Scorer, Situation};
 use crate::eval::{self, Corpus};
 use crate::lang::Lang;
-use crate::session::{Clock, FixedClock, Session, SessionOptions};
+use crate::session::{Clock, FixedClock, Said, Session, SessionOptions};
+use crate::sim::Customer;
 use crate::tr;
 
 /// Seed for auto-play, fixed so that `kefu check` is repeatable.
@@ -32,6 +33,7 @@ pub fn problems(content: &Arc<Content>, scorer: &Arc<Scorer>) -> Vec<Diagnostic>
     problems.extend(topic_problems(content, scorer));
     problems.extend(example_problems(content, scorer));
     problems.extend(autoplay_problems(content, scorer));
+    problems.extend(reference_problems(content, scorer));
     problems
 }
 
@@ -154,6 +156,158 @@ pub fn autoplay_problems(content: &Arc<Content>, scorer: &Arc<Scorer>) -> Vec<Di
         }
     }
     problems
+}
+
+/// Seeds of the customers played along the reference answers: each samples its own facts
+/// and phrasing, so a reference that fails only for some buyers is found.
+pub const REFERENCE_SEEDS: u64 = 3;
+/// Replies after which a reference path counts as never ending.
+const REFERENCE_LIMIT: usize = 30;
+
+/// Plays every scenario along its reference answers (参考话术), as a trainee who always answers
+/// with the reference would, and reports each reference that fails a check of its turn
+/// (bargaining authority included), at the reference in its file; and a reference path that
+/// does not end well. A reference is what a trainee is taught to say: it must pass.
+pub fn reference_problems(content: &Arc<Content>, scorer: &Scorer) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for scenario in &content.scenarios {
+        let places = reference_places(content, scenario);
+        // One problem per turn and check, whichever seeds find it.
+        let mut found: Vec<(String, String)> = Vec::new();
+        let mut ending_problem = None;
+        for seed in 0..REFERENCE_SEEDS {
+            let played = catch_unwind(AssertUnwindSafe(|| {
+                play_references(content, scorer, scenario, seed)
+            }));
+            let Ok(path) = played else {
+                // Auto-play reports a scenario that crashes.
+                break;
+            };
+            for (turn, check, message) in path.failures {
+                if found.iter().any(|(t, c)| *t == turn && *c == check) {
+                    continue;
+                }
+                let span = places
+                    .iter()
+                    .find(|(id, _)| *id == turn)
+                    .map(|(_, span)| span.clone())
+                    .or_else(|| scenario.turn(&turn).map(|t| t.id.span()));
+                problems.push(content.diagnostic(
+                    scenario.file,
+                    span,
+                    format!(
+                        "turn `{turn}`: the reference answer fails `{check}` ({message}); a reference must pass every check of its turn (seed {seed})"
+                    ),
+                ));
+                found.push((turn, check));
+            }
+            if ending_problem.is_none() {
+                ending_problem = path.ending_problem.map(|m| format!("{m} (seed {seed})"));
+            }
+        }
+        if let Some(message) = ending_problem {
+            problems.push(content.diagnostic(scenario.file, Some(scenario.id.span()), message));
+        }
+    }
+    problems
+}
+
+/// What playing along the references found: (turn, check, message) for each failed check, and
+/// why the path did not end well, if it did not.
+struct ReferencePath {
+    failures: Vec<(String, String, String)>,
+    ending_problem: Option<String>,
+}
+
+fn play_references(
+    content: &Arc<Content>,
+    scorer: &Scorer,
+    scenario: &crate::content::Scenario,
+    seed: u64,
+) -> ReferencePath {
+    let mut path = ReferencePath {
+        failures: Vec::new(),
+        ending_problem: None,
+    };
+    let Some(mut customer) = Customer::new(Arc::clone(content), scenario.id(), seed) else {
+        path.ending_problem = Some("the scenario cannot start".into());
+        return path;
+    };
+    let mut state = scorer.new_conversation();
+    let opening = customer.opening();
+    scorer.customer_message(&mut state, &opening);
+    for _ in 0..REFERENCE_LIMIT {
+        if customer.ending.is_some() {
+            break;
+        }
+        let Some(reference) = customer.reference() else {
+            // Validation reports a turn without a reference.
+            return path;
+        };
+        let situation = Situation {
+            product: Some(scenario.product_id()),
+            persona: Some(scenario.persona()),
+            tags: &scenario.tags,
+            facts: Some(customer.facts.known()),
+            order: scenario.order.as_ref(),
+        };
+        let score = scorer.score_reply(&mut state, &situation, &reference, 8_000, None);
+        let turn = customer.turn_id().to_string();
+        for c in score.failures().filter(|c| !c.review) {
+            path.failures
+                .push((turn.clone(), c.check.to_string(), c.message.clone()));
+        }
+        let reaction = customer.react(&Said {
+            text: &reference,
+            score: &score,
+            latency_s: 8.0,
+        });
+        for line in &reaction.lines {
+            scorer.customer_message(&mut state, line);
+        }
+    }
+    path.ending_problem = match &customer.ending {
+        Some(ending) if ending.outcome.is_success() => None,
+        Some(ending) => Some(format!(
+            "following the reference answers ends in `{}` at turn `{}`: the references should lead to a sale or a resolved complaint",
+            ending.outcome.id(),
+            customer.turn_id()
+        )),
+        None => Some(format!(
+            "following the reference answers never ends: still going after {REFERENCE_LIMIT} replies"
+        )),
+    };
+    path
+}
+
+/// Where each turn's `reference` is in the scenario's file, read again from its source with
+/// spans (the loaded [`crate::content::Turn`] keeps the plain text).
+fn reference_places(
+    content: &Content,
+    scenario: &crate::content::Scenario,
+) -> Vec<(String, std::ops::Range<usize>)> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        #[serde(default)]
+        turns: Vec<Turn>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Turn {
+        id: String,
+        #[serde(default)]
+        reference: Option<toml::Spanned<String>>,
+    }
+    let Some(source) = content.files.get(scenario.file) else {
+        return Vec::new();
+    };
+    toml::from_str::<File>(&source.text)
+        .map(|file| {
+            file.turns
+                .into_iter()
+                .filter_map(|t| t.reference.map(|r| (t.id, r.span())))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 const GENERIC_REPLIES: &[&str] = &[
@@ -306,6 +460,94 @@ pub(crate) fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bundled content with one more scenario: a bargainer whose reference answer
+    /// knocks 20 yuan off, four times the agent's authority (max_discount = 5).
+    const OVER_AUTHORITY: &str = r#"id = "over-authority"
+title = "参考话术越权让价"
+persona = "bargainer"
+product = "jeans-women"
+
+[[turns]]
+id = "ask-discount"
+say = ["这条牛仔裤能便宜点吗？"]
+asks = ["discount"]
+reference = "亲，看您诚心要，我直接给您便宜20元，拍下我来改价😊"
+fallback = "bought"
+
+[[turns]]
+id = "bought"
+say = ["好，拍了。"]
+outcome = "bought"
+order_value = 139
+"#;
+
+    /// The bundled content with `text` as one more scenario file, `scenarios/{id}.toml`.
+    fn with_scenario(id: &str, text: &str) -> (Arc<Content>, Scorer) {
+        let mut files = crate::content::bundled_files();
+        files.push(crate::content::SourceFile::new(
+            format!("scenarios/{id}.toml"),
+            text,
+        ));
+        let content = Arc::new(Content::from_files(files).expect("the scenario loads"));
+        let scorer = Scorer::new(&content, Lang::Zh).expect("rubric compiles");
+        (content, scorer)
+    }
+
+    #[test]
+    fn a_reference_beyond_the_agents_authority_is_reported_at_the_reference() {
+        let (content, scorer) = with_scenario("over-authority", OVER_AUTHORITY);
+        let found: Vec<String> = reference_problems(&content, &scorer)
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let first = found[0].lines().next().unwrap_or("");
+        assert_eq!(
+            first,
+            "scenarios/over-authority.toml:10:13: error: turn `ask-discount`: the reference answer fails `bargain-handling` (让了20元，超出权限（最多5元）); a reference must pass every check of its turn (seed 0)"
+        );
+        // The whole check reports it too.
+        let all = problems(&content, &Arc::new(scorer));
+        assert!(
+            all.iter().any(|d| d
+                .to_string()
+                .starts_with("scenarios/over-authority.toml:10:13")),
+            "{all:#?}"
+        );
+    }
+
+    #[test]
+    fn a_reference_path_that_loses_the_sale_is_reported_at_the_scenario() {
+        let lost = r#"id = "lost-sale"
+title = "参考话术守住了价格，顾客还是走了"
+persona = "bargainer"
+product = "jeans-women"
+
+[[turns]]
+id = "ask-discount"
+say = ["这条牛仔裤能便宜点吗？"]
+asks = ["discount"]
+reference = "亲，这条是棉92%的中厚牛仔布，159已经是活动价了，穿着显腿长😊"
+fallback = "left"
+
+[[turns]]
+id = "left"
+say = ["那算了。"]
+outcome = "left"
+"#;
+        let (content, scorer) = with_scenario("lost-sale", lost);
+        let found: Vec<String> = reference_problems(&content, &scorer)
+            .iter()
+            .map(|d| d.to_string().lines().next().unwrap_or("").to_string())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "scenarios/lost-sale.toml:1:6: error: following the reference answers ends in `left` at turn `left`: the references should lead to a sale or a resolved complaint (seed 0)"
+            ]
+        );
+    }
 
     #[test]
     fn bundled_content_passes_every_check_and_example() {

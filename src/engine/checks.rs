@@ -817,45 +817,91 @@ fn bargaining(ctx: &Ctx<'_>) -> Option<Verdict> {
         }
     }
     // The shop's rules allow a gift: the order is within `gift_reach` of a gift threshold.
-    let gift_allowed = ctx.product().is_some_and(|p| {
-        ctx.scorer().catalog.promotions.iter().any(|promo| {
-            let short = f64::from(promo.threshold) - p.price;
-            promo.kind == crate::content::PromotionKind::Gift
-                && short > 0.0
-                && short <= f64::from(shop.gift_reach)
-        })
+    // That is an authority of its own (the gift is worth more than `max_discount`), but like
+    // any concession it is not given on the first ask: the agent first offers the way to the
+    // threshold (an add-on), and adds the gift when the buyer asks again.
+    let gift_threshold = ctx.product().and_then(|p| {
+        ctx.scorer()
+            .catalog
+            .promotions
+            .iter()
+            .filter(|promo| promo.kind == crate::content::PromotionKind::Gift)
+            .map(|promo| promo.threshold)
+            .find(|&threshold| {
+                let short = f64::from(threshold) - p.price;
+                short > 0.0 && short <= f64::from(shop.gift_reach)
+            })
     });
-    let gift_by_rule = gift_allowed
-        && a.concession.is_none()
-        && a.free_shipping_offer.is_none()
-        && a.gift_offer.is_some();
+    let gift_only_offer =
+        a.concession.is_none() && a.free_shipping_offer.is_none() && a.gift_offer.is_some();
     // Refusing a gift the rules allow ("没满199是不行的") turns away a sale for nothing.
     let asked = ctx.state.pending_topics;
     let gift_only =
         asked & ctx.scorer().topic.gift != 0 && asked & ctx.scorer().topic.discount == 0;
-    if gift_allowed && !a.conceded() && gift_only {
+    if let Some(threshold) = gift_threshold.filter(|_| !a.conceded() && gift_only) {
+        // The threshold alone ("没满199是不行的") shows no way to it; an add-on that reaches it does.
+        let way_forward = a.add_on().map(|(_, r)| r.clone());
+        if first_ask && way_forward.is_some() {
+            return verdict(
+                ctx,
+                100.0,
+                || {
+                    tr!(
+                        lang,
+                        "第一次开口先守住满赠门槛，给了凑单的办法",
+                        "held the gift threshold on the first ask and showed the way to reach it"
+                    )
+                },
+                way_forward,
+            );
+        }
         return verdict(
             ctx,
             40.0,
             || {
-                tr!(
-                    lang,
-                    "差额在可申请加赠的范围内，店铺允许加赠，却拒绝了顾客",
-                    "the order is within the gift reach: the shop allows the gift, and the reply refuses it"
-                )
+                if first_ask {
+                    tr!(
+                        lang,
+                        "差额在可申请加赠的范围内，生硬拒绝会丢单：先推荐凑单满{}元，顾客坚持再申请加赠",
+                        "within the gift reach, a flat no loses the sale: suggest an add-on to reach {} yuan, and ask for the gift if the buyer insists",
+                        threshold
+                    )
+                } else {
+                    tr!(
+                        lang,
+                        "差额在可申请加赠的范围内，店铺允许加赠，顾客再次开口却还是拒绝了",
+                        "within the gift reach: the shop allows the gift, and the reply refuses the buyer a second time"
+                    )
+                }
             },
             None,
         );
     }
-    if gift_by_rule {
+    if let Some(threshold) = gift_threshold.filter(|_| gift_only_offer) {
+        if first_ask {
+            return verdict(
+                ctx,
+                35.0,
+                || {
+                    tr!(
+                        lang,
+                        "顾客第一次开口就送出满赠赠品，来得太容易：先推荐凑单满{}元，顾客坚持再申请加赠",
+                        "gave the gift on the first ask: suggest an add-on to reach {} yuan first, and ask for the gift if the buyer insists",
+                        threshold
+                    )
+                },
+                a.gift_offer.clone(),
+            );
+        }
         return verdict(
             ctx,
             100.0,
             || {
                 tr!(
                     lang,
-                    "差额在可申请加赠的范围内，按店铺规则送赠品",
-                    "within the gift reach of the threshold: a gift the shop's rules allow"
+                    "顾客坚持，差额在可申请加赠的范围内（{}元以内），按店铺规则加赠",
+                    "the buyer insisted, and the order is within the gift reach ({} yuan): a gift the shop's rules allow",
+                    shop.gift_reach
                 )
             },
             a.gift_offer.clone(),

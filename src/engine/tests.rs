@@ -325,22 +325,6 @@ fn sizing_judged_against_the_products_own_chart() {
     let w = check(&wrong, "size-advice").unwrap();
     assert!(!w.passed && w.message.contains('M'), "{}", w.message);
     assert!(wrong.signals.contains(Signal::GaveWrongSize));
-    // Which way it is wrong, so that the customer answers "too big" and "too small" apart.
-    assert!(wrong.signals.contains(Signal::SizeTooBig));
-    assert!(!wrong.signals.contains(Signal::SizeTooSmall));
-    let small = score(Case {
-        customer,
-        reply: "亲，拿S码",
-        ..Case::default()
-    });
-    assert!(
-        small.signals.contains(Signal::SizeTooSmall),
-        "{:?}",
-        small.signals
-    );
-    assert!(
-        !best.signals.contains(Signal::SizeTooSmall) && !best.signals.contains(Signal::SizeTooBig)
-    );
 
     let chart = score(Case {
         customer,
@@ -493,6 +477,57 @@ fn bargaining_discipline() {
         ..Case::default()
     });
     assert!(check(&second, "bargain-handling").unwrap().passed);
+}
+
+/// The kids' down coat (189) is 10 yuan short of the 满199 gift: within the shop's gift reach,
+/// an authority of its own, but not one to use on the first ask.
+#[test]
+fn a_gift_within_reach_is_held_on_the_first_ask_and_given_on_the_second() {
+    let ask = "离满199就差10块，赠品能直接送我吗？";
+    let first = |reply: &str| {
+        let s = score(Case {
+            product: Some("kids-down"),
+            earlier: &[],
+            customer: ask,
+            reply,
+            ..Case::default()
+        });
+        check(&s, "bargain-handling").unwrap().clone()
+    };
+    let given = first("亲，我去跟主管申请了一下，加送您一个收纳袋😊");
+    assert!(
+        !given.passed && given.message.contains("第一次开口就送出满赠赠品"),
+        "{}",
+        given.message
+    );
+    let reach =
+        first("亲，满赠要满199才有哦～加一份儿童纯棉袜五双装25元，一共214元，收纳袋就有了😊");
+    assert!(reach.passed && reach.score >= 100.0, "{}", reach.message);
+    let flat = first("不好意思亲，没满199是不行的哦。");
+    assert!(
+        !flat.passed && flat.message.contains("生硬拒绝"),
+        "{}",
+        flat.message
+    );
+
+    let again = |reply: &str| {
+        let s = score(Case {
+            product: Some("kids-down"),
+            earlier: &[(ask, "亲，满199才送哦，加一双儿童袜就够啦")],
+            customer: "不想凑了，就差10块，赠品送我吧",
+            reply,
+            ..Case::default()
+        });
+        check(&s, "bargain-handling").unwrap().clone()
+    };
+    let granted = again("亲，我刚帮您跟主管申请下来了，破例加送您一个收纳袋，已经备注在订单里😊");
+    assert!(
+        granted.passed && granted.score >= 100.0,
+        "{}",
+        granted.message
+    );
+    let refused = again("规定就是这样，没满199不送。");
+    assert!(!refused.passed, "{}", refused.message);
 }
 
 #[test]
