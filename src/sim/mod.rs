@@ -408,13 +408,23 @@ impl Customer {
         self.pick_from(lines, heard)
     }
 
-    /// A line at random among those whose placeholders all have values (any line, placeholders
-    /// left as written, when none has).
+    /// A line at random among those whose placeholders all have values, those that take up
+    /// what the reply said first (any line, placeholders left as written, when none has).
     fn pick_from(&mut self, lines: Vec<String>, heard: &Heard) -> String {
-        let filled: Vec<String> = lines
+        use crate::content::validate::REPLY_PLACEHOLDERS;
+        let takes_up = |l: &String| {
+            REPLY_PLACEHOLDERS
+                .iter()
+                .any(|p| *p != "asked" && l.contains(&format!("{{{p}}}")))
+        };
+        let mut filled: Vec<(bool, String)> = lines
             .iter()
-            .filter_map(|l| self.try_render(l, heard))
+            .filter_map(|l| self.try_render(l, heard).map(|r| (takes_up(l), r)))
             .collect();
+        if filled.iter().any(|(t, _)| *t) {
+            filled.retain(|(t, _)| *t);
+        }
+        let filled: Vec<String> = filled.into_iter().map(|(_, r)| r).collect();
         if let Some(line) = filled.choose(&mut self.rng) {
             return line.clone();
         }
@@ -755,5 +765,184 @@ fn holds(signals: Signals, condition: &str) -> bool {
     match condition.strip_prefix('!') {
         Some(name) => Signal::parse(name).is_some_and(|s| !signals.contains(s)),
         None => Signal::parse(condition).is_some_and(|s| signals.contains(s)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::{SourceFile, bundled_files};
+    use crate::engine::Scorer;
+    use crate::lang::Lang;
+
+    /// A scenario written for these tests, beside the bundled content.
+    const SCENARIO: &str = r#"
+id = "test-jeans"
+title = "测试：牛仔裤"
+persona = "friendly"
+product = "jeans-women"
+
+[facts]
+height = 163
+weight = 52
+patience = 300
+
+[[turns]]
+id = "haggle"
+say = ["159能少点吗？"]
+asks = ["discount"]
+reference = "亲，159是活动价～看您爽快，给您减5元，拍下我来改价😊"
+next = [{ when = ["conceded-discount"], goto = "deal" }]
+fallback = "wash"
+
+[[turns]]
+id = "deal"
+say = ["{offered}元也行，那就拍了。", "行吧，那就拍了。"]
+outcome = "bought"
+
+[[turns]]
+id = "wash"
+say = ["那这条能机洗吗？"]
+reference = "亲，可以机洗的，建议反面冷水洗，不容易褪色～"
+answered = "deal"
+fallback = "gone"
+
+[[turns]]
+id = "gone"
+say = ["算了。"]
+outcome = "left"
+"#;
+
+    fn content() -> Arc<Content> {
+        let mut files = bundled_files();
+        files.push(SourceFile::new("scenarios/test-jeans.toml", SCENARIO));
+        Arc::new(Content::from_files(files).expect("the test scenario is valid"))
+    }
+
+    /// Plays `replies` (8 s each) and returns what the customer said after each, and the
+    /// customer.
+    fn play(
+        content: &Arc<Content>,
+        level: Level,
+        replies: &[&str],
+    ) -> (Vec<Vec<String>>, Customer) {
+        let scorer = Scorer::new(content, Lang::Zh).expect("compiles");
+        let mut customer = Customer::new(Arc::clone(content), "test-jeans", 1)
+            .expect("starts")
+            .with_level(level);
+        let mut state = scorer.new_conversation();
+        scorer.customer_message(&mut state, &customer.opening());
+        let scenario = content.scenario("test-jeans").unwrap();
+        let mut said = Vec::new();
+        for reply in replies {
+            let situation = crate::engine::Situation {
+                product: Some(scenario.product_id()),
+                persona: Some(scenario.persona()),
+                tags: &scenario.tags,
+                facts: Some(customer.facts.known()),
+                order: None,
+            };
+            let score = scorer.score_reply(&mut state, &situation, reply, 8_000, None);
+            let reaction = customer.react(&Said {
+                text: reply,
+                score: &score,
+                latency_s: 8.0,
+            });
+            for line in &reaction.lines {
+                scorer.customer_message(&mut state, line);
+            }
+            said.push(reaction.lines);
+            if customer.ending.is_some() {
+                break;
+            }
+        }
+        (said, customer)
+    }
+
+    #[test]
+    fn the_customer_takes_up_the_amount_offered_and_the_order_follows_it() {
+        let content = content();
+        let (said, customer) = play(
+            &content,
+            Level::Normal,
+            &["亲，这已经是活动价了，给您减5元，拍下改价～"],
+        );
+        assert_eq!(
+            said[0].last().map(String::as_str),
+            Some("5元也行，那就拍了。"),
+            "{said:?}"
+        );
+        let ending = customer.ending.clone().expect("ended");
+        assert_eq!(ending.outcome, Outcome::Bought);
+        assert_eq!(ending.order_value, Some(159.0 - 5.0));
+
+        let (said, customer) = play(&content, Level::Normal, &["亲，给您减8元，拍下改价～"]);
+        assert_eq!(
+            said[0].last().map(String::as_str),
+            Some("8元也行，那就拍了。")
+        );
+        assert_eq!(customer.ending.and_then(|e| e.order_value), Some(151.0));
+    }
+
+    #[test]
+    fn a_refusal_is_not_heard_as_an_offer() {
+        let content = content();
+        let (said, _) = play(
+            &content,
+            Level::Normal,
+            &[
+                "亲，不好意思不能给您减5元哦，159已经是活动价，厚实牛仔品质很好～",
+                "亲，可以机洗的，建议反面冷水洗，不容易褪色～",
+            ],
+        );
+        let all: Vec<&String> = said.iter().flatten().collect();
+        assert!(all.iter().all(|l| !l.contains("5元也行")), "{said:?}");
+    }
+
+    #[test]
+    fn a_free_answer_turn_moves_on_for_any_answer_and_asks_again_without_one() {
+        let content = content();
+        // No concession: on to the washing question. A non-answer gets it asked again; an
+        // answer in words the script never listed moves on.
+        let (said, customer) = play(
+            &content,
+            Level::Normal,
+            &[
+                "亲，159是活动价，厚实牛仔品质很好～",
+                "亲，在的呢～",
+                "可以的亲，放洗衣机就行，冷水反面洗不掉色",
+            ],
+        );
+        assert_eq!(said[0], ["那这条能机洗吗？"], "{said:?}");
+        assert!(said[1][0].contains("能机洗吗"), "asked again: {said:?}");
+        let ending = customer.ending.expect("ended");
+        assert_eq!(ending.outcome, Outcome::Bought, "{said:?}");
+    }
+
+    #[test]
+    fn an_insult_drives_the_customer_away_with_the_reason() {
+        let content = content();
+        let (said, customer) = play(&content, Level::Normal, &["爱买不买，滚"]);
+        let ending = customer.ending.expect("left");
+        assert_eq!(ending.outcome, Outcome::Left, "{said:?}");
+        assert!(
+            matches!(ending.reason, EndReason::Offended(_)),
+            "{:?}",
+            ending.reason
+        );
+    }
+
+    #[test]
+    fn a_hard_customer_sends_bursts_and_has_less_patience() {
+        assert_eq!(burst("好的。那能机洗吗？"), ["好的。", "那能机洗吗？"]);
+        assert_eq!(burst("能机洗吗？"), ["能机洗吗？"]);
+        let content = content();
+        let normal = Customer::new(Arc::clone(&content), "test-jeans", 1).unwrap();
+        let hard = Customer::new(Arc::clone(&content), "test-jeans", 1)
+            .unwrap()
+            .with_level(Level::Hard);
+        assert!(hard.patience_left < normal.patience_left);
+        let leave = |c: &Customer| c.plan().last().map(|(at, _)| *at).unwrap();
+        assert!(leave(&hard) < leave(&normal));
     }
 }
