@@ -325,6 +325,22 @@ fn sizing_judged_against_the_products_own_chart() {
     let w = check(&wrong, "size-advice").unwrap();
     assert!(!w.passed && w.message.contains('M'), "{}", w.message);
     assert!(wrong.signals.contains(Signal::GaveWrongSize));
+    // Which way it is wrong, so that the customer answers "too big" and "too small" apart.
+    assert!(wrong.signals.contains(Signal::SizeTooBig));
+    assert!(!wrong.signals.contains(Signal::SizeTooSmall));
+    let small = score(Case {
+        customer,
+        reply: "亲，拿S码",
+        ..Case::default()
+    });
+    assert!(
+        small.signals.contains(Signal::SizeTooSmall),
+        "{:?}",
+        small.signals
+    );
+    assert!(
+        !best.signals.contains(Signal::SizeTooSmall) && !best.signals.contains(Signal::SizeTooBig)
+    );
 
     let chart = score(Case {
         customer,
