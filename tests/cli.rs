@@ -1272,6 +1272,10 @@ fn a_save_that_fails_is_not_called_saved() {
         "{}",
         run.stderr
     );
+    // A file that takes every line but cannot be synced is no failure.
+    let run = env.train(&[], SCENARIO, 1, Path::new("/dev/null"), lines(&["亲"]));
+    run.expect_code(0);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
 }
 
 #[cfg(target_os = "linux")]

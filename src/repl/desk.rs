@@ -237,7 +237,7 @@ pub fn play(
             }
         }
         // Customers who came in while the trainee typed can be answered at once.
-        admit(&door, &mut chats, &mut first_transcript, &mut saved, out)?;
+        let just_in = admit(&door, &mut chats, &mut first_transcript, &mut saved, out)?;
         let text = match line {
             Line::Text(t) => t,
             Line::Cleared => continue,
@@ -285,7 +285,8 @@ pub fn play(
             match chat_index(&chats, n) {
                 Ok(i) => {
                     current = i;
-                    if let Some(s) = &chats[i].session {
+                    // (A customer who just came in has had their opening shown.)
+                    if let Some(s) = chats[i].session.as_ref().filter(|_| !just_in.contains(&i)) {
                         for line in s.last_customer() {
                             writeln!(out, "{}{who}{line}", label(several, i))?;
                         }
@@ -512,14 +513,15 @@ struct Door<'a> {
 }
 
 /// Starts the chat of every customer who has come in by now and shows their opening; a chat
-/// whose transcript cannot be opened clears `saved`.
+/// whose transcript cannot be opened clears `saved`. Returns the chats started.
 fn admit(
     door: &Door<'_>,
     chats: &mut [Chat],
     first_transcript: &mut Option<TranscriptWriter>,
     saved: &mut bool,
     out: &mut impl Write,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<usize>> {
+    let mut started = Vec::new();
     let Door {
         content,
         scorer,
@@ -623,8 +625,9 @@ fn admit(
             writeln!(out, "{}{who}{line}", label(several, i))?;
         }
         chat.session = Some(session);
+        started.push(i);
     }
-    Ok(())
+    Ok(started)
 }
 
 /// `【2】` before a line of chat 2, when there are several.

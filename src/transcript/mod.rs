@@ -115,7 +115,11 @@ impl TranscriptWriter {
         // One write call per line: a line is either wholly in the file or not at all.
         self.file.write_all(line.as_bytes())?;
         self.file.flush()?;
-        self.file.sync_data()
+        match self.file.sync_data() {
+            // A file that cannot be synced (/dev/null, a pipe) took the line all the same.
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput => Ok(()),
+            other => other,
+        }
     }
 }
 
