@@ -944,8 +944,7 @@ impl Scorer {
                 free_shipping: analysis.free_shipping_offer.is_some(),
                 time: analysis
                     .time()
-                    .and_then(|r| analysis.norm.get(r))
-                    .map(String::from),
+                    .map(|first| promised_time(&analysis.norm, first)),
                 add_on: analysis.add_on().map(|(name, _)| name.clone()),
             }
         } else {
@@ -991,6 +990,33 @@ impl Scorer {
             red_line,
         }
     }
+}
+
+/// The time a reply promises, as it put it: of its time words, the first that names a moment
+/// ("今天17点前", "24小时内") rather than haste ("马上"), else the first (`first`, where
+/// [`Analysis::time`] found one).
+fn promised_time(norm: &str, first: Range<usize>) -> String {
+    let moment = |t: &str| {
+        t.chars()
+            .any(|c| c.is_ascii_digit() || text::cn_digit(c).is_some())
+            || [
+                "今天", "今晚", "明天", "后天", "小时", "下午", "上午", "晚上",
+            ]
+            .iter()
+            .any(|w| t.contains(w))
+    };
+    let mut at = first.clone();
+    while let Some(found) = norm.get(at.clone()) {
+        if moment(found) {
+            return found.to_string();
+        }
+        let rest = at.end;
+        match norm.get(rest..).and_then(extract::mentions_time) {
+            Some(r) if !r.is_empty() => at = rest + r.start..rest + r.end,
+            _ => break,
+        }
+    }
+    norm.get(first).unwrap_or_default().to_string()
 }
 
 /// Whether a customer message asks for money off with a number: "少30吧", "少五十", "打个七折".

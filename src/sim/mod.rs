@@ -158,6 +158,8 @@ pub struct Deal {
     pub add_on: Option<(String, f64)>,
     pub gift: bool,
     pub free_shipping: bool,
+    /// The last time the agent promised ("今天17点前"): the customer holds them to it.
+    pub time: Option<String>,
 }
 
 /// A customer playing one scenario.
@@ -378,7 +380,11 @@ impl Customer {
             "max_discount" => shop.max_discount.to_string(),
             "offered" => num(heard.off_yuan? as f32),
             "size_said" => heard.size.as_ref()?.0.clone(),
-            "time_said" => heard.time.clone()?,
+            "time_said" => heard
+                .time
+                .clone()
+                .filter(|t| is_deadline(t))
+                .or_else(|| self.deal.time.clone())?,
             "add_on_said" => heard.add_on.clone()?,
             "asked" => {
                 if self.asked.is_empty() {
@@ -523,6 +529,9 @@ impl Customer {
         }
         self.deal.gift |= heard.gift;
         self.deal.free_shipping |= heard.free_shipping;
+        if let Some(time) = heard.time.as_deref().filter(|t| is_deadline(t)) {
+            self.deal.time = Some(time.to_string());
+        }
     }
 
     /// The customer's answer to a scored reply.
@@ -738,6 +747,18 @@ impl CustomerSide for Customer {
     }
 }
 
+/// Whether a promised time is a moment the customer can hold the agent to ("今天17点前",
+/// "24小时内", "明天上午"), not just haste ("马上", "尽快"), which makes no sentence of
+/// "…没消息我就投诉".
+fn is_deadline(time: &str) -> bool {
+    time.chars().any(|c| c.is_ascii_digit())
+        || [
+            "今天", "今晚", "明天", "后天", "小时", "点", "号", "周", "下午", "上午", "晚上",
+        ]
+        .iter()
+        .any(|w| time.contains(w))
+}
+
 /// Whether the engine judged that the reply answered what the customer asked.
 fn answered(score: &ReplyScore) -> bool {
     score
@@ -929,6 +950,44 @@ outcome = "left"
             matches!(ending.reason, EndReason::Offended(_)),
             "{:?}",
             ending.reason
+        );
+    }
+
+    #[test]
+    fn the_customer_holds_the_agent_to_the_time_promised() {
+        let content = content();
+        let scorer = Scorer::new(&content, Lang::Zh).expect("compiles");
+        let mut customer = Customer::new(Arc::clone(&content), "late-parcel", 5).unwrap();
+        let mut state = scorer.new_conversation();
+        scorer.customer_message(&mut state, &customer.opening());
+        let scenario = content.scenario("late-parcel").unwrap();
+        let mut said = Vec::new();
+        for reply in [
+            "亲，非常抱歉，我马上帮您联系快递核实，今天17点前给您答复",
+            "亲，实在抱歉耽误您了，给您补偿5元红包，物流有进展第一时间告诉您",
+        ] {
+            let situation = crate::engine::Situation {
+                product: Some(scenario.product_id()),
+                persona: Some(scenario.persona()),
+                tags: &scenario.tags,
+                facts: None,
+                order: scenario.order.as_ref(),
+            };
+            let score = scorer.score_reply(&mut state, &situation, reply, 8_000, None);
+            let reaction = customer.react(&Said {
+                text: reply,
+                score: &score,
+                latency_s: 8.0,
+            });
+            for line in &reaction.lines {
+                scorer.customer_message(&mut state, line);
+            }
+            said.extend(reaction.lines);
+        }
+        // "马上" is haste, not a time; the customer remembers 今天17点前 from the reply before.
+        assert!(
+            said.iter().any(|l| l.contains("今天17点前没消息")),
+            "{said:?}"
         );
     }
 
