@@ -75,6 +75,10 @@ pub struct Persona {
     #[serde(default = "default_asks_again")]
     pub asks_again: u32,
     pub lines: PersonaLines,
+    /// A second question a hard customer (`--level hard`) puts in the same message as their
+    /// first ("另外今天能发出吗？"), so that both must be answered.
+    #[serde(default)]
+    pub side_questions: Vec<String>,
     /// How this type of customer answers a reply that fails one of the rubric's checks, in
     /// every scenario: an insult, a request to add WeChat, a review bribe, a pasted repeat,
     /// an unanswered question, a false claim. The first that matches wins.

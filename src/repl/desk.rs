@@ -167,7 +167,7 @@ pub fn play(
             match &chat.session {
                 Some(s) => {
                     for (at, event) in s.upcoming() {
-                        let mut text = format!("{}{who}{}", label(several, i), event.line());
+                        let mut text = format!("{}{who}{}", label(several, i, lang), event.line());
                         if matches!(event, Waiting::Leave(_)) {
                             text.push('\n');
                             text.push_str(&if several {
@@ -221,7 +221,7 @@ pub fn play(
                 .filter(|t| matches!(t, Tag::Event(j) if *j == i))
                 .count();
             for event in session.tick().iter().skip(printed) {
-                writeln!(out, "{}{who}{}", label(several, i), event.line())?;
+                writeln!(out, "{}{who}{}", label(several, i, lang), event.line())?;
                 if matches!(event, Waiting::Leave(_)) && several {
                     writeln!(
                         out,
@@ -288,7 +288,7 @@ pub fn play(
                     // (A customer who just came in has had their opening shown.)
                     if let Some(s) = chats[i].session.as_ref().filter(|_| !just_in.contains(&i)) {
                         for line in s.last_customer() {
-                            writeln!(out, "{}{who}{line}", label(several, i))?;
+                            writeln!(out, "{}{who}{line}", label(several, i, lang))?;
                         }
                     }
                 }
@@ -341,7 +341,7 @@ pub fn play(
                 Some(Command::Quick) => write!(out, "{}", review::phrase_list(quick, lang))?,
                 Some(Command::Last) => {
                     for line in session.last_customer() {
-                        writeln!(out, "{}{who}{line}", label(several, current))?;
+                        writeln!(out, "{}{who}{line}", label(several, current, lang))?;
                     }
                 }
                 Some(Command::Facts) => write!(
@@ -440,7 +440,7 @@ pub fn play(
             writeln!(out, "{}", render::verdict_line(&ex, lang))?;
         }
         for line in &ex.customer_lines {
-            writeln!(out, "{}{who}{line}", label(several, current))?;
+            writeln!(out, "{}{who}{line}", label(several, current, lang))?;
         }
         report_write_error(session, lang);
         out.flush()?;
@@ -622,7 +622,7 @@ fn admit(
             writeln!(out)?;
         }
         for line in &opening {
-            writeln!(out, "{}{who}{line}", label(several, i))?;
+            writeln!(out, "{}{who}{line}", label(several, i, lang))?;
         }
         chat.session = Some(session);
         started.push(i);
@@ -630,10 +630,10 @@ fn admit(
     Ok(started)
 }
 
-/// `【2】` before a line of chat 2, when there are several.
-fn label(several: bool, i: usize) -> String {
+/// `【2】` (`[2] ` in English) before a line of chat 2, when there are several.
+fn label(several: bool, i: usize, lang: Lang) -> String {
     if several {
-        format!("【{}】", i + 1)
+        tr!(lang, "【{}】", "[{}] ", i + 1)
     } else {
         String::new()
     }

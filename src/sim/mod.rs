@@ -698,11 +698,20 @@ impl Customer {
 impl CustomerSide for Customer {
     fn opening(&mut self) -> Vec<String> {
         let line = Customer::opening(self);
-        if self.level == Level::Hard {
-            burst(&line)
-        } else {
-            vec![line]
+        if self.level != Level::Hard {
+            return vec![line];
         }
+        // A hard customer asks two things in one message, and sends the rest in a burst.
+        let mut lines = burst(&line);
+        let side = self.persona().side_questions.clone();
+        if let Some(question) = side.choose(&mut self.rng) {
+            let question = self.render(question, &Heard::default());
+            if let Some(last) = lines.last_mut() {
+                last.push_str(&question);
+                self.asked.clone_from(last);
+            }
+        }
+        lines
     }
 
     fn react(&mut self, said: &Said<'_>) -> Reaction {
