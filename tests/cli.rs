@@ -460,7 +460,7 @@ fn check_reports_malformed_toml_with_line_and_column() {
     assert_eq!(
         problems[1],
         format!(
-            "{d}/personas/picky.toml:4:1: error: unknown field `mod`, expected one of `id`, `name`, `mood`, `leave_below`, `patience_factor`, `grace`, `good_reply`, `bad_reply`, `nudge_every`, `asks_again`, `lines`, `reacts`\n  |\n4 | mod = 60\n  | ^^^"
+            "{d}/personas/picky.toml:4:1: error: unknown field `mod`, expected one of `id`, `name`, `mood`, `leave_below`, `patience_factor`, `grace`, `good_reply`, `bad_reply`, `nudge_every`, `asks_again`, `lines`, `side_questions`, `reacts`\n  |\n4 | mod = 60\n  | ^^^"
         )
     );
 }
