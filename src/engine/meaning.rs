@@ -31,6 +31,10 @@ pub(crate) fn answered(ctx: &Ctx<'_>, p: &AnsweredParams) -> Option<Verdict> {
         .copied()
         .filter(|(bit, _)| asked & bit != 0)
         .collect();
+    // A size question is size-advice's to judge; only what was asked beside it is judged here.
+    if wanted.is_empty() && asked & ctx.scorer().topic.size != 0 {
+        return None;
+    }
     let topic_names = || {
         let names = ctx
             .scorer()
