@@ -849,20 +849,31 @@ outcome = "left"
         Arc::new(Content::from_files(files).expect("the test scenario is valid"))
     }
 
-    /// Plays `replies` (8 s each) and returns what the customer said after each, and the
-    /// customer.
+    /// Plays `replies` (8 s each) to the test scenario and returns what the customer said
+    /// after each, and the customer.
     fn play(
         content: &Arc<Content>,
         level: Level,
         replies: &[&str],
     ) -> (Vec<Vec<String>>, Customer) {
+        play_in(content, "test-jeans", 1, level, replies)
+    }
+
+    /// [`play`] on any scenario and seed.
+    fn play_in(
+        content: &Arc<Content>,
+        id: &str,
+        seed: u64,
+        level: Level,
+        replies: &[&str],
+    ) -> (Vec<Vec<String>>, Customer) {
         let scorer = Scorer::new(content, Lang::Zh).expect("compiles");
-        let mut customer = Customer::new(Arc::clone(content), "test-jeans", 1)
+        let mut customer = Customer::new(Arc::clone(content), id, seed)
             .expect("starts")
             .with_level(level);
         let mut state = scorer.new_conversation();
         scorer.customer_message(&mut state, &customer.opening());
-        let scenario = content.scenario("test-jeans").unwrap();
+        let scenario = content.scenario(id).unwrap();
         let mut said = Vec::new();
         for reply in replies {
             let situation = crate::engine::Situation {
@@ -870,7 +881,7 @@ outcome = "left"
                 persona: Some(scenario.persona()),
                 tags: &scenario.tags,
                 facts: Some(customer.facts.known()),
-                order: None,
+                order: scenario.order.as_ref(),
             };
             let score = scorer.score_reply(&mut state, &situation, reply, 8_000, None);
             let reaction = customer.react(&Said {
@@ -965,37 +976,21 @@ outcome = "left"
     #[test]
     fn the_customer_holds_the_agent_to_the_time_promised() {
         let content = content();
-        let scorer = Scorer::new(&content, Lang::Zh).expect("compiles");
-        let mut customer = Customer::new(Arc::clone(&content), "late-parcel", 5).unwrap();
-        let mut state = scorer.new_conversation();
-        scorer.customer_message(&mut state, &customer.opening());
-        let scenario = content.scenario("late-parcel").unwrap();
-        let mut said = Vec::new();
-        for reply in [
-            "亲，非常抱歉，我马上帮您联系快递核实，今天17点前给您答复",
-            "亲，实在抱歉耽误您了，给您补偿5元红包，物流有进展第一时间告诉您",
-        ] {
-            let situation = crate::engine::Situation {
-                product: Some(scenario.product_id()),
-                persona: Some(scenario.persona()),
-                tags: &scenario.tags,
-                facts: None,
-                order: scenario.order.as_ref(),
-            };
-            let score = scorer.score_reply(&mut state, &situation, reply, 8_000, None);
-            let reaction = customer.react(&Said {
-                text: reply,
-                score: &score,
-                latency_s: 8.0,
-            });
-            for line in &reaction.lines {
-                scorer.customer_message(&mut state, line);
-            }
-            said.extend(reaction.lines);
-        }
+        let (said, _) = play_in(
+            &content,
+            "late-parcel",
+            5,
+            Level::Normal,
+            &[
+                "亲，非常抱歉，我马上帮您联系快递核实，今天17点前给您答复",
+                "亲，实在抱歉耽误您了，给您补偿5元红包，物流有进展第一时间告诉您",
+            ],
+        );
         // "马上" is haste, not a time; the customer remembers 今天17点前 from the reply before.
         assert!(
-            said.iter().any(|l| l.contains("今天17点前没消息")),
+            said.iter()
+                .flatten()
+                .any(|l| l.contains("今天17点前没消息")),
             "{said:?}"
         );
     }
