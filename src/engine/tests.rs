@@ -783,7 +783,8 @@ fn both_phrasebooks_walk_as_their_dfas_read() {
         ..Default::default()
     };
     let mut corpus = Vec::new();
-    crate::qa::r#gen::generate(&CONTENT, &SCORER, &opts, &mut corpus).expect("generates");
+    let scorer = std::sync::Arc::new(Scorer::new(&CONTENT, Lang::Zh).expect("compiles"));
+    crate::qa::r#gen::generate(&CONTENT, &scorer, &opts, &mut corpus).expect("generates");
     let bulk = Scorer::for_bulk(&CONTENT, Lang::Zh).expect("compiles");
     assert!(bulk.book.walks() && bulk.customer_book.walks());
     assert!(!SCORER.book.walks() && !SCORER.customer_book.walks());

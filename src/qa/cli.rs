@@ -381,7 +381,7 @@ pub fn generate(
         Err(problems) => return broken_content(&problems, lang),
     };
     let scorer = match Scorer::new(&content, lang) {
-        Ok(s) => s,
+        Ok(s) => std::sync::Arc::new(s),
         Err(problems) => return broken_content(&problems, lang),
     };
     let opts = super::r#gen::GenOptions {

@@ -33,9 +33,9 @@ use serde::Serialize;
 
 use super::Format;
 use crate::content::{Content, Outcome, Scenario};
-use crate::engine::{Scorer, Situation};
+use crate::engine::Scorer;
 use crate::session::clock::format_unix;
-use crate::session::{Said, Waiting};
+use crate::session::{Clock, FixedClock, Session, SessionOptions};
 use crate::sim::Customer;
 use crate::transcript::Role;
 
@@ -268,7 +268,7 @@ struct Template {
 /// options give the same bytes.
 pub fn generate(
     content: &Content,
-    scorer: &Scorer,
+    scorer: &Arc<Scorer>,
     opts: &GenOptions,
     out: &mut dyn Write,
 ) -> io::Result<GenStats> {
@@ -350,7 +350,7 @@ pub fn generate(
 /// Plays `pool` template conversations, covering scenario × agent pairs evenly.
 fn play_templates(
     content: &Content,
-    scorer: &Scorer,
+    scorer: &Arc<Scorer>,
     seed: u64,
     pool: usize,
 ) -> io::Result<Vec<Template>> {
@@ -393,10 +393,12 @@ fn mix(seed: u64, index: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Plays one scenario with one agent.
+/// Plays one scenario with one agent, through the trainer's session API on a clock of its own:
+/// the agent's latency and the customer's typing move the clock, and a customer kept waiting
+/// nudges, or leaves, as in training.
 fn play(
     content: &Arc<Content>,
-    scorer: &Scorer,
+    scorer: &Arc<Scorer>,
     scenario_index: usize,
     agent_index: usize,
     seed: u64,
@@ -404,16 +406,21 @@ fn play(
     let scenario: &Scenario = &content.scenarios[scenario_index];
     let agent = &ROSTER[agent_index];
     let mut rng = StdRng::seed_from_u64(mix(seed, 0xA6E7));
-    let mut customer =
-        Customer::new(Arc::clone(content), scenario.id(), seed).expect("a playable scenario");
-    let situation = Situation {
-        product: Some(scenario.product_id()),
-        persona: Some(scenario.persona()),
-        tags: &scenario.tags,
-        facts: Some(customer.facts.known()),
-        order: scenario.order.as_ref(),
+    let clock = Arc::new(FixedClock::new(0));
+    let options = SessionOptions {
+        seed,
+        attempt: 1,
+        ..SessionOptions::default()
     };
-    let mut state = scorer.new_conversation();
+    let (mut session, opening) = Session::start(
+        Arc::clone(content),
+        Arc::clone(scorer),
+        scenario.id(),
+        Arc::clone(&clock) as Arc<dyn Clock>,
+        None,
+        options,
+    )
+    .expect("a playable scenario");
     let mut messages = Vec::new();
     let mut push = |offset: u32, role: Role, text: &str, event: Option<&'static str>| {
         messages.push(TemplateMessage {
@@ -424,8 +431,7 @@ fn play(
         });
     };
 
-    let opening = customer.opening();
-    scorer.customer_message(&mut state, &opening);
+    let opening = opening.join(" ");
     push(0, Role::Customer, &opening, None);
     // The robot and the amount paid draw from their own generator, so that the rest of the
     // corpus is what it was without them.
@@ -434,58 +440,57 @@ fn play(
         let greeting = ROBOT_GREETINGS.choose(&mut extra).expect("greetings");
         push(1, Role::Robot, greeting, None);
     }
-    let price = content
-        .catalog
-        .product(scenario.product_id())
-        .map(|p| p.price);
     let mut t: u32 = 0;
     let mut last_customer = opening;
     let mut ending = None;
     for reply_number in 0..MAX_REPLIES {
         let latency = reply_latency(&mut rng, agent, reply_number == 0);
-        // A customer kept waiting sends a nudge; it does not restart the reply timer.
-        // (The first nudge only: the generated agents always answer before the customer would
-        // leave.)
-        if let Some((after, Waiting::Nudge(line))) = customer.plan().first() {
-            let after = after.ceil().max(1.0) as u32;
+        // What a customer kept waiting does meanwhile: nudges (they do not restart the reply
+        // timer), or leaving when patience runs out.
+        let mut latest = t;
+        for (after, event) in session.upcoming() {
+            let after = (after.as_secs_f64().ceil() as u32).max(1);
             if after < latency {
-                push(t + after, Role::Customer, line, None);
+                push(t + after, Role::Customer, event.line(), None);
+                latest = latest.max(t + after);
             }
         }
-        let reference = customer.reference();
+        let reference = session.customer.reference();
         let reply = choose_reply(
             &mut rng,
             scorer,
             agent,
             reference.as_deref(),
-            customer.poor_reply(),
+            session.customer.poor_reply(),
             &last_customer,
         );
-        let score = scorer.score_reply(
-            &mut state,
-            &situation,
-            &reply,
-            u64::from(latency) * 1000,
-            reference.as_deref(),
-        );
+        clock.advance_ms(u64::from(latency) * 1000);
+        let exchange = session.reply(&reply);
+        if exchange.too_late {
+            // The customer left before the reply came: it is never sent, and what follows
+            // comes after their goodbye.
+            ending = exchange.ending.map(|e| e.outcome);
+            t = latest;
+            break;
+        }
         t += latency;
         push(t, Role::Agent, &reply, None);
-        let reaction = customer.react(&Said {
-            text: &reply,
-            score: &score,
-            latency_s: f64::from(latency),
-        });
-        for line in &reaction.lines {
-            t += typing_time(&mut rng, line);
-            scorer.customer_message(&mut state, line);
+        let mut typed = 0;
+        for line in &exchange.customer_lines {
+            let typing = typing_time(&mut rng, line);
+            t += typing;
+            typed += typing;
             push(t, Role::Customer, line, None);
             last_customer.clone_from(line);
         }
-        if reaction.ending.is_some() {
-            ending = reaction.ending.map(|e| e.outcome);
+        clock.advance_ms(u64::from(typed) * 1000);
+        session.customer_typed(u64::from(typed) * 1000);
+        if exchange.ending.is_some() {
+            ending = exchange.ending.map(|e| e.outcome);
             break;
         }
     }
+    let order_value = session.customer.ending().and_then(|e| e.order_value);
     let outcome = ending.unwrap_or(Outcome::Left);
 
     // A closing line from the agent, more often from careful ones.
@@ -508,7 +513,7 @@ fn play(
             t += rng.random_range(15..=180);
             push(t, Role::System, ORDER_PLACED.1, Some(ORDER_PLACED.0));
             t += rng.random_range(5..=120);
-            let paid = match price {
+            let paid = match order_value {
                 Some(p) => format!("{}，实付 ¥{p:.2}", ORDER_PAID.1),
                 None => ORDER_PAID.1.to_string(),
             };
@@ -523,14 +528,20 @@ fn play(
     Template {
         agent: agent_index,
         scenario: scenario_index,
-        size: customer.right_size().map(Into::into),
+        size: session
+            .customer
+            .scripted()
+            .and_then(|c| c.right_size())
+            .map(Into::into),
         messages,
     }
 }
 
 /// Seconds an agent takes to answer; first replies come faster.
 fn reply_latency(rng: &mut StdRng, agent: &AgentProfile, first: bool) -> u32 {
-    if agent.slow > 0.0 && rng.random_bool(agent.slow) {
+    // A slow reply is never the first: every generated chat gets an answer before a customer
+    // can run out of patience (those who do later leave mid-chat, as in training).
+    if !first && agent.slow > 0.0 && rng.random_bool(agent.slow) {
         return rng.random_range(180..=300);
     }
     let (lo, hi) = agent.latency;
@@ -806,13 +817,13 @@ mod tests {
     use crate::lang::Lang;
     use crate::transcript::Message;
 
-    fn setup() -> (Arc<Content>, Scorer) {
+    fn setup() -> (Arc<Content>, Arc<Scorer>) {
         let content = Content::bundled().expect("bundled content is valid");
         let scorer = Scorer::new(&content, Lang::Zh).expect("rubric compiles");
-        (Arc::new(content), scorer)
+        (Arc::new(content), Arc::new(scorer))
     }
 
-    fn run(content: &Content, scorer: &Scorer, n: usize, seed: u64, format: Format) -> String {
+    fn run(content: &Content, scorer: &Arc<Scorer>, n: usize, seed: u64, format: Format) -> String {
         let opts = GenOptions {
             conversations: n,
             seed,

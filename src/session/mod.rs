@@ -342,6 +342,16 @@ impl Session {
         &self.last_customer
     }
 
+    /// The customer's answer to the last reply reached the agent `ms` after the reply (the
+    /// time the customer took to type it, in a simulation that models it): the wait for the
+    /// next reply starts then.
+    pub fn customer_typed(&mut self, ms: u64) {
+        self.waiting_since_ms = self
+            .waiting_since_ms
+            .saturating_add(ms)
+            .min(self.clock.now_ms());
+    }
+
     /// Now, on the session's clock.
     pub fn now_ms(&self) -> u64 {
         self.clock.now_ms()
