@@ -654,6 +654,8 @@ impl Customer {
         }
         self.turn = next;
         let mut line = self.say(next, heard);
+        // What is asked again, if it must be, is the question, not the mood words before it.
+        self.asked = line.clone();
         let mood_words = if self.mood >= 75.0 {
             self.persona().lines.pleased.clone()
         } else if self.mood < 40.0 {
@@ -665,7 +667,6 @@ impl Customer {
             let p = self.pick_from(mood_words, heard);
             line = format!("{p}{line}");
         }
-        self.asked = line.clone();
         let mut lines = Vec::new();
         lines.extend(prefix);
         if self.level == Level::Hard {
