@@ -816,6 +816,12 @@ fn bargaining(ctx: &Ctx<'_>) -> Option<Verdict> {
             );
         }
     }
+    // Nobody is bargaining (the deal is done, or it never began): only the authority above is
+    // judged.
+    let topic = &ctx.scorer().topic;
+    if ctx.state.pending_topics & (topic.discount | topic.gift) == 0 {
+        return None;
+    }
     // The shop's rules allow a gift: the order is within `gift_reach` of a gift threshold.
     // That is an authority of its own (the gift is worth more than `max_discount`), but like
     // any concession it is not given on the first ask: the agent first offers the way to the

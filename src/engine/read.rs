@@ -418,13 +418,18 @@ pub fn money_facts(norm: &str, hits: &Hits, negation: SetId, clauses: &Clauses) 
         .collect()
 }
 
-/// Whether the amount that follows `before` is the M of the shop's own 满N减M.
+/// Whether the amount that follows `before` is the M of the shop's own 满N减M, with the few
+/// words a reply puts in it ("满299系统自动减30"), but not the agent's own ("满199了我再给您减5").
 fn promotion_amount(before: &str) -> bool {
     let Some(at) = before.rfind('满') else {
         return false;
     };
     let between = &before[at..];
-    between.contains('减') && between.chars().count() <= 8
+    between.contains('减')
+        && between.chars().count() <= 12
+        && !["我", "给您", "给你", "帮您", "再"]
+            .iter()
+            .any(|w| between.contains(w))
 }
 
 /// The last `n` characters of `s`.
@@ -550,6 +555,11 @@ mod tests {
         );
         assert_eq!(roles("不能给您减5元哦"), vec![(5.0, Concession, true)]);
         assert_eq!(roles("活动价79元"), vec![(79.0, ShopPrice, false)]);
+        assert_eq!(
+            roles("满299系统自动减30元"),
+            vec![(299.0, ShopPrice, false), (30.0, ShopPrice, false)]
+        );
+        assert_eq!(roles("满199了我再给您减5元")[1].1, Concession);
         assert_eq!(
             roles("满299减30"),
             vec![(299.0, ShopPrice, false), (30.0, ShopPrice, false)]
