@@ -334,14 +334,30 @@ impl<'a> Analysis<'a> {
                 *slot = Some((m.yuan, m.range.clone()));
             }
         }
-        // "算您120吧": a final price below the item's is the concession of the difference.
+        // "算您120吧": a final price below the item's is the concession of the difference, less
+        // the shop's own coupon where the reply names one ("领券后149元到手" on 159 is the 满150减10
+        // coupon, not the agent's money).
         if let (None, Some(price)) = (&concession, reading.product.map(|p| p.price)) {
             let deal = facts
                 .iter()
                 .filter(|m| !m.negated && m.role == read::AmountRole::Final && m.yuan < price)
                 .min_by(|a, b| a.yuan.total_cmp(&b.yuan));
+            let coupon = if norm.contains('券') {
+                scorer
+                    .catalog
+                    .coupons
+                    .iter()
+                    .filter(|c| price >= f64::from(c.threshold))
+                    .map(|c| f64::from(c.value))
+                    .fold(0.0, f64::max)
+            } else {
+                0.0
+            };
             if let Some(m) = deal.filter(|m| m.yuan > price * 0.3) {
-                concession = Some((price - m.yuan, m.range.clone()));
+                let off = price - m.yuan - coupon;
+                if off > 0.005 {
+                    concession = Some((off, m.range.clone()));
+                }
             }
         }
         if let Some(price) = reading.product.map(|p| p.price) {
