@@ -405,10 +405,6 @@ pub struct Heard {
     pub size: Option<(String, bool)>,
     /// Money knocked off the price (the largest amount offered and not refused).
     pub off_yuan: Option<f64>,
-    /// A gift offered as a concession.
-    pub gift: bool,
-    /// Free shipping offered as a concession.
-    pub free_shipping: bool,
     /// The time promised, as the reply put it ("今天17点前").
     pub time: Option<String>,
     /// The add-on named, by its display name.
@@ -940,8 +936,6 @@ impl Scorer {
                     .primary()
                     .map(|(size, right)| (size.to_string(), right)),
                 off_yuan: analysis.concession.as_ref().map(|(y, _)| *y),
-                gift: analysis.gift_offer.is_some(),
-                free_shipping: analysis.free_shipping_offer.is_some(),
                 time: analysis
                     .time()
                     .map(|first| promised_time(&analysis.norm, first)),

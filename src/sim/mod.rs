@@ -156,8 +156,6 @@ pub struct Deal {
     pub off_yuan: f64,
     /// The add-on the customer took: its name and price.
     pub add_on: Option<(String, f64)>,
-    pub gift: bool,
-    pub free_shipping: bool,
     /// The last time the agent promised ("今天17点前"): the customer holds them to it.
     pub time: Option<String>,
 }
@@ -303,61 +301,40 @@ impl Customer {
     /// said (`{offered}`, `{size_said}`, `{time_said}`, `{add_on_said}`). `None` when a
     /// placeholder has no value, so that the caller can pick a line without it.
     pub fn try_render(&self, line: &str, heard: &Heard) -> Option<String> {
+        self.fill(line, heard, true)
+    }
+
+    /// [`Customer::try_render`], leaving a placeholder with no value as written.
+    pub fn render(&self, line: &str, heard: &Heard) -> String {
+        self.fill(line, heard, false).unwrap_or_default()
+    }
+
+    /// Fills in the placeholders of `line`; a known one without a value gives `None` when
+    /// `strict`, else stays as written (as an unknown one always does).
+    fn fill(&self, line: &str, heard: &Heard, strict: bool) -> Option<String> {
         let mut out = String::with_capacity(line.len() + 16);
         let mut rest = line;
         while let Some(start) = rest.find('{') {
             out.push_str(&rest[..start]);
             let after = &rest[start + 1..];
-            match after.find('}') {
-                Some(end) => {
-                    let name = &after[..end];
-                    match self.placeholder(name, heard) {
-                        Some(v) => out.push_str(&v),
-                        None if is_placeholder(name) => return None,
-                        None => {
-                            out.push('{');
-                            out.push_str(name);
-                            out.push('}');
-                        }
-                    }
-                    rest = &after[end + 1..];
-                }
+            let Some(end) = after.find('}') else {
+                out.push_str(&rest[start..]);
+                return Some(out);
+            };
+            let name = &after[..end];
+            match self.placeholder(name, heard) {
+                Some(v) => out.push_str(&v),
+                None if strict && is_placeholder(name) => return None,
                 None => {
-                    out.push_str(&rest[start..]);
-                    rest = "";
+                    out.push('{');
+                    out.push_str(name);
+                    out.push('}');
                 }
             }
+            rest = &after[end + 1..];
         }
         out.push_str(rest);
         Some(out)
-    }
-
-    /// [`Customer::try_render`], leaving a placeholder with no value as written.
-    pub fn render(&self, line: &str, heard: &Heard) -> String {
-        self.try_render(line, heard).unwrap_or_else(|| {
-            let mut out = String::new();
-            let mut rest = line;
-            while let Some(start) = rest.find('{') {
-                out.push_str(&rest[..start]);
-                let after = &rest[start + 1..];
-                let Some(end) = after.find('}') else {
-                    out.push_str(&rest[start..]);
-                    return out;
-                };
-                let name = &after[..end];
-                match self.placeholder(name, heard) {
-                    Some(v) => out.push_str(&v),
-                    None => {
-                        out.push('{');
-                        out.push_str(name);
-                        out.push('}');
-                    }
-                }
-                rest = &after[end + 1..];
-            }
-            out.push_str(rest);
-            out
-        })
     }
 
     fn placeholder(&self, name: &str, heard: &Heard) -> Option<String> {
@@ -522,13 +499,11 @@ impl Customer {
         (items - promotion - self.deal.off_yuan).max(0.0)
     }
 
-    /// Takes up what a reply offered: money off (the best offer stands), a gift, free shipping.
+    /// Takes up what a reply offered: money off (the best offer stands) and a deadline.
     fn remember(&mut self, heard: &Heard) {
         if let Some(off) = heard.off_yuan.filter(|y| y.is_finite() && *y > 0.0) {
             self.deal.off_yuan = self.deal.off_yuan.max(off);
         }
-        self.deal.gift |= heard.gift;
-        self.deal.free_shipping |= heard.free_shipping;
         if let Some(time) = heard.time.as_deref().filter(|t| is_deadline(t)) {
             self.deal.time = Some(time.to_string());
         }
