@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use kefu::content::Content;
 use kefu::engine::{Scorer, Situation};
 use kefu::lang::Lang;
-use kefu::session::{Clock, FixedClock, Session, SessionOptions};
+use kefu::session::{FixedClock, Session};
 
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
@@ -110,19 +110,9 @@ fn main() {
     for round in 0..5u64 {
         for s in &content.scenarios {
             let clock = Arc::new(FixedClock::new(1_795_521_600));
-            let options = SessionOptions {
-                seed: round,
-                attempt: 1,
-                ..SessionOptions::default()
-            };
-            let Some((mut session, _)) = Session::start(
-                Arc::clone(&content),
-                Arc::clone(&scorer),
-                s.id(),
-                Arc::clone(&clock) as Arc<dyn Clock>,
-                None,
-                options,
-            ) else {
+            let Some((mut session, _)) =
+                Session::simulated(&content, &scorer, s.id(), round, &clock)
+            else {
                 continue;
             };
             let mut turns = 0;
@@ -159,20 +149,8 @@ fn main() {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, id)| {
-                    let options = SessionOptions {
-                        seed: round * 10 + i as u64,
-                        attempt: 1,
-                        ..SessionOptions::default()
-                    };
-                    Session::start(
-                        Arc::clone(&content),
-                        Arc::clone(&scorer),
-                        id,
-                        Arc::clone(&clock) as Arc<dyn Clock>,
-                        None,
-                        options,
-                    )
-                    .map(|(s, _)| s)
+                    Session::simulated(&content, &scorer, id, round * 10 + i as u64, &clock)
+                        .map(|(s, _)| s)
                 })
                 .collect();
             for _ in 0..30 {

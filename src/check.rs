@@ -16,7 +16,7 @@ use crate::content::{Content, Diagnostic};
 use crate::engine::{Scorer, Situation};
 use crate::eval::{self, Corpus};
 use crate::lang::Lang;
-use crate::session::{Clock, FixedClock, Said, Session, SessionOptions};
+use crate::session::{FixedClock, Said, Session};
 use crate::sim::Customer;
 use crate::tr;
 
@@ -331,20 +331,8 @@ fn autoplay(
 ) -> Result<(), String> {
     let clock = Arc::new(FixedClock::new(1_795_521_600));
     let mut rng = StdRng::seed_from_u64(seed);
-    let options = SessionOptions {
-        seed,
-        attempt: 1,
-        ..SessionOptions::default()
-    };
-    let (mut session, _) = Session::start(
-        Arc::clone(content),
-        Arc::clone(scorer),
-        scenario.id(),
-        Arc::clone(&clock) as Arc<dyn Clock>,
-        None,
-        options,
-    )
-    .ok_or_else(|| "the scenario cannot start".to_string())?;
+    let (mut session, _) = Session::simulated(content, scorer, scenario.id(), seed, &clock)
+        .ok_or_else(|| "the scenario cannot start".to_string())?;
     for _ in 0..AUTOPLAY_LIMIT {
         if session.is_over() {
             return Ok(());

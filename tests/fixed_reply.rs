@@ -8,7 +8,7 @@ use std::sync::Arc;
 use kefu::content::{Content, PersonaKind};
 use kefu::engine::Scorer;
 use kefu::lang::Lang;
-use kefu::session::{Clock, FixedClock, Session, SessionOptions};
+use kefu::session::{FixedClock, Session};
 
 const FIXED: &str =
     "亲，非常抱歉给您添麻烦了，L码刚好，129已经是活动价了，每件都有质检报告，今天内给您答复～";
@@ -22,19 +22,8 @@ fn one_fixed_reply_passes_no_scenario() {
     let mut lines = Vec::new();
     for scenario in &content.scenarios {
         let clock = Arc::new(FixedClock::new(1_795_521_600));
-        let options = SessionOptions {
-            attempt: 1,
-            ..SessionOptions::default()
-        };
-        let (mut session, _) = Session::start(
-            Arc::clone(&content),
-            Arc::clone(&scorer),
-            scenario.id(),
-            Arc::clone(&clock) as Arc<dyn Clock>,
-            None,
-            options,
-        )
-        .expect("scenario starts");
+        let (mut session, _) = Session::simulated(&content, &scorer, scenario.id(), 0, &clock)
+            .expect("scenario starts");
         let mut turns = 0;
         while !session.is_over() && turns < 30 {
             turns += 1;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use kefu::content::{Content, Outcome, PersonaKind};
 use kefu::engine::Scorer;
 use kefu::lang::Lang;
-use kefu::session::{Clock, FixedClock, Scorecard, Session, SessionOptions};
+use kefu::session::{FixedClock, Scorecard, Session};
 
 const POLITE: &str = "亲，您好～感谢您的耐心，我们会尽力为您服务的哦😊";
 const FIXED: &str =
@@ -25,20 +25,8 @@ enum Agent {
 
 fn play(content: &Arc<Content>, scorer: &Arc<Scorer>, scenario: &str, agent: Agent) -> Scorecard {
     let clock = Arc::new(FixedClock::new(1_795_521_600));
-    let options = SessionOptions {
-        seed: 1,
-        attempt: 1,
-        ..SessionOptions::default()
-    };
-    let (mut session, _) = Session::start(
-        Arc::clone(content),
-        Arc::clone(scorer),
-        scenario,
-        Arc::clone(&clock) as Arc<dyn Clock>,
-        None,
-        options,
-    )
-    .expect("the scenario starts");
+    let (mut session, _) =
+        Session::simulated(content, scorer, scenario, 1, &clock).expect("the scenario starts");
     let mut turns = 0;
     while !session.is_over() && turns < 30 {
         turns += 1;

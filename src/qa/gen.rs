@@ -35,7 +35,7 @@ use super::Format;
 use crate::content::{Content, Outcome, Scenario};
 use crate::engine::Scorer;
 use crate::session::clock::format_unix;
-use crate::session::{Clock, FixedClock, Session, SessionOptions};
+use crate::session::{FixedClock, Session};
 use crate::sim::Customer;
 use crate::transcript::Role;
 
@@ -407,20 +407,8 @@ fn play(
     let agent = &ROSTER[agent_index];
     let mut rng = StdRng::seed_from_u64(mix(seed, 0xA6E7));
     let clock = Arc::new(FixedClock::new(0));
-    let options = SessionOptions {
-        seed,
-        attempt: 1,
-        ..SessionOptions::default()
-    };
-    let (mut session, opening) = Session::start(
-        Arc::clone(content),
-        Arc::clone(scorer),
-        scenario.id(),
-        Arc::clone(&clock) as Arc<dyn Clock>,
-        None,
-        options,
-    )
-    .expect("a playable scenario");
+    let (mut session, opening) = Session::simulated(content, scorer, scenario.id(), seed, &clock)
+        .expect("a playable scenario");
     let mut messages = Vec::new();
     let mut push = |offset: u32, role: Role, text: &str, event: Option<&'static str>| {
         messages.push(TemplateMessage {

@@ -242,6 +242,32 @@ impl Session {
         )
     }
 
+    /// A simulated session: the scripted customer of `scenario_id` with `seed`, on a clock the
+    /// caller moves, with nothing saved. What `kefu gen`, `kefu check`'s auto-play, the tests
+    /// and the benches play.
+    pub fn simulated(
+        content: &Arc<Content>,
+        scorer: &Arc<Scorer>,
+        scenario_id: &str,
+        seed: u64,
+        clock: &Arc<FixedClock>,
+    ) -> Option<(Session, Vec<String>)> {
+        let options = SessionOptions {
+            seed,
+            attempt: 1,
+            ..SessionOptions::default()
+        };
+        let clock: Arc<dyn Clock> = Arc::clone(clock) as Arc<dyn Clock>;
+        Session::start(
+            Arc::clone(content),
+            Arc::clone(scorer),
+            scenario_id,
+            clock,
+            None,
+            options,
+        )
+    }
+
     /// Starts a session whoever plays the customer.
     pub fn with_customer(
         content: Arc<Content>,
@@ -753,16 +779,11 @@ mod tests {
 
     fn start(seed: u64, clock: &Arc<FixedClock>, exam: bool) -> Session {
         let (content, scorer) = setup();
-        let clock: Arc<dyn Clock> = clock.clone();
-        let options = SessionOptions {
-            seed,
-            attempt: 1,
-            exam,
-            ..SessionOptions::default()
-        };
-        Session::start(content, scorer, "men-tee-self", clock, None, options)
+        let mut session = Session::simulated(&content, &scorer, "men-tee-self", seed, clock)
             .expect("starts")
-            .0
+            .0;
+        session.exam = exam;
+        session
     }
 
     fn play(seed: u64, replies: &[&str], gap_ms: u64) -> (Vec<String>, Scorecard) {
