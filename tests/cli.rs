@@ -1206,6 +1206,36 @@ fn quick_phrases_are_listed_expanded_recorded_and_judged() {
 }
 
 #[test]
+fn own_quick_phrases_win_and_a_broken_file_of_them_is_reported_at_its_place() {
+    let env = Env::new();
+    let own = env.dir.path().join("data/kefu/phrases.toml");
+    std::fs::create_dir_all(own.parent().unwrap()).unwrap();
+    std::fs::write(&own, "[[phrases]]\nkey = \"hi\"\ntext = \"宝子在的～\"\n").unwrap();
+    let save = env.path("s.jsonl");
+    let run = env.train(&[], SCENARIO, 1, &save, lines(&[";hi"]));
+    run.expect_code(0);
+    let transcript = read_transcript(&save);
+    assert_eq!(texts_of(&transcript, "agent"), ["宝子在的～"]);
+
+    // A broken file of one's own: said where and what, and the shop's phrases are used.
+    std::fs::write(&own, "[[phrases]]\nkey = \"h i\"\ntext = \"x\"\n").unwrap();
+    let save = env.path("t.jsonl");
+    let run = env.train(&[], SCENARIO, 1, &save, lines(&[";hi"]));
+    run.expect_code(0);
+    assert!(run.stderr.contains("phrases.toml:2:7"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("自己的快捷短语没有载入"),
+        "{}",
+        run.stderr
+    );
+    let transcript = read_transcript(&save);
+    assert_eq!(
+        texts_of(&transcript, "agent"),
+        ["亲，在的呢～我是客服小布，请问有什么可以帮您？"]
+    );
+}
+
+#[test]
 fn an_exam_gives_no_hints_and_reviews_every_reply() {
     let env = Env::new();
     let save = env.path("s.jsonl");

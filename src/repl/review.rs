@@ -26,7 +26,7 @@ pub fn outcome_notes(card: &Scorecard, lang: Lang) -> String {
         )),
         Some(EndReason::Unanswered) => Some(tr!(
             lang,
-            "  顾客的问题问了两遍都没得到回答，走了",
+            "  顾客的问题再问也没得到回答，走了",
             "  the customer asked again, still got no answer, and left"
         )),
         Some(EndReason::Offended(check)) => Some(tr!(
