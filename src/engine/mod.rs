@@ -405,7 +405,7 @@ pub struct Heard {
     pub size: Option<(String, bool)>,
     /// Money knocked off the price (the largest amount offered and not refused).
     pub off_yuan: Option<f64>,
-    /// The time promised, as the reply put it ("今天17点前").
+    /// The moment promised, as the reply put it ("今天17点前"); not haste ("马上").
     pub time: Option<String>,
     /// The add-on named, by its display name.
     pub add_on: Option<String>,
@@ -938,7 +938,7 @@ impl Scorer {
                 off_yuan: analysis.concession.as_ref().map(|(y, _)| *y),
                 time: analysis
                     .time()
-                    .map(|first| promised_time(&analysis.norm, first)),
+                    .and_then(|first| promised_time(&analysis.norm, first)),
                 add_on: analysis.add_on().map(|(name, _)| name.clone()),
             }
         } else {
@@ -986,10 +986,10 @@ impl Scorer {
     }
 }
 
-/// The time a reply promises, as it put it: of its time words, the first that names a moment
-/// ("今天17点前", "24小时内") rather than haste ("马上"), else the first (`first`, where
-/// [`Analysis::time`] found one).
-fn promised_time(norm: &str, first: Range<usize>) -> String {
+/// The moment a reply promises, as it put it: of its time words (from `first`, where
+/// [`Analysis::time`] found one), the first that names a moment a customer can hold the agent
+/// to ("今天17点前", "24小时内"), not haste ("马上", "尽快"); `None` when there is only haste.
+fn promised_time(norm: &str, first: Range<usize>) -> Option<String> {
     let moment = |t: &str| {
         t.chars()
             .any(|c| c.is_ascii_digit() || text::cn_digit(c).is_some())
@@ -999,10 +999,10 @@ fn promised_time(norm: &str, first: Range<usize>) -> String {
             .iter()
             .any(|w| t.contains(w))
     };
-    let mut at = first.clone();
+    let mut at = first;
     while let Some(found) = norm.get(at.clone()) {
         if moment(found) {
-            return found.to_string();
+            return Some(found.to_string());
         }
         let rest = at.end;
         match norm.get(rest..).and_then(extract::mentions_time) {
@@ -1010,7 +1010,7 @@ fn promised_time(norm: &str, first: Range<usize>) -> String {
             _ => break,
         }
     }
-    norm.get(first).unwrap_or_default().to_string()
+    None
 }
 
 /// Whether a customer message asks for money off with a number: "少30吧", "少五十", "打个七折".

@@ -357,11 +357,7 @@ impl Customer {
             "max_discount" => shop.max_discount.to_string(),
             "offered" => num(heard.off_yuan? as f32),
             "size_said" => heard.size.as_ref()?.0.clone(),
-            "time_said" => heard
-                .time
-                .clone()
-                .filter(|t| is_deadline(t))
-                .or_else(|| self.deal.time.clone())?,
+            "time_said" => heard.time.clone().or_else(|| self.deal.time.clone())?,
             "add_on_said" => heard.add_on.clone()?,
             "asked" => {
                 if self.asked.is_empty() {
@@ -504,8 +500,8 @@ impl Customer {
         if let Some(off) = heard.off_yuan.filter(|y| y.is_finite() && *y > 0.0) {
             self.deal.off_yuan = self.deal.off_yuan.max(off);
         }
-        if let Some(time) = heard.time.as_deref().filter(|t| is_deadline(t)) {
-            self.deal.time = Some(time.to_string());
+        if heard.time.is_some() {
+            self.deal.time.clone_from(&heard.time);
         }
     }
 
@@ -730,18 +726,6 @@ impl CustomerSide for Customer {
     fn scripted(&self) -> Option<&Customer> {
         Some(self)
     }
-}
-
-/// Whether a promised time is a moment the customer can hold the agent to ("今天17点前",
-/// "24小时内", "明天上午"), not just haste ("马上", "尽快"), which makes no sentence of
-/// "…没消息我就投诉".
-fn is_deadline(time: &str) -> bool {
-    time.chars().any(|c| c.is_ascii_digit())
-        || [
-            "今天", "今晚", "明天", "后天", "小时", "点", "号", "周", "下午", "上午", "晚上",
-        ]
-        .iter()
-        .any(|w| time.contains(w))
 }
 
 /// Whether the engine judged that the reply answered what the customer asked.
