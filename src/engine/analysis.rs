@@ -316,7 +316,10 @@ impl<'a> Analysis<'a> {
         // Split on first need: most replies have nothing that is read clause by clause.
         let clauses = OnceCell::new();
         let cl = || clauses.get_or_init(|| read::Clauses::of(&norm));
-        let money_words = hits.any(Key::Compensation) || hits.any(Key::Concession);
+        // A price "到手" is a final price too, below the item's a concession ("领券后79到手" on
+        // 89 where no coupon applies).
+        let money_words =
+            hits.any(Key::Compensation) || hits.any(Key::Concession) || norm.contains("到手");
         let money = OnceCell::new();
         if money_words || norm.contains('折') {
             let _ = money.set(read::money_facts(&norm, &hits, negation, cl()));
